@@ -1,0 +1,44 @@
+namespace EncryptedStore;
+
+/// <summary>The values of <see cref="TokenStoreException.Code"/>.</summary>
+public static class TokenStoreErrorCodes
+{
+    /// <summary>A failure with no finer code, as in the Zoho SDKs (e.g. an I/O error while saving).</summary>
+    public const string TokenStore = "TOKEN_STORE";
+
+    /// <summary>The master key does not open this store (wrong passphrase, key file or variable).</summary>
+    public const string WrongKey = "WRONG_KEY";
+
+    /// <summary>Stored data failed authentication: it was altered, swapped between records, or corrupted.</summary>
+    public const string Integrity = "INTEGRITY";
+
+    /// <summary>No token has the given id.</summary>
+    public const string NotFound = "NOT_FOUND";
+
+    /// <summary>The token is not acceptable: wrong type, nothing to identify it, or a field value out of bounds.</summary>
+    public const string InvalidToken = "INVALID_TOKEN";
+
+    /// <summary>Saving would make two records share a user and client, an access, refresh or grant token.</summary>
+    public const string DuplicateToken = "DUPLICATE_TOKEN";
+
+    /// <summary>A lookup without a client id matched several tokens of the same user.</summary>
+    public const string AmbiguousMatch = "AMBIGUOUS_MATCH";
+
+    /// <summary>The file exists but is not an EncryptedStore store.</summary>
+    public const string NotAStore = "NOT_A_STORE";
+
+    /// <summary>The store was written by a newer format version than this library reads.</summary>
+    public const string UnsupportedVersion = "UNSUPPORTED_VERSION";
+
+    /// <summary>Another process holds the store open.</summary>
+    public const string StoreLocked = "STORE_LOCKED";
+
+    /// <summary>The key ring holds a key that is not encrypted with the master key; the store refuses to use it.</summary>
+    public const string UnprotectedKey = "UNPROTECTED_KEY";
+
+    /// <summary>A record refers to a key that is missing, revoked or destroyed.</summary>
+    public const string KeyUnavailable = "KEY_UNAVAILABLE";
+
+    /// <summary>The master key source is unusable (missing file, empty variable, too short).</summary>
+    public const string InvalidMasterKey = "INVALID_MASTER_KEY";
+}

@@ -1,0 +1,182 @@
+using System.Security.Cryptography;
+using EncryptedStore.Internal;
+using EncryptedStore.Keys;
+using EncryptedStore.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EncryptedStore;
+
+/// <summary>
+/// An encrypted, blind-indexed token store in one LiteDB file: the Zoho SDKs' token-store contract
+/// with every field but the id encrypted (AES-256-GCM, bound to the record), lookups by keyed hash,
+/// and the key ring in the same file under a master key that never touches it.
+/// </summary>
+/// <remarks>
+/// Thread-safe: lookups run concurrently; saves and deletes are serialised and atomic. One process
+/// holds the file open at a time; another gets <see cref="TokenStoreErrorCodes.StoreLocked"/>.
+/// Every failure is a <see cref="TokenStoreException"/> (see <see cref="TokenStoreException.Code"/>),
+/// or an <see cref="ArgumentException"/> for a programmer error such as a null argument.
+/// </remarks>
+public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
+{
+    private readonly StoreFile _file;
+    private readonly KeyEncryptionKey _keyEncryptionKey;
+    private readonly KeyRing _keyRing;
+    private readonly TokenRecords _records;
+    private readonly StoreMetadata _metadata;
+    private readonly ILogger _logger;
+    private readonly Lock _writeLock = new();
+    private MasterKey? _ephemeralKey;
+    private bool _disposed;
+
+    /// <summary>Opens the store at <see cref="EncryptedTokenStoreOptions.FilePath"/>, creating it when missing.</summary>
+    /// <exception cref="ArgumentException">The options are incomplete.</exception>
+    /// <exception cref="TokenStoreException">
+    /// <c>WRONG_KEY</c>, <c>NOT_A_STORE</c>, <c>UNSUPPORTED_VERSION</c>, <c>STORE_LOCKED</c>, <c>INTEGRITY</c>
+    /// or <c>UNPROTECTED_KEY</c>; the file is left unchanged.
+    /// </exception>
+    public EncryptedTokenStore(EncryptedTokenStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _logger = options.LoggerFactory?.CreateLogger<EncryptedTokenStore>() ?? NullLogger<EncryptedTokenStore>.Instance;
+        var masterKey = options.MasterKey ?? (_ephemeralKey = MasterKey.FromBytes(RandomNumberGenerator.GetBytes(32)));
+
+        _file = StoreFile.Open(options.FilePath);
+        try
+        {
+            var existing = _file.Metadata.FindById(StoreMetadata.DocumentId);
+            if (existing is null)
+            {
+                (_metadata, _keyEncryptionKey, _keyRing) = Create(masterKey, options);
+                Log.StoreCreated(_logger, _file.Path);
+            }
+            else
+            {
+                (_metadata, _keyEncryptionKey, _keyRing) = OpenExisting(existing, masterKey, options);
+            }
+
+            _records = new TokenRecords(_file.Tokens, _keyRing);
+            Log.StoreOpened(_logger, _file.Path, _metadata.DataKeyVersion, _metadata.IndexKeyVersion);
+        }
+        catch
+        {
+            _keyRing?.Dispose();
+            _keyEncryptionKey?.Dispose();
+            _file.Dispose();
+            _ephemeralKey?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The full path of the store file, or <c>:memory:</c>.</summary>
+    public string FilePath => _file.Path;
+
+    /// <summary>Closes the file (after LiteDB's checkpoint) and clears the keys held in memory.</summary>
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _file.Dispose();
+        _keyRing.Dispose();
+        _keyEncryptionKey.Dispose();
+        _ephemeralKey?.Dispose();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"EncryptedTokenStore({_file.Path})";
+
+    private (StoreMetadata, KeyEncryptionKey, KeyRing) Create(MasterKey masterKey, EncryptedTokenStoreOptions options)
+    {
+        if (_file.Database.GetCollectionNames().Any())
+        {
+            throw Errors.NotAStore(_file.Path, "it is a LiteDB file without EncryptedStore metadata.");
+        }
+
+        var storeId = RandomNumberGenerator.GetBytes(16);
+        var salt = RandomNumberGenerator.GetBytes(32);
+        const int iterations = Pbkdf2Iterations;
+        var keyEncryptionKey = new KeyEncryptionKey(masterKey.DeriveKeyEncryptionKey(salt, iterations), storeId);
+        KeyRing? keyRing = null;
+        var database = _file.Database;
+        database.BeginTrans();
+        try
+        {
+            keyRing = new KeyRing(_file, keyEncryptionKey, storeId, options.TimeProvider, options.LoggerFactory);
+            var (dataVersion, indexVersion) = keyRing.Initialize();
+            var metadata = new StoreMetadata
+            {
+                Format = StoreMetadata.CurrentFormat,
+                StoreId = storeId,
+                KeyKind = masterKey.Kind,
+                Iterations = iterations,
+                Salt = salt,
+                KeyCheck = keyEncryptionKey.CreateCheck(),
+                Created = options.TimeProvider.GetUtcNow().UtcDateTime,
+                DataKeyVersion = dataVersion,
+                IndexKeyVersion = indexVersion,
+            };
+            _file.Metadata.Insert(metadata.ToDocument());
+            TokenRecords.EnsureIndexes(_file.Tokens);
+            database.Commit();
+            return (metadata, keyEncryptionKey, keyRing);
+        }
+        catch
+        {
+            database.Rollback();
+            keyRing?.Dispose();
+            keyEncryptionKey.Dispose();
+            throw;
+        }
+    }
+
+    private (StoreMetadata, KeyEncryptionKey, KeyRing) OpenExisting(LiteDB.BsonDocument document, MasterKey masterKey, EncryptedTokenStoreOptions options)
+    {
+        var format = StoreMetadata.ReadFormat(document);
+        if (format > StoreMetadata.CurrentFormat)
+        {
+            throw Errors.UnsupportedVersion(_file.Path, format, StoreMetadata.CurrentFormat);
+        }
+
+        var metadata = StoreMetadata.FromDocument(document);
+        if (metadata.KeyKind != masterKey.Kind)
+        {
+            Log.WrongMasterKey(_logger, _file.Path);
+            throw Errors.WrongKey(metadata.KeyKind == MasterKeyKind.Passphrase
+                ? "This store was created with a passphrase, not key bytes."
+                : "This store was created with key bytes (a key file or base64 value), not a passphrase.");
+        }
+
+        var keyEncryptionKey = new KeyEncryptionKey(masterKey.DeriveKeyEncryptionKey(metadata.Salt, metadata.Iterations), metadata.StoreId);
+        if (!keyEncryptionKey.Verify(metadata.KeyCheck))
+        {
+            keyEncryptionKey.Dispose();
+            Log.WrongMasterKey(_logger, _file.Path);
+            throw Errors.WrongKey();
+        }
+
+        var keyRing = new KeyRing(_file, keyEncryptionKey, metadata.StoreId, options.TimeProvider, options.LoggerFactory);
+        try
+        {
+            // Unwrap the current keys now, so a damaged key ring fails at open rather than mid-call.
+            keyRing.GetDataKey(metadata.DataKeyVersion);
+            keyRing.GetIndexKey(metadata.IndexKeyVersion);
+            return (metadata, keyEncryptionKey, keyRing);
+        }
+        catch
+        {
+            keyRing.Dispose();
+            keyEncryptionKey.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace EncryptedStore;
+
+/// <summary>
+/// Settings for <see cref="EncryptedTokenStore"/>. Checked when the store is opened.
+/// <see cref="ToString"/> never shows the master key.
+/// </summary>
+[DebuggerDisplay("{ToString(),nq}")]
+public sealed class EncryptedTokenStoreOptions
+{
+    /// <summary>The path that selects an in-memory store with the same encryption, for tests and ephemeral use.</summary>
+    public const string InMemory = ":memory:";
+
+    /// <summary>
+    /// Path of the store file; required. It is created (owner-only, 0600 on Unix) when missing.
+    /// LiteDB's log lives beside it as <c>name-log.ext</c>. <see cref="InMemory"/> keeps everything in memory.
+    /// </summary>
+    public string FilePath { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The key that protects the store's key ring; required for a file. For <see cref="InMemory"/>, null
+    /// means a random key that lives as long as the store. The store does not dispose it.
+    /// </summary>
+    public MasterKey? MasterKey { get; set; }
+
+    /// <summary>The clock for key creation and expiry decisions. Default: <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Where the store logs (record ids and key versions, never secrets). Default: no logging.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Describes the options without the master key's secret.</summary>
+    public override string ToString() =>
+        $"EncryptedTokenStoreOptions {{ FilePath = {FilePath}, MasterKey = {MasterKey?.ToString() ?? "null"} }}";
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(FilePath))
+        {
+            throw new ArgumentException($"{nameof(FilePath)} is required.", nameof(FilePath));
+        }
+
+        if (MasterKey is null && FilePath != InMemory)
+        {
+            throw new ArgumentException($"{nameof(MasterKey)} is required for a store file.", nameof(MasterKey));
+        }
+
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+    }
+}

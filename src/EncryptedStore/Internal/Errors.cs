@@ -1,0 +1,44 @@
+namespace EncryptedStore.Internal;
+
+/// <summary>The one place that builds the exceptions the store throws, so codes and wording stay consistent.</summary>
+internal static class Errors
+{
+    public static TokenStoreException NotFound(string id) =>
+        new(TokenStoreErrorCodes.NotFound, $"Given ID is invalid: no token has id '{id}'.");
+
+    public static TokenStoreException InvalidToken(string reason) =>
+        new(TokenStoreErrorCodes.InvalidToken, $"The token is not valid: {reason}");
+
+    public static TokenStoreException Duplicate(string field) =>
+        new(TokenStoreErrorCodes.DuplicateToken, $"Exception in saving tokens: another record already holds the same {field}; nothing was written.");
+
+    public static TokenStoreException Ambiguous() =>
+        new(TokenStoreErrorCodes.AmbiguousMatch, "Several tokens of this user exist for different clients; give the client id to choose one.");
+
+    public static TokenStoreException Integrity(string what, Exception? cause = null) =>
+        new(TokenStoreErrorCodes.Integrity, $"Integrity check failed for {what}: the data was altered or corrupted.", cause);
+
+    public static TokenStoreException WrongKey(string? hint = null) =>
+        new(TokenStoreErrorCodes.WrongKey, "The master key does not open this store." + (hint is null ? string.Empty : " " + hint));
+
+    public static TokenStoreException NotAStore(string path, string reason, Exception? cause = null) =>
+        new(TokenStoreErrorCodes.NotAStore, $"'{path}' is not an EncryptedStore store: {reason} The file was left unchanged.", cause);
+
+    public static TokenStoreException UnsupportedVersion(string path, int found, int supported) =>
+        new(TokenStoreErrorCodes.UnsupportedVersion, $"'{path}' has store format version {found}; this library reads up to version {supported}. Upgrade EncryptedStore. The file was left unchanged.");
+
+    public static TokenStoreException Locked(string path, Exception cause) =>
+        new(TokenStoreErrorCodes.StoreLocked, $"'{path}' is open in another process.", cause);
+
+    public static TokenStoreException UnprotectedKey(string name) =>
+        new(TokenStoreErrorCodes.UnprotectedKey, $"Key ring element '{name}' is not encrypted with the master key; refusing to use it.");
+
+    public static TokenStoreException KeyUnavailable(string what, Exception? cause = null) =>
+        new(TokenStoreErrorCodes.KeyUnavailable, $"{what} is not available.", cause);
+
+    public static TokenStoreException InvalidMasterKey(string reason, Exception? cause = null) =>
+        new(TokenStoreErrorCodes.InvalidMasterKey, $"The master key is not usable: {reason}", cause);
+
+    public static TokenStoreException Io(string operation, Exception cause) =>
+        new(TokenStoreErrorCodes.TokenStore, $"Exception in {operation}: {cause.GetType().Name}.", cause);
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace EncryptedStore.Internal;
+
+/// <summary>The store's log events. They name paths, record ids and key versions, never a secret.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Created a new token store at '{Path}'")]
+    public static partial void StoreCreated(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Opened the token store at '{Path}' (data key version {DataKeyVersion}, index key version {IndexKeyVersion})")]
+    public static partial void StoreOpened(ILogger logger, string path, int dataKeyVersion, int indexKeyVersion);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "The master key does not open the token store at '{Path}'")]
+    public static partial void WrongMasterKey(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Saved token '{Id}' ({Action})")]
+    public static partial void TokenSaved(ILogger logger, string id, string action);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "Deleted token '{Id}'")]
+    public static partial void TokenDeleted(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Deleted all {Count} tokens")]
+    public static partial void AllTokensDeleted(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Token record '{Id}' failed its integrity check")]
+    public static partial void RecordIntegrityFailure(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Refused to save a token: {Code}")]
+    public static partial void SaveRefused(ILogger logger, string code);
+}

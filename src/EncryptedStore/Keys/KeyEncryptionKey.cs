@@ -1,0 +1,46 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace EncryptedStore.Keys;
+
+/// <summary>
+/// The key derived from the master key: it encrypts the key ring's XML and the metadata's check
+/// value, each bound to the store id and a purpose. Never written anywhere.
+/// </summary>
+/// <remarks>Thread-safe.</remarks>
+internal sealed class KeyEncryptionKey : IDisposable
+{
+    public const string KeyRingPurpose = "keyring";
+    private const string CheckPurpose = "master-key-check";
+    private static readonly byte[] CheckText = Encoding.ASCII.GetBytes("EncryptedStore master key check v1");
+
+    private readonly byte[] _key;
+    private readonly byte[] _storeId;
+
+    public KeyEncryptionKey(byte[] key, byte[] storeId)
+    {
+        _key = key;
+        _storeId = storeId;
+    }
+
+    public byte[] Seal(ReadOnlySpan<byte> plaintext, string purpose) =>
+        Crypto.Aead.Seal(_key, plaintext, AssociatedData(purpose));
+
+    /// <summary>Returns the plaintext, or null when the data was not sealed by this key for this purpose.</summary>
+    public byte[]? Open(ReadOnlySpan<byte> sealedData, string purpose) =>
+        Crypto.Aead.Open(_key, sealedData, AssociatedData(purpose));
+
+    public byte[] CreateCheck() => Seal(CheckText, CheckPurpose);
+
+    public bool Verify(byte[] check) => Open(check, CheckPurpose) is { } text && text.AsSpan().SequenceEqual(CheckText);
+
+    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
+
+    private byte[] AssociatedData(string purpose)
+    {
+        var data = new byte[_storeId.Length + Encoding.ASCII.GetByteCount(purpose)];
+        _storeId.CopyTo(data, 0);
+        Encoding.ASCII.GetBytes(purpose, data.AsSpan(_storeId.Length));
+        return data;
+    }
+}

@@ -1,0 +1,86 @@
+using EncryptedStore.Internal;
+using LiteDB;
+
+namespace EncryptedStore.Storage;
+
+/// <summary>
+/// The store's one metadata document: format version, store id, how the master key is stretched, a
+/// check value that tells a wrong master key from a damaged file, and the current key versions.
+/// None of it is secret.
+/// </summary>
+internal sealed class StoreMetadata
+{
+    public const int CurrentFormat = 1;
+    public const string DocumentId = "store";
+
+    public required int Format { get; init; }
+
+    public required byte[] StoreId { get; init; }
+
+    public required MasterKeyKind KeyKind { get; set; }
+
+    public required int Iterations { get; set; }
+
+    public required byte[] Salt { get; set; }
+
+    /// <summary>AES-GCM of a fixed text under the key-encryption key; opens only with the right master key.</summary>
+    public required byte[] KeyCheck { get; set; }
+
+    public required DateTime Created { get; init; }
+
+    public required int DataKeyVersion { get; set; }
+
+    public required int IndexKeyVersion { get; set; }
+
+    public BsonDocument ToDocument() => new()
+    {
+        ["_id"] = DocumentId,
+        ["format"] = Format,
+        ["storeId"] = StoreId,
+        ["kdf"] = (int)KeyKind,
+        ["iterations"] = Iterations,
+        ["salt"] = Salt,
+        ["check"] = KeyCheck,
+        ["created"] = Created,
+        ["dataKey"] = DataKeyVersion,
+        ["indexKey"] = IndexKeyVersion,
+    };
+
+    /// <summary>The format version of a metadata document, read before anything else.</summary>
+    public static int ReadFormat(BsonDocument document) => Int(document, "format");
+
+    /// <summary>Reads a document of the current format; a missing or mistyped field is an integrity failure.</summary>
+    public static StoreMetadata FromDocument(BsonDocument document)
+    {
+        var metadata = new StoreMetadata
+        {
+            Format = ReadFormat(document),
+            StoreId = Bytes(document, "storeId", 16),
+            KeyKind = (MasterKeyKind)Int(document, "kdf"),
+            Iterations = Int(document, "iterations"),
+            Salt = Bytes(document, "salt", 32),
+            KeyCheck = Bytes(document, "check", null),
+            Created = document.TryGetValue("created", out var created) && created.IsDateTime
+                ? created.AsDateTime
+                : throw Errors.Integrity("the store metadata"),
+            DataKeyVersion = Int(document, "dataKey"),
+            IndexKeyVersion = Int(document, "indexKey"),
+        };
+        if (!Enum.IsDefined(metadata.KeyKind) || metadata.Iterations <= 0)
+        {
+            throw Errors.Integrity("the store metadata");
+        }
+
+        return metadata;
+    }
+
+    private static int Int(BsonDocument document, string name) =>
+        document.TryGetValue(name, out var value) && value.IsInt32
+            ? value.AsInt32
+            : throw Errors.Integrity("the store metadata");
+
+    private static byte[] Bytes(BsonDocument document, string name, int? length) =>
+        document.TryGetValue(name, out var value) && value.IsBinary && (length is null || value.AsBinary.Length == length)
+            ? value.AsBinary
+            : throw Errors.Integrity("the store metadata");
+}

@@ -1,0 +1,134 @@
+using System.Security.Cryptography;
+using EncryptedStore.Crypto;
+using EncryptedStore.Internal;
+using EncryptedStore.Keys;
+using LiteDB;
+
+namespace EncryptedStore.Storage;
+
+/// <summary>
+/// Token records in LiteDB: the id in clear, every other field in one AES-GCM payload bound to the
+/// id, and the lookup fields as blind indexes. A unique index on each unique lookup field makes
+/// LiteDB itself refuse a duplicate; a record without that field holds its own id there (a string,
+/// which never equals a hash) so absent values do not collide.
+/// </summary>
+internal sealed class TokenRecords(ILiteCollection<BsonDocument> collection, KeyRing keys)
+{
+    private const string DataKeyField = "kv";
+    private const string IndexKeyField = "iv";
+    private const string PayloadField = "ct";
+
+    private static readonly string[] FieldNames = ["u", "uc", "a", "r", "g"];
+
+    public static string FieldName(BlindIndex index) => FieldNames[(int)index];
+
+    public static void EnsureIndexes(ILiteCollection<BsonDocument> collection)
+    {
+        collection.EnsureIndex(FieldName(BlindIndex.User), "$." + FieldName(BlindIndex.User), unique: false);
+        foreach (var index in new[] { BlindIndex.UserClient, BlindIndex.AccessToken, BlindIndex.RefreshToken, BlindIndex.GrantToken })
+        {
+            collection.EnsureIndex(FieldName(index), "$." + FieldName(index), unique: true);
+        }
+    }
+
+    public BsonDocument? FindById(string id) => collection.FindById(id);
+
+    public BsonDocument? FindOne(BlindIndex index, byte[] hash) =>
+        collection.FindOne(Query.EQ(FieldName(index), new BsonValue(hash)));
+
+    public List<BsonDocument> Find(BlindIndex index, byte[] hash, int limit) =>
+        collection.Find(Query.EQ(FieldName(index), new BsonValue(hash)), 0, limit).ToList();
+
+    public IEnumerable<BsonDocument> FindAll() => collection.FindAll();
+
+    public void Upsert(BsonDocument document) => collection.Upsert(document);
+
+    public bool Delete(string id) => collection.Delete(id);
+
+    public int DeleteAll() => collection.DeleteAll();
+
+    /// <summary>Decrypts a record; throws an integrity <see cref="TokenStoreException"/> when anything about it is off.</summary>
+    public OAuthToken Decrypt(BsonDocument document)
+    {
+        if (!document["_id"].IsString)
+        {
+            throw Errors.Integrity("a token record (its id is not text)");
+        }
+
+        var id = document["_id"].AsString;
+        if (!document[DataKeyField].IsInt32 || !document[PayloadField].IsBinary)
+        {
+            throw Errors.Integrity($"token record '{id}'");
+        }
+
+        var dataKey = keys.GetDataKey(document[DataKeyField].AsInt32);
+        var payload = dataKey.Decrypt(document[PayloadField].AsBinary, id)
+            ?? throw Errors.Integrity($"token record '{id}'");
+        try
+        {
+            return TokenFields.Decode(payload, id) ?? throw Errors.Integrity($"token record '{id}'");
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(payload);
+        }
+    }
+
+    /// <summary>Builds the record for <paramref name="token"/> under the given keys, stored with id <paramref name="id"/>.</summary>
+    public static BsonDocument Encrypt(string id, OAuthToken token, DataKey dataKey, BlindIndexKey indexKey)
+    {
+        var payload = TokenFields.Encode(token);
+        byte[] sealedPayload;
+        try
+        {
+            sealedPayload = dataKey.Encrypt(payload, id);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(payload);
+        }
+
+        var document = new BsonDocument
+        {
+            ["_id"] = id,
+            [DataKeyField] = dataKey.Version,
+            [IndexKeyField] = indexKey.Version,
+            [PayloadField] = sealedPayload,
+        };
+
+        var user = token.UserSignature?.Name;
+        if (!string.IsNullOrEmpty(user))
+        {
+            document[FieldName(BlindIndex.User)] = indexKey.Compute(BlindIndex.User, user);
+        }
+
+        document[FieldName(BlindIndex.UserClient)] = string.IsNullOrEmpty(user)
+            ? id
+            : indexKey.ComputeUserClient(user, NullIfEmpty(token.ClientId));
+        document[FieldName(BlindIndex.AccessToken)] = HashOrId(indexKey, BlindIndex.AccessToken, token.AccessToken, id);
+        document[FieldName(BlindIndex.RefreshToken)] = HashOrId(indexKey, BlindIndex.RefreshToken, token.RefreshToken, id);
+        document[FieldName(BlindIndex.GrantToken)] = HashOrId(indexKey, BlindIndex.GrantToken, token.GrantToken, id);
+        return document;
+    }
+
+    /// <summary>Which unique lookup field of <paramref name="document"/> another record already holds, if any.</summary>
+    public BlindIndex? FindConflict(BsonDocument document)
+    {
+        var id = document["_id"];
+        foreach (var index in new[] { BlindIndex.UserClient, BlindIndex.AccessToken, BlindIndex.RefreshToken, BlindIndex.GrantToken })
+        {
+            var value = document[FieldName(index)];
+            if (value.IsBinary && collection.Exists(Query.And(Query.EQ(FieldName(index), value), Query.Not("_id", id))))
+            {
+                return index;
+            }
+        }
+
+        return null;
+    }
+
+    public static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static BsonValue HashOrId(BlindIndexKey indexKey, BlindIndex index, string? value, string id) =>
+        string.IsNullOrEmpty(value) ? new BsonValue(id) : new BsonValue(indexKey.Compute(index, value));
+}
