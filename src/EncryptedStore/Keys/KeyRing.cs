@@ -72,20 +72,39 @@ internal sealed class KeyRing : IDisposable
         var now = _time.GetUtcNow();
         var protectionKey = _keyManager.CreateNewKey(now, now + DataProtectionKeyLifetime);
         _dataProtectionKeys[protectionKey.KeyId] = protectionKey;
-        var dataVersion = CreateVersion(KeyKind.Data, protectionKey);
-        var indexVersion = CreateVersion(KeyKind.Index, protectionKey);
+        var dataVersion = CreateVersion(StoreKeyPurpose.Data, protectionKey);
+        var indexVersion = CreateVersion(StoreKeyPurpose.Index, protectionKey);
         return (dataVersion, indexVersion);
     }
 
     public DataKey GetDataKey(int version) =>
         _dataKeys.TryGetValue(version, out var key)
             ? key
-            : _dataKeys.GetOrAdd(version, v => new DataKey(v, Unwrap(KeyKind.Data, v), _storeId));
+            : _dataKeys.GetOrAdd(version, v => new DataKey(v, Unwrap(StoreKeyPurpose.Data, v), _storeId));
 
     public BlindIndexKey GetIndexKey(int version) =>
         _indexKeys.TryGetValue(version, out var key)
             ? key
-            : _indexKeys.GetOrAdd(version, v => new BlindIndexKey(v, Unwrap(KeyKind.Index, v)));
+            : _indexKeys.GetOrAdd(version, v => new BlindIndexKey(v, Unwrap(StoreKeyPurpose.Index, v)));
+
+    /// <summary>Every key version, oldest first, as recorded in the file (no material).</summary>
+    public IReadOnlyList<KeyVersion> ListVersions()
+    {
+        var versions = new List<KeyVersion>();
+        foreach (var document in _keys.FindAll())
+        {
+            if (!document["_id"].IsInt32 || !Enum.TryParse<StoreKeyPurpose>(document["kind"].AsString, out var purpose)
+                || !Enum.TryParse<StoreKeyState>(document["state"].AsString, out var state)
+                || !document["protectionKey"].IsGuid || !document["created"].IsDateTime)
+            {
+                throw Errors.Integrity("the key list");
+            }
+
+            versions.Add(new KeyVersion(document["_id"].AsInt32, purpose, state, document["protectionKey"].AsGuid, document["created"].AsDateTime));
+        }
+
+        return versions;
+    }
 
     public void Dispose()
     {
@@ -102,7 +121,7 @@ internal sealed class KeyRing : IDisposable
         _services.Dispose();
     }
 
-    private int CreateVersion(KeyKind kind, IKey protectionKey)
+    private int CreateVersion(StoreKeyPurpose kind, IKey protectionKey)
     {
         var version = _keys.Count() == 0 ? 1 : _keys.Max("_id").AsInt32 + 1;
         var secret = RandomNumberGenerator.GetBytes(Aead.KeySize);
@@ -117,6 +136,7 @@ internal sealed class KeyRing : IDisposable
                 ["kind"] = kind.ToString(),
                 ["protectionKey"] = protectionKey.KeyId,
                 ["wrapped"] = wrapped,
+                ["state"] = StoreKeyState.Active.ToString(),
                 ["created"] = _time.GetUtcNow().UtcDateTime,
             });
             return version;
@@ -127,7 +147,7 @@ internal sealed class KeyRing : IDisposable
         }
     }
 
-    private byte[] Unwrap(KeyKind kind, int version)
+    private byte[] Unwrap(StoreKeyPurpose kind, int version)
     {
         var what = $"{kind} key version {version}";
         var document = _keys.FindById(version) ?? throw Errors.KeyUnavailable(what);
@@ -172,7 +192,7 @@ internal sealed class KeyRing : IDisposable
         return _dataProtectionKeys.GetValueOrDefault(id);
     }
 
-    private byte[] WrapContext(KeyKind kind, int version)
+    private byte[] WrapContext(StoreKeyPurpose kind, int version)
     {
         // store id | "key" | kind | version: a wrapped key opens only as itself, in its own store.
         var context = new byte[_storeId.Length + 3 + 1 + 4];
@@ -183,9 +203,4 @@ internal sealed class KeyRing : IDisposable
         return context;
     }
 
-    private enum KeyKind : byte
-    {
-        Data = 1,
-        Index = 2,
-    }
 }

@@ -53,6 +53,9 @@ internal sealed class StoreFile : IDisposable
 
     public bool IsMemory => _data is null;
 
+    /// <summary>The data file's size plus its log's, in bytes; 0 in memory.</summary>
+    public long SizeInBytes => (_data?.Length ?? 0) + (_log?.Length ?? 0);
+
     /// <summary>Opens or creates the file; throws <see cref="TokenStoreException"/> without changing a file that is not a store.</summary>
     public static StoreFile Open(string path)
     {

@@ -96,10 +96,21 @@ internal sealed class TokenRecords(ILiteCollection<BsonDocument> collection, Key
             [PayloadField] = sealedPayload,
         };
 
+        SetIndexes(document, id, token, indexKey);
+        return document;
+    }
+
+    /// <summary>Sets the blind-index fields of a record for <paramref name="token"/> under <paramref name="indexKey"/>.</summary>
+    public static void SetIndexes(BsonDocument document, string id, OAuthToken token, BlindIndexKey indexKey)
+    {
         var user = token.UserSignature?.Name;
         if (!string.IsNullOrEmpty(user))
         {
             document[FieldName(BlindIndex.User)] = indexKey.Compute(BlindIndex.User, user);
+        }
+        else
+        {
+            document.Remove(FieldName(BlindIndex.User));
         }
 
         document[FieldName(BlindIndex.UserClient)] = string.IsNullOrEmpty(user)
@@ -108,8 +119,30 @@ internal sealed class TokenRecords(ILiteCollection<BsonDocument> collection, Key
         document[FieldName(BlindIndex.AccessToken)] = HashOrId(indexKey, BlindIndex.AccessToken, token.AccessToken, id);
         document[FieldName(BlindIndex.RefreshToken)] = HashOrId(indexKey, BlindIndex.RefreshToken, token.RefreshToken, id);
         document[FieldName(BlindIndex.GrantToken)] = HashOrId(indexKey, BlindIndex.GrantToken, token.GrantToken, id);
-        return document;
     }
+
+    /// <summary>The blind-index fields whose stored value differs from what <paramref name="token"/> gives under the record's index key.</summary>
+    public static List<BlindIndex> MismatchedIndexes(BsonDocument document, OAuthToken token, BlindIndexKey indexKey)
+    {
+        var expected = new BsonDocument();
+        SetIndexes(expected, token.Id!, token, indexKey);
+        var mismatched = new List<BlindIndex>();
+        foreach (var index in Enum.GetValues<BlindIndex>())
+        {
+            if (expected[FieldName(index)] != document[FieldName(index)])
+            {
+                mismatched.Add(index);
+            }
+        }
+
+        return mismatched;
+    }
+
+    /// <summary>The data and index key versions a record uses; null when the record does not say.</summary>
+    public static (int DataKey, int IndexKey)? KeyVersions(BsonDocument document) =>
+        document[DataKeyField].IsInt32 && document[IndexKeyField].IsInt32
+            ? (document[DataKeyField].AsInt32, document[IndexKeyField].AsInt32)
+            : null;
 
     /// <summary>Which unique lookup field of <paramref name="document"/> another record already holds, if any.</summary>
     public BlindIndex? FindConflict(BsonDocument document)
