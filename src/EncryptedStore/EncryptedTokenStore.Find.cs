@@ -1,5 +1,6 @@
 using EncryptedStore.Crypto;
 using EncryptedStore.Internal;
+using EncryptedStore.Keys;
 using EncryptedStore.Storage;
 using LiteDB;
 
@@ -62,49 +63,71 @@ public sealed partial class EncryptedTokenStore
     /// <summary>The stored token that <paramref name="query"/> matches by the contract's rules, decrypted; null when none.</summary>
     private OAuthToken? Match(OAuthToken query)
     {
-        var indexKey = _keyRing.GetIndexKey(_metadata.IndexKeyVersion);
+        var active = _active;
         var user = query.UserSignature?.Name;
         var clientId = TokenRecords.NullIfEmpty(query.ClientId);
         if (!string.IsNullOrEmpty(user))
         {
             if (clientId is not null)
             {
-                var document = Read(() => _records.FindOne(BlindIndex.UserClient, indexKey.ComputeUserClient(user, clientId)));
-                return Checked(document, t => t.UserSignature?.Name == user && t.ClientId == clientId);
+                return Checked(
+                    FindOne(active, BlindIndex.UserClient, key => key.ComputeUserClient(user, clientId)),
+                    t => t.UserSignature?.Name == user && TokenRecords.NullIfEmpty(t.ClientId) == clientId);
             }
 
-            var candidates = Read(() => _records.Find(BlindIndex.User, indexKey.Compute(BlindIndex.User, user), limit: 2));
+            var candidates = new Dictionary<string, BsonDocument>(StringComparer.Ordinal);
+            foreach (var key in active.LookupIndexKeys())
+            {
+                foreach (var document in Read(() => _records.Find(BlindIndex.User, key.Compute(BlindIndex.User, user), limit: 2)))
+                {
+                    candidates[document["_id"].AsString] = document;
+                }
+            }
+
             if (candidates.Count > 1)
             {
                 throw Errors.Ambiguous();
             }
 
-            return Checked(candidates.FirstOrDefault(), t => t.UserSignature?.Name == user);
+            return Checked(candidates.Values.FirstOrDefault(), t => t.UserSignature?.Name == user);
         }
 
         var clientSecret = TokenRecords.NullIfEmpty(query.ClientSecret);
         if (!string.IsNullOrEmpty(query.AccessToken) && clientId is null && clientSecret is null)
         {
             var access = query.AccessToken;
-            var document = Read(() => _records.FindOne(BlindIndex.AccessToken, indexKey.Compute(BlindIndex.AccessToken, access)));
-            return Checked(document, t => t.AccessToken == access);
+            return Checked(FindOne(active, BlindIndex.AccessToken, key => key.Compute(BlindIndex.AccessToken, access)), t => t.AccessToken == access);
         }
 
-        if (clientId is not null && clientSecret is not null)
+        if (clientId is null || clientSecret is null)
         {
-            OAuthToken? found = null;
-            if (!string.IsNullOrEmpty(query.GrantToken))
-            {
-                var grant = query.GrantToken;
-                found = Checked(Read(() => _records.FindOne(BlindIndex.GrantToken, indexKey.Compute(BlindIndex.GrantToken, grant))), t => t.GrantToken == grant);
-            }
-            else if (!string.IsNullOrEmpty(query.RefreshToken))
-            {
-                var refresh = query.RefreshToken;
-                found = Checked(Read(() => _records.FindOne(BlindIndex.RefreshToken, indexKey.Compute(BlindIndex.RefreshToken, refresh))), t => t.RefreshToken == refresh);
-            }
+            return null;
+        }
 
-            return found is not null && TokenRecords.NullIfEmpty(found.ClientId) == clientId ? found : null;
+        OAuthToken? found = null;
+        if (!string.IsNullOrEmpty(query.GrantToken))
+        {
+            var grant = query.GrantToken;
+            found = Checked(FindOne(active, BlindIndex.GrantToken, key => key.Compute(BlindIndex.GrantToken, grant)), t => t.GrantToken == grant);
+        }
+        else if (!string.IsNullOrEmpty(query.RefreshToken))
+        {
+            var refresh = query.RefreshToken;
+            found = Checked(FindOne(active, BlindIndex.RefreshToken, key => key.Compute(BlindIndex.RefreshToken, refresh)), t => t.RefreshToken == refresh);
+        }
+
+        return found is not null && TokenRecords.NullIfEmpty(found.ClientId) == clientId ? found : null;
+    }
+
+    /// <summary>Looks a blind index up under the current index key, then (mid-rotation) the previous one.</summary>
+    private BsonDocument? FindOne(ActiveKeys active, BlindIndex index, Func<BlindIndexKey, byte[]> hash)
+    {
+        foreach (var key in active.LookupIndexKeys())
+        {
+            if (Read(() => _records.FindOne(index, hash(key))) is { } document)
+            {
+                return document;
+            }
         }
 
         return null;

@@ -24,9 +24,12 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     private readonly KeyEncryptionKey _keyEncryptionKey;
     private readonly KeyRing _keyRing;
     private readonly TokenRecords _records;
-    private readonly StoreMetadata _metadata;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _keyLifetime;
     private readonly Lock _writeLock = new();
+    private StoreMetadata _metadata;
+    private volatile ActiveKeys _active;
     private MasterKey? _ephemeralKey;
     private bool _disposed;
 
@@ -41,6 +44,8 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _logger = options.LoggerFactory?.CreateLogger<EncryptedTokenStore>() ?? NullLogger<EncryptedTokenStore>.Instance;
+        _time = options.TimeProvider;
+        _keyLifetime = options.KeyLifetime;
         var masterKey = options.MasterKey ?? (_ephemeralKey = MasterKey.FromBytes(RandomNumberGenerator.GetBytes(32)));
 
         _file = StoreFile.Open(options.FilePath);
@@ -58,7 +63,13 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             }
 
             _records = new TokenRecords(_file.Tokens, _keyRing);
+            _active = LoadActiveKeys();
             Log.StoreOpened(_logger, _file.Path, _metadata.DataKeyVersion, _metadata.IndexKeyVersion);
+            if (_metadata.Rotation is not null)
+            {
+                Log.RotationResumed(_logger, _file.Path);
+                RunRotation(KeyRotationOptions.DefaultBatchSize, progress: null, CancellationToken.None);
+            }
         }
         catch
         {
@@ -112,7 +123,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         try
         {
             keyRing = new KeyRing(_file, keyEncryptionKey, storeId, options.TimeProvider, options.LoggerFactory);
-            var (dataVersion, indexVersion) = keyRing.Initialize();
+            var (dataVersion, indexVersion) = keyRing.CreateVersions(data: true, index: true);
             var metadata = new StoreMetadata
             {
                 Format = StoreMetadata.CurrentFormat,
@@ -122,8 +133,8 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
                 Salt = salt,
                 KeyCheck = keyEncryptionKey.CreateCheck(),
                 Created = options.TimeProvider.GetUtcNow().UtcDateTime,
-                DataKeyVersion = dataVersion,
-                IndexKeyVersion = indexVersion,
+                DataKeyVersion = dataVersion!.Value,
+                IndexKeyVersion = indexVersion!.Value,
             };
             _file.Metadata.Insert(metadata.ToDocument());
             TokenRecords.EnsureIndexes(_file.Tokens);
@@ -164,19 +175,40 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             throw Errors.WrongKey();
         }
 
-        var keyRing = new KeyRing(_file, keyEncryptionKey, metadata.StoreId, options.TimeProvider, options.LoggerFactory);
+        return (metadata, keyEncryptionKey, new KeyRing(_file, keyEncryptionKey, metadata.StoreId, options.TimeProvider, options.LoggerFactory));
+    }
+
+    /// <summary>Unwraps the keys the metadata names as current; a damaged key ring fails here, at open, not mid-call.</summary>
+    private ActiveKeys LoadActiveKeys()
+    {
+        var data = _keyRing.GetDataKey(_metadata.DataKeyVersion);
+        var index = _keyRing.GetIndexKey(_metadata.IndexKeyVersion);
+        var previous = _metadata.Rotation?.PreviousIndexKeyVersion is { } version ? _keyRing.GetIndexKey(version) : null;
+        var created = _keyRing.FindVersion(_metadata.DataKeyVersion)?.Created ?? throw Errors.Integrity("the key list");
+        return new ActiveKeys(data, index, previous, created);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one LiteDB transaction. On failure it rolls back and reloads the
+    /// metadata, so memory never holds a state the file does not.
+    /// </summary>
+    private T InTransaction<T>(Func<T> work)
+    {
+        var database = _file.Database;
+        database.BeginTrans();
         try
         {
-            // Unwrap the current keys now, so a damaged key ring fails at open rather than mid-call.
-            keyRing.GetDataKey(metadata.DataKeyVersion);
-            keyRing.GetIndexKey(metadata.IndexKeyVersion);
-            return (metadata, keyEncryptionKey, keyRing);
+            var result = work();
+            database.Commit();
+            return result;
         }
         catch
         {
-            keyRing.Dispose();
-            keyEncryptionKey.Dispose();
+            database.Rollback();
+            _metadata = StoreMetadata.FromDocument(_file.Metadata.FindById(StoreMetadata.DocumentId));
             throw;
         }
     }
+
+    private void SaveMetadata() => _file.Metadata.Update(_metadata.ToDocument());
 }

@@ -25,6 +25,15 @@ public sealed class EncryptedTokenStoreOptions
     /// </summary>
     public MasterKey? MasterKey { get; set; }
 
+    /// <summary>The shortest accepted <see cref="KeyLifetime"/>.</summary>
+    public static readonly TimeSpan MinimumKeyLifetime = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long a data key stays the one new writes use; after that the next save makes a new one
+    /// (old records keep reading with theirs). Default 90 days, at least <see cref="MinimumKeyLifetime"/>.
+    /// </summary>
+    public TimeSpan KeyLifetime { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>The clock for key creation and expiry decisions. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -48,5 +57,9 @@ public sealed class EncryptedTokenStoreOptions
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        if (KeyLifetime < MinimumKeyLifetime)
+        {
+            throw new ArgumentOutOfRangeException(nameof(KeyLifetime), KeyLifetime, $"{nameof(KeyLifetime)} must be at least {MinimumKeyLifetime.TotalDays} days.");
+        }
     }
 }

@@ -39,6 +39,9 @@ public static class TokenStoreErrorCodes
     /// <summary>A record refers to a key that is missing, revoked or destroyed.</summary>
     public const string KeyUnavailable = "KEY_UNAVAILABLE";
 
+    /// <summary>A key operation was refused because the key is active, still used by records, or in the wrong state.</summary>
+    public const string KeyInUse = "KEY_IN_USE";
+
     /// <summary>The master key source is unusable (missing file, empty variable, too short).</summary>
     public const string InvalidMasterKey = "INVALID_MASTER_KEY";
 }

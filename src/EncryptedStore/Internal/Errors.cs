@@ -36,6 +36,9 @@ internal static class Errors
     public static TokenStoreException KeyUnavailable(string what, Exception? cause = null) =>
         new(TokenStoreErrorCodes.KeyUnavailable, $"{what} is not available.", cause);
 
+    public static TokenStoreException KeyInUse(string reason) =>
+        new(TokenStoreErrorCodes.KeyInUse, reason);
+
     public static TokenStoreException InvalidMasterKey(string reason, Exception? cause = null) =>
         new(TokenStoreErrorCodes.InvalidMasterKey, $"The master key is not usable: {reason}", cause);
 

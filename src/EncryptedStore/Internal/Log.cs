@@ -28,4 +28,28 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Refused to save a token: {Code}")]
     public static partial void SaveRefused(ILogger logger, string code);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "The data key reached its lifetime; new writes use data key version {Version}")]
+    public static partial void DataKeyRotatedOnSchedule(ILogger logger, int version);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Resuming an interrupted key rotation of '{Path}'")]
+    public static partial void RotationResumed(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Key rotation started: data key version {DataKeyVersion}, index key version {IndexKeyVersion}")]
+    public static partial void RotationStarted(ILogger logger, int dataKeyVersion, int indexKeyVersion);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Key rotation finished: {Scanned} records scanned, {Rewritten} rewritten, {Failed} failed")]
+    public static partial void RotationFinished(ILogger logger, int scanned, int rewritten, int failed);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "Key rotation could not rewrite token record '{Id}': {Code}")]
+    public static partial void RotationRecordFailed(ILogger logger, string id, string code);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Key version {Version} revoked")]
+    public static partial void KeyRevoked(ILogger logger, int version);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Key version {Version} destroyed")]
+    public static partial void KeyDestroyed(ILogger logger, int version);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "The master key of '{Path}' was changed; {Elements} key ring elements re-encrypted")]
+    public static partial void MasterKeyChanged(ILogger logger, string path, int elements);
 }

@@ -14,8 +14,9 @@ internal sealed class KeyEncryptionKey : IDisposable
     private const string CheckPurpose = "master-key-check";
     private static readonly byte[] CheckText = Encoding.ASCII.GetBytes("EncryptedStore master key check v1");
 
-    private readonly byte[] _key;
     private readonly byte[] _storeId;
+    private readonly List<byte[]> _replaced = [];
+    private volatile byte[] _key;
 
     public KeyEncryptionKey(byte[] key, byte[] storeId)
     {
@@ -34,7 +35,30 @@ internal sealed class KeyEncryptionKey : IDisposable
 
     public bool Verify(byte[] check) => Open(check, CheckPurpose) is { } text && text.AsSpan().SequenceEqual(CheckText);
 
-    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
+    /// <summary>
+    /// Switches to a new key after a master-key change has been committed. The old key stays readable
+    /// by calls already running and is cleared on <see cref="Dispose"/>.
+    /// </summary>
+    public void Replace(byte[] key)
+    {
+        lock (_replaced)
+        {
+            _replaced.Add(_key);
+            _key = key;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_replaced)
+        {
+            CryptographicOperations.ZeroMemory(_key);
+            foreach (var old in _replaced)
+            {
+                CryptographicOperations.ZeroMemory(old);
+            }
+        }
+    }
 
     private byte[] AssociatedData(string purpose)
     {

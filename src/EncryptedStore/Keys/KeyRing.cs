@@ -19,28 +19,33 @@ namespace EncryptedStore.Keys;
 /// The store's keys. Data Protection keys (AES-256-GCM, persisted in the store file, each encrypted
 /// with the master key) wrap the versioned data keys and blind-index keys, which live in the
 /// <c>keys</c> collection: envelope encryption, so a record costs one raw AES-GCM operation while key
-/// management stays Data Protection's.
+/// management stays Data Protection's. Each rotation makes a new Data Protection key.
 /// </summary>
-/// <remarks>Thread-safe. Unwrapped keys are cached for the life of the store.</remarks>
+/// <remarks>
+/// Thread-safe for reads. Changes (create, revoke, destroy) run under the store's write lock and in
+/// its transaction. Unwrapped keys are cached until revoked or the store is disposed.
+/// </remarks>
 internal sealed class KeyRing : IDisposable
 {
-    /// <summary>Lifetime given to Data Protection keys; rotation decides when a new one is made.</summary>
-    private static readonly TimeSpan DataProtectionKeyLifetime = TimeSpan.FromDays(90);
+    /// <summary>Lifetime given to Data Protection keys; the store's own schedule decides rotation.</summary>
+    private static readonly TimeSpan DataProtectionKeyLifetime = TimeSpan.FromDays(3650);
 
     private readonly ServiceProvider _services;
     private readonly IKeyManager _keyManager;
+    private readonly KeyRingRepository _repository;
     private readonly ILiteCollection<BsonDocument> _keys;
     private readonly byte[] _storeId;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<int, DataKey> _dataKeys = new();
     private readonly ConcurrentDictionary<int, BlindIndexKey> _indexKeys = new();
-    private readonly ConcurrentDictionary<Guid, IKey> _dataProtectionKeys = new();
+    private readonly ConcurrentDictionary<Guid, IKey> _protectionKeys = new();
 
     public KeyRing(StoreFile file, KeyEncryptionKey keyEncryptionKey, byte[] storeId, TimeProvider time, ILoggerFactory? loggerFactory)
     {
         _keys = file.Keys;
         _storeId = storeId;
         _time = time;
+        _repository = new KeyRingRepository(file.KeyRing);
 
         var services = new ServiceCollection();
         services.AddSingleton(keyEncryptionKey);
@@ -58,7 +63,7 @@ internal sealed class KeyRing : IDisposable
             });
         services.Configure<KeyManagementOptions>(options =>
         {
-            options.XmlRepository = new KeyRingRepository(file.KeyRing);
+            options.XmlRepository = _repository;
             options.XmlEncryptor = new MasterKeyXmlEncryptor(keyEncryptionKey);
             options.AutoGenerateKeys = false;
         });
@@ -66,14 +71,19 @@ internal sealed class KeyRing : IDisposable
         _keyManager = _services.GetRequiredService<IKeyManager>();
     }
 
-    /// <summary>Creates the first Data Protection key, data key and index key of a new store.</summary>
-    public (int DataKeyVersion, int IndexKeyVersion) Initialize()
+    public KeyRingRepository Repository => _repository;
+
+    /// <summary>
+    /// Makes a new Data Protection key and, under it, a new data key version and (when asked) a new
+    /// index key version; the versions they replace become <see cref="StoreKeyState.Retired"/>.
+    /// </summary>
+    public (int? DataKeyVersion, int? IndexKeyVersion) CreateVersions(bool data, bool index)
     {
         var now = _time.GetUtcNow();
         var protectionKey = _keyManager.CreateNewKey(now, now + DataProtectionKeyLifetime);
-        _dataProtectionKeys[protectionKey.KeyId] = protectionKey;
-        var dataVersion = CreateVersion(StoreKeyPurpose.Data, protectionKey);
-        var indexVersion = CreateVersion(StoreKeyPurpose.Index, protectionKey);
+        _protectionKeys[protectionKey.KeyId] = protectionKey;
+        int? dataVersion = data ? CreateVersion(StoreKeyPurpose.Data, protectionKey) : null;
+        int? indexVersion = index ? CreateVersion(StoreKeyPurpose.Index, protectionKey) : null;
         return (dataVersion, indexVersion);
     }
 
@@ -88,22 +98,56 @@ internal sealed class KeyRing : IDisposable
             : _indexKeys.GetOrAdd(version, v => new BlindIndexKey(v, Unwrap(StoreKeyPurpose.Index, v)));
 
     /// <summary>Every key version, oldest first, as recorded in the file (no material).</summary>
-    public IReadOnlyList<KeyVersion> ListVersions()
-    {
-        var versions = new List<KeyVersion>();
-        foreach (var document in _keys.FindAll())
-        {
-            if (!document["_id"].IsInt32 || !Enum.TryParse<StoreKeyPurpose>(document["kind"].AsString, out var purpose)
-                || !Enum.TryParse<StoreKeyState>(document["state"].AsString, out var state)
-                || !document["protectionKey"].IsGuid || !document["created"].IsDateTime)
-            {
-                throw Errors.Integrity("the key list");
-            }
+    public IReadOnlyList<KeyVersion> ListVersions() => _keys.FindAll().Select(ToVersion).ToList();
 
-            versions.Add(new KeyVersion(document["_id"].AsInt32, purpose, state, document["protectionKey"].AsGuid, document["created"].AsDateTime));
+    public KeyVersion? FindVersion(int version) => _keys.FindById(version) is { } document ? ToVersion(document) : null;
+
+    /// <summary>
+    /// Marks a version revoked: it no longer decrypts anything. When no live version is left under its
+    /// Data Protection key, that key is revoked in the key ring too.
+    /// </summary>
+    public void Revoke(int version)
+    {
+        var document = _keys.FindById(version) ?? throw Errors.KeyUnavailable($"Key version {version}");
+        var protectionKeyId = document["protectionKey"].AsGuid;
+        document["state"] = StoreKeyState.Revoked.ToString();
+        _keys.Update(document);
+        if (!HasLiveVersions(protectionKeyId))
+        {
+            _keyManager.RevokeKey(protectionKeyId, $"EncryptedStore key version {version} revoked");
+        }
+    }
+
+    /// <summary>
+    /// Removes a revoked version's wrapped material from the file, and the Data Protection key that
+    /// wrapped it when no other version needs it. The version number stays, marked destroyed.
+    /// </summary>
+    public void Destroy(int version)
+    {
+        var document = _keys.FindById(version) ?? throw Errors.KeyUnavailable($"Key version {version}");
+        var protectionKeyId = document["protectionKey"].AsGuid;
+        document["state"] = StoreKeyState.Destroyed.ToString();
+        document.Remove("wrapped");
+        _keys.Update(document);
+        if (_keys.Find(Query.EQ("protectionKey", protectionKeyId)).All(d => d["state"].AsString == nameof(StoreKeyState.Destroyed)))
+        {
+            _repository.DeleteKey(protectionKeyId);
+            _protectionKeys.TryRemove(protectionKeyId, out _);
+        }
+    }
+
+    /// <summary>Drops cached key material for a version (after revocation), so the next use rereads its state.</summary>
+    public void Forget(int version)
+    {
+        if (_dataKeys.TryRemove(version, out var data))
+        {
+            data.Dispose();
         }
 
-        return versions;
+        if (_indexKeys.TryRemove(version, out var index))
+        {
+            index.Dispose();
+        }
     }
 
     public void Dispose()
@@ -121,19 +165,29 @@ internal sealed class KeyRing : IDisposable
         _services.Dispose();
     }
 
-    private int CreateVersion(StoreKeyPurpose kind, IKey protectionKey)
+    private bool HasLiveVersions(Guid protectionKeyId) =>
+        _keys.Find(Query.EQ("protectionKey", protectionKeyId))
+            .Any(d => d["state"].AsString is nameof(StoreKeyState.Active) or nameof(StoreKeyState.Retired));
+
+    private int CreateVersion(StoreKeyPurpose purpose, IKey protectionKey)
     {
         var version = _keys.Count() == 0 ? 1 : _keys.Max("_id").AsInt32 + 1;
+        foreach (var active in _keys.Find(Query.And(Query.EQ("kind", purpose.ToString()), Query.EQ("state", nameof(StoreKeyState.Active)))).ToList())
+        {
+            active["state"] = StoreKeyState.Retired.ToString();
+            _keys.Update(active);
+        }
+
         var secret = RandomNumberGenerator.GetBytes(Aead.KeySize);
         try
         {
             var encryptor = protectionKey.CreateEncryptor()
                 ?? throw Errors.KeyUnavailable($"Data Protection key {protectionKey.KeyId}");
-            var wrapped = encryptor.Encrypt(new ArraySegment<byte>(secret), new ArraySegment<byte>(WrapContext(kind, version)));
+            var wrapped = encryptor.Encrypt(new ArraySegment<byte>(secret), new ArraySegment<byte>(WrapContext(purpose, version)));
             _keys.Insert(new BsonDocument
             {
                 ["_id"] = version,
-                ["kind"] = kind.ToString(),
+                ["kind"] = purpose.ToString(),
                 ["protectionKey"] = protectionKey.KeyId,
                 ["wrapped"] = wrapped,
                 ["state"] = StoreKeyState.Active.ToString(),
@@ -147,29 +201,33 @@ internal sealed class KeyRing : IDisposable
         }
     }
 
-    private byte[] Unwrap(StoreKeyPurpose kind, int version)
+    private byte[] Unwrap(StoreKeyPurpose purpose, int version)
     {
-        var what = $"{kind} key version {version}";
+        var what = $"{purpose} key version {version}";
         var document = _keys.FindById(version) ?? throw Errors.KeyUnavailable(what);
-        if (!document["kind"].IsString || document["kind"].AsString != kind.ToString()
-            || !document["protectionKey"].IsGuid || !document["wrapped"].IsBinary)
+        var info = ToVersion(document);
+        if (info.Purpose != purpose)
         {
             throw Errors.Integrity(what);
         }
 
-        var protectionKeyId = document["protectionKey"].AsGuid;
-        var protectionKey = FindProtectionKey(protectionKeyId)
-            ?? throw Errors.KeyUnavailable($"Data Protection key {protectionKeyId} (protecting {what})");
-        if (protectionKey.IsRevoked)
+        if (info.State is StoreKeyState.Revoked or StoreKeyState.Destroyed)
         {
-            throw Errors.KeyUnavailable($"Data Protection key {protectionKeyId} (protecting {what}) is revoked and");
+            throw Errors.KeyUnavailable($"{what} (Data Protection key {info.ProtectionKeyId}) is {info.State.ToString().ToLowerInvariant()} and");
         }
 
+        if (!document["wrapped"].IsBinary)
+        {
+            throw Errors.Integrity(what);
+        }
+
+        var protectionKey = FindProtectionKey(info.ProtectionKeyId)
+            ?? throw Errors.KeyUnavailable($"Data Protection key {info.ProtectionKeyId} (protecting {what})");
         try
         {
             var encryptor = protectionKey.CreateEncryptor()
-                ?? throw Errors.KeyUnavailable($"Data Protection key {protectionKeyId}");
-            return encryptor.Decrypt(new ArraySegment<byte>(document["wrapped"].AsBinary), new ArraySegment<byte>(WrapContext(kind, version)));
+                ?? throw Errors.KeyUnavailable($"Data Protection key {info.ProtectionKeyId}");
+            return encryptor.Decrypt(new ArraySegment<byte>(document["wrapped"].AsBinary), new ArraySegment<byte>(WrapContext(purpose, version)));
         }
         catch (CryptographicException e)
         {
@@ -179,28 +237,35 @@ internal sealed class KeyRing : IDisposable
 
     private IKey? FindProtectionKey(Guid id)
     {
-        if (_dataProtectionKeys.TryGetValue(id, out var key))
+        if (_protectionKeys.TryGetValue(id, out var key))
         {
             return key;
         }
 
         foreach (var candidate in _keyManager.GetAllKeys())
         {
-            _dataProtectionKeys[candidate.KeyId] = candidate;
+            _protectionKeys[candidate.KeyId] = candidate;
         }
 
-        return _dataProtectionKeys.GetValueOrDefault(id);
+        return _protectionKeys.GetValueOrDefault(id);
     }
 
-    private byte[] WrapContext(StoreKeyPurpose kind, int version)
+    private static KeyVersion ToVersion(BsonDocument document) =>
+        document["_id"].IsInt32 && document["kind"].IsString && document["state"].IsString
+            && Enum.TryParse<StoreKeyPurpose>(document["kind"].AsString, out var purpose)
+            && Enum.TryParse<StoreKeyState>(document["state"].AsString, out var state)
+            && document["protectionKey"].IsGuid && document["created"].IsDateTime
+            ? new KeyVersion(document["_id"].AsInt32, purpose, state, document["protectionKey"].AsGuid, document["created"].AsDateTime)
+            : throw Errors.Integrity("the key list");
+
+    private byte[] WrapContext(StoreKeyPurpose purpose, int version)
     {
-        // store id | "key" | kind | version: a wrapped key opens only as itself, in its own store.
+        // store id | "key" | purpose | version: a wrapped key opens only as itself, in its own store.
         var context = new byte[_storeId.Length + 3 + 1 + 4];
         _storeId.CopyTo(context, 0);
         Encoding.ASCII.GetBytes("key", context.AsSpan(_storeId.Length));
-        context[_storeId.Length + 3] = (byte)kind;
+        context[_storeId.Length + 3] = (byte)purpose;
         BinaryPrimitives.WriteInt32LittleEndian(context.AsSpan(_storeId.Length + 4), version);
         return context;
     }
-
 }

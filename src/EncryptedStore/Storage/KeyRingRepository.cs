@@ -50,6 +50,54 @@ internal sealed class KeyRingRepository(ILiteCollection<BsonDocument> collection
         });
     }
 
+    /// <summary>
+    /// Re-encrypts every key element's secret: <paramref name="reseal"/> maps the old sealed bytes to
+    /// new ones (and throws when they do not open). Runs in the caller's transaction.
+    /// </summary>
+    public int Reencrypt(Func<byte[], byte[]> reseal)
+    {
+        var count = 0;
+        foreach (var document in collection.FindAll().ToList())
+        {
+            var element = XElement.Parse(document["xml"].AsString);
+            var values = element.Descendants(MasterKeyXmlEncryptor.ValueElementName).ToList();
+            if (values.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                value.Value = Convert.ToBase64String(reseal(Convert.FromBase64String(value.Value)));
+            }
+
+            document["xml"] = element.ToString(SaveOptions.DisableFormatting);
+            collection.Update(document);
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Deletes the elements (key and revocation) that concern Data Protection key <paramref name="keyId"/>.</summary>
+    public int DeleteKey(Guid keyId)
+    {
+        var id = keyId.ToString();
+        var deleted = 0;
+        foreach (var document in collection.FindAll().ToList())
+        {
+            var element = XElement.Parse(document["xml"].AsString);
+            var about = (string?)element.Attribute("id") ?? (string?)element.Element("key")?.Attribute("id");
+            if (string.Equals(about, id, StringComparison.OrdinalIgnoreCase))
+            {
+                collection.Delete(document["_id"]);
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
     private static void EnsureProtected(XElement element, string name)
     {
         if (element.Name.LocalName != "key")

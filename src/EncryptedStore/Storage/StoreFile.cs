@@ -18,6 +18,9 @@ internal sealed class StoreFile : IDisposable
     private const int HeaderInfoOffset = 32;
     private static readonly byte[] HeaderInfo = Encoding.ASCII.GetBytes("** This is a LiteDB file **");
 
+    /// <summary>Ids compare by code unit, so "Abc" and "abc" are two records (LiteDB's default ignores case).</summary>
+    private static readonly Collation OrdinalCollation = new(System.Globalization.CultureInfo.InvariantCulture.LCID, System.Globalization.CompareOptions.Ordinal);
+
     private readonly FileStream? _data;
     private readonly FileStream? _log;
     private readonly string? _logPath;
@@ -65,6 +68,7 @@ internal sealed class StoreFile : IDisposable
             {
                 DataStream = new MemoryStream(),
                 LogStream = new MemoryStream(),
+                Collation = OrdinalCollation,
             }));
             return new StoreFile(path, memory, null, null, null);
         }
@@ -81,7 +85,7 @@ internal sealed class StoreFile : IDisposable
             data = new DurableFileStream(fullPath, StreamOptions(FileMode.OpenOrCreate));
             createdLog = !File.Exists(logPath);
             log = new DurableFileStream(logPath, StreamOptions(FileMode.OpenOrCreate));
-            var engine = new LiteEngine(new EngineSettings { DataStream = data, LogStream = log });
+            var engine = new LiteEngine(new EngineSettings { DataStream = data, LogStream = log, Collation = OrdinalCollation });
             return new StoreFile(fullPath, new LiteDatabase(engine), data, log, logPath);
         }
         catch (Exception e)

@@ -32,19 +32,36 @@ internal sealed class StoreMetadata
 
     public required int IndexKeyVersion { get; set; }
 
-    public BsonDocument ToDocument() => new()
+    /// <summary>The rotation in progress, if any; it survives a crash and is finished on the next open.</summary>
+    public RotationState? Rotation { get; set; }
+
+    public BsonDocument ToDocument()
     {
-        ["_id"] = DocumentId,
-        ["format"] = Format,
-        ["storeId"] = StoreId,
-        ["kdf"] = (int)KeyKind,
-        ["iterations"] = Iterations,
-        ["salt"] = Salt,
-        ["check"] = KeyCheck,
-        ["created"] = Created,
-        ["dataKey"] = DataKeyVersion,
-        ["indexKey"] = IndexKeyVersion,
-    };
+        var document = new BsonDocument
+        {
+            ["_id"] = DocumentId,
+            ["format"] = Format,
+            ["storeId"] = StoreId,
+            ["kdf"] = (int)KeyKind,
+            ["iterations"] = Iterations,
+            ["salt"] = Salt,
+            ["check"] = KeyCheck,
+            ["created"] = Created,
+            ["dataKey"] = DataKeyVersion,
+            ["indexKey"] = IndexKeyVersion,
+        };
+        if (Rotation is { } rotation)
+        {
+            document["rotation"] = new BsonDocument
+            {
+                ["previousIndexKey"] = rotation.PreviousIndexKeyVersion is { } previous ? previous : BsonValue.Null,
+                ["cursor"] = rotation.Cursor ?? BsonValue.Null,
+                ["started"] = rotation.Started,
+            };
+        }
+
+        return document;
+    }
 
     /// <summary>The format version of a metadata document, read before anything else.</summary>
     public static int ReadFormat(BsonDocument document) => Int(document, "format");
@@ -65,6 +82,7 @@ internal sealed class StoreMetadata
                 : throw Errors.Integrity("the store metadata"),
             DataKeyVersion = Int(document, "dataKey"),
             IndexKeyVersion = Int(document, "indexKey"),
+            Rotation = ReadRotation(document),
         };
         if (!Enum.IsDefined(metadata.KeyKind) || metadata.Iterations <= 0)
         {
@@ -72,6 +90,26 @@ internal sealed class StoreMetadata
         }
 
         return metadata;
+    }
+
+    private static RotationState? ReadRotation(BsonDocument document)
+    {
+        if (!document.TryGetValue("rotation", out var value) || value.IsNull)
+        {
+            return null;
+        }
+
+        if (!value.IsDocument)
+        {
+            throw Errors.Integrity("the store metadata");
+        }
+
+        var rotation = value.AsDocument;
+        var previous = rotation["previousIndexKey"];
+        var cursor = rotation["cursor"];
+        return (previous.IsNull || previous.IsInt32) && (cursor.IsNull || cursor.IsString) && rotation["started"].IsDateTime
+            ? new RotationState(previous.IsNull ? null : previous.AsInt32, cursor.IsNull ? null : cursor.AsString, rotation["started"].AsDateTime)
+            : throw Errors.Integrity("the store metadata");
     }
 
     private static int Int(BsonDocument document, string name) =>
