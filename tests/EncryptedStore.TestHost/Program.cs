@@ -1,0 +1,82 @@
+using System.Globalization;
+
+namespace EncryptedStore.TestHost;
+
+/// <summary>
+/// A child process for the tests that are about processes: it opens a real store and works on it
+/// until the test kills it. Usage: <c>EncryptedStore.TestHost COMMAND STORE KEYHEX [ARGS]</c>.
+/// Every line it prints is a fact the test may rely on (e.g. "progress 300" once that much is durable).
+/// </summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        if (args.Length < 3)
+        {
+            Console.Error.WriteLine("usage: COMMAND STORE KEYHEX [ARGS]");
+            return 2;
+        }
+
+        var (command, path, key) = (args[0], args[1], Convert.FromHexString(args[2]));
+        try
+        {
+            return command switch
+            {
+                "rotate" => Rotate(path, key, rotateIndex: args.Length > 3 && args[3] == "index", batchSize: args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 100),
+                "change-master-key" => ChangeMasterKey(path, key, Convert.FromHexString(args[3])),
+                "open" => Open(path, key),
+                _ => Unknown(command),
+            };
+        }
+        catch (TokenStoreException e)
+        {
+            Console.WriteLine($"error {e.Code}");
+            return 1;
+        }
+    }
+
+    private static int Rotate(string path, byte[] key, bool rotateIndex, int batchSize)
+    {
+        using var store = Open(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key) });
+        Console.WriteLine("opened");
+        var result = store.RotateKeys(
+            new KeyRotationOptions { RotateIndexKey = rotateIndex, BatchSize = batchSize },
+            new SynchronousProgress(p => Console.WriteLine($"progress {p.RecordsScanned}")));
+        Console.WriteLine($"done {result.RecordsRewritten}");
+        return 0;
+    }
+
+    private static int ChangeMasterKey(string path, byte[] key, byte[] newKey)
+    {
+        using var store = Open(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key) });
+        Console.WriteLine("opened");
+        store.ChangeMasterKey(MasterKey.FromBytes(newKey));
+        Console.WriteLine("done");
+        return 0;
+    }
+
+    private static int Open(string path, byte[] key)
+    {
+        using var store = Open(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key) });
+        Console.WriteLine($"opened {store.GetTokens().Count}");
+        return 0;
+    }
+
+    private static EncryptedTokenStore Open(EncryptedTokenStoreOptions options)
+    {
+        Console.Out.Flush();
+        return new EncryptedTokenStore(options);
+    }
+
+    private static int Unknown(string command)
+    {
+        Console.Error.WriteLine($"unknown command {command}");
+        return 2;
+    }
+
+    /// <summary>Reports on the calling thread, so a line is printed before the next batch starts.</summary>
+    private sealed class SynchronousProgress(Action<KeyRotationProgress> report) : IProgress<KeyRotationProgress>
+    {
+        public void Report(KeyRotationProgress value) => report(value);
+    }
+}

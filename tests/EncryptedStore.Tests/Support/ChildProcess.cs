@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace EncryptedStore.Tests.Support;
+
+/// <summary>
+/// A real child process running EncryptedStore.TestHost (built next to the tests), whose output
+/// lines the test waits for and which it can kill with SIGKILL at any moment.
+/// </summary>
+internal sealed class ChildProcess : IDisposable
+{
+    private static readonly TimeSpan LineTimeout = TimeSpan.FromSeconds(60);
+    private readonly Process _process;
+    private readonly BlockingCollection<string> _lines = [];
+
+    private ChildProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                _lines.CompleteAdding();
+            }
+            else
+            {
+                _lines.Add(e.Data);
+            }
+        };
+        _process.BeginOutputReadLine();
+    }
+
+    public static ChildProcess StartTestHost(params string[] arguments)
+    {
+        var host = Path.Combine(AppContext.BaseDirectory, "EncryptedStore.TestHost.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(host);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return new ChildProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"));
+    }
+
+    /// <summary>Waits for the next line that starts with <paramref name="prefix"/>; null when the process ended first.</summary>
+    public string? WaitForLine(string prefix)
+    {
+        var deadline = DateTime.UtcNow + LineTimeout;
+        while (_lines.TryTake(out var line, deadline - DateTime.UtcNow > TimeSpan.Zero ? deadline - DateTime.UtcNow : TimeSpan.Zero))
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return line;
+            }
+        }
+
+        return _lines.IsAddingCompleted ? null : throw new TimeoutException($"no line starting with '{prefix}' within {LineTimeout}");
+    }
+
+    /// <summary>Kills the process at once (SIGKILL on Unix) and waits until it is gone.</summary>
+    public void Kill()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+
+        _process.WaitForExit();
+    }
+
+    /// <summary>Waits for a normal exit and returns the exit code.</summary>
+    public int WaitForExit()
+    {
+        if (!_process.WaitForExit(LineTimeout))
+        {
+            Kill();
+            throw new TimeoutException("child process did not exit");
+        }
+
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public string StandardError => _process.HasExited ? _process.StandardError.ReadToEnd() : string.Empty;
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+        _lines.Dispose();
+    }
+}
