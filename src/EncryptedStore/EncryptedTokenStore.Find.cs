@@ -63,7 +63,14 @@ public sealed partial class EncryptedTokenStore
     /// <summary>The stored token that <paramref name="query"/> matches by the contract's rules, decrypted; null when none.</summary>
     private OAuthToken? Match(OAuthToken query)
     {
+        // A rotation that starts after the keys were read can move the record out of their sight:
+        // a miss is confirmed with the keys in force now.
         var active = _active;
+        return Match(query, active) ?? (ReferenceEquals(active, _active) ? null : Match(query, _active));
+    }
+
+    private OAuthToken? Match(OAuthToken query, ActiveKeys active)
+    {
         var user = query.UserSignature?.Name;
         var clientId = TokenRecords.NullIfEmpty(query.ClientId);
         if (!string.IsNullOrEmpty(user))
@@ -119,7 +126,7 @@ public sealed partial class EncryptedTokenStore
         return found is not null && TokenRecords.NullIfEmpty(found.ClientId) == clientId ? found : null;
     }
 
-    /// <summary>Looks a blind index up under the current index key, then (mid-rotation) the previous one.</summary>
+    /// <summary>Looks a blind index up under each index key a lookup must try (see <see cref="ActiveKeys.LookupIndexKeys"/>).</summary>
     private BsonDocument? FindOne(ActiveKeys active, BlindIndex index, Func<BlindIndexKey, byte[]> hash)
     {
         foreach (var key in active.LookupIndexKeys())

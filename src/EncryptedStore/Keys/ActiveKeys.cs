@@ -9,13 +9,19 @@ namespace EncryptedStore.Keys;
 /// </summary>
 internal sealed record ActiveKeys(DataKey Data, BlindIndexKey Index, BlindIndexKey? PreviousIndex, DateTime DataKeyCreated)
 {
-    /// <summary>The index keys a lookup must try, newest first.</summary>
+    /// <summary>
+    /// The index keys a lookup must try. Mid-rotation the previous one comes first: a record only ever
+    /// moves from the previous index to the current one, so a record missed under the previous index
+    /// has already moved and the current index finds it. The other order could miss a record that
+    /// moves between the two queries.
+    /// </summary>
     public IEnumerable<BlindIndexKey> LookupIndexKeys()
     {
-        yield return Index;
         if (PreviousIndex is not null)
         {
             yield return PreviousIndex;
         }
+
+        yield return Index;
     }
 }

@@ -96,8 +96,8 @@ public class KeyRotationTests
     [Test]
     public void RotateKeys_ChildKilledAtSeededPoints_NextOpenFinishesAndNothingIsLost()
     {
-        const int count = 2000;
-        const int batch = 100;
+        const int count = 1000;
+        const int batch = 50;
         var expected = Generate(count);
         using (var store = StoreFixture.Open(_path))
         {
