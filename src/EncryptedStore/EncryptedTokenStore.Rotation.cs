@@ -95,7 +95,7 @@ public sealed partial class EncryptedTokenStore
             }
 
             var field = info.Purpose == StoreKeyPurpose.Data ? "kv" : "iv";
-            var users = Read(() => _file.Tokens.Count(Query.EQ(field, version)));
+            var users = Read(() => _file.Tokens.Count(BsonExpression.Create($"{field} = @0", version)));
             if (users > 0)
             {
                 throw Errors.KeyInUse($"Key version {version} still protects {users} records; rotate them to a newer key (RotateKeys) before destroying it.");
@@ -228,7 +228,7 @@ public sealed partial class EncryptedTokenStore
                 var finished = InTransaction(() =>
                 {
                     var after = rotation.Cursor is null ? BsonValue.MinValue : new BsonValue(rotation.Cursor);
-                    var batch = _file.Tokens.Find(Query.GT("_id", after), 0, batchSize).ToList();
+                    var batch = _file.Tokens.Find(BsonExpression.Create("_id > @0", after), 0, batchSize).ToList();
                     if (batch.Count == 0)
                     {
                         _metadata.Rotation = null;

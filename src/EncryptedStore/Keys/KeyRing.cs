@@ -129,7 +129,7 @@ internal sealed class KeyRing : IDisposable
         document["state"] = StoreKeyState.Destroyed.ToString();
         document.Remove("wrapped");
         _keys.Update(document);
-        if (_keys.Find(Query.EQ("protectionKey", protectionKeyId)).All(d => d["state"].AsString == nameof(StoreKeyState.Destroyed)))
+        if (_keys.Find(BsonExpression.Create("protectionKey = @0", protectionKeyId)).All(d => d["state"].AsString == nameof(StoreKeyState.Destroyed)))
         {
             _repository.DeleteKey(protectionKeyId);
             _protectionKeys.TryRemove(protectionKeyId, out _);
@@ -166,13 +166,13 @@ internal sealed class KeyRing : IDisposable
     }
 
     private bool HasLiveVersions(Guid protectionKeyId) =>
-        _keys.Find(Query.EQ("protectionKey", protectionKeyId))
+        _keys.Find(BsonExpression.Create("protectionKey = @0", protectionKeyId))
             .Any(d => d["state"].AsString is nameof(StoreKeyState.Active) or nameof(StoreKeyState.Retired));
 
     private int CreateVersion(StoreKeyPurpose purpose, IKey protectionKey)
     {
         var version = _keys.Count() == 0 ? 1 : _keys.Max("_id").AsInt32 + 1;
-        foreach (var active in _keys.Find(Query.And(Query.EQ("kind", purpose.ToString()), Query.EQ("state", nameof(StoreKeyState.Active)))).ToList())
+        foreach (var active in _keys.Find(BsonExpression.Create("kind = @0 AND state = @1", purpose.ToString(), nameof(StoreKeyState.Active))).ToList())
         {
             active["state"] = StoreKeyState.Retired.ToString();
             _keys.Update(active);

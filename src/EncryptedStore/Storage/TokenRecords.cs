@@ -20,7 +20,16 @@ internal sealed class TokenRecords(ILiteCollection<BsonDocument> collection, Key
 
     private static readonly string[] FieldNames = ["u", "uc", "a", "r", "g"];
 
+    /// <summary>
+    /// "field = @0" for each blind index. Queries pass values as parameters: LiteDB compiles and caches
+    /// an expression per distinct text, so a value written into the text would cost a compilation per
+    /// lookup and grow its cache without bound.
+    /// </summary>
+    private static readonly string[] EqualityQueries = FieldNames.Select(f => $"{f} = @0").ToArray();
+
     public static string FieldName(BlindIndex index) => FieldNames[(int)index];
+
+    private static string Equals(BlindIndex index) => EqualityQueries[(int)index];
 
     public static void EnsureIndexes(ILiteCollection<BsonDocument> collection)
     {
@@ -34,10 +43,10 @@ internal sealed class TokenRecords(ILiteCollection<BsonDocument> collection, Key
     public BsonDocument? FindById(string id) => collection.FindById(id);
 
     public BsonDocument? FindOne(BlindIndex index, byte[] hash) =>
-        collection.FindOne(Query.EQ(FieldName(index), new BsonValue(hash)));
+        collection.FindOne(Equals(index), new BsonValue(hash));
 
     public List<BsonDocument> Find(BlindIndex index, byte[] hash, int limit) =>
-        collection.Find(Query.EQ(FieldName(index), new BsonValue(hash)), 0, limit).ToList();
+        collection.Find(BsonExpression.Create(Equals(index), new BsonValue(hash)), 0, limit).ToList();
 
     public IEnumerable<BsonDocument> FindAll() => collection.FindAll();
 
@@ -151,7 +160,7 @@ internal sealed class TokenRecords(ILiteCollection<BsonDocument> collection, Key
         foreach (var index in new[] { BlindIndex.UserClient, BlindIndex.AccessToken, BlindIndex.RefreshToken, BlindIndex.GrantToken })
         {
             var value = document[FieldName(index)];
-            if (value.IsBinary && collection.Exists(Query.And(Query.EQ(FieldName(index), value), Query.Not("_id", id))))
+            if (value.IsBinary && collection.Exists(BsonExpression.Create($"{FieldName(index)} = @0 AND _id != @1", value, id)))
             {
                 return index;
             }
