@@ -1,3 +1,4 @@
+using EncryptedStore.Caching;
 using EncryptedStore.Crypto;
 using EncryptedStore.Internal;
 using EncryptedStore.Keys;
@@ -48,8 +49,21 @@ public sealed partial class EncryptedTokenStore
     {
         Guard.Id(id, nameof(id));
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_cache?.Get(id) is { } cached)
+        {
+            return cached.ToToken();
+        }
+
+        var generation = _cache?.BeginRead();
         var document = Read(() => _records.FindById(id));
-        return document is null ? null : Decrypt(document);
+        if (document is null)
+        {
+            return null;
+        }
+
+        var token = Decrypt(document);
+        _cache?.Add(generation, token);
+        return token;
     }
 
     /// <summary>Returns every stored token, fully populated, ordered by id.</summary>
@@ -61,49 +75,31 @@ public sealed partial class EncryptedTokenStore
     }
 
     /// <summary>The stored token that <paramref name="query"/> matches by the contract's rules, decrypted; null when none.</summary>
-    private OAuthToken? Match(OAuthToken query)
+    /// <param name="query">What to look for.</param>
+    /// <param name="useCache">False inside a write, which must see its own transaction's changes.</param>
+    private OAuthToken? Match(OAuthToken query, bool useCache = true)
     {
         // A rotation that starts after the keys were read can move the record out of their sight:
         // a miss is confirmed with the keys in force now.
         var active = _active;
-        return Match(query, active) ?? (ReferenceEquals(active, _active) ? null : Match(query, _active));
+        return Match(query, active, useCache) ?? (ReferenceEquals(active, _active) ? null : Match(query, _active, useCache));
     }
 
-    private OAuthToken? Match(OAuthToken query, ActiveKeys active)
+    private OAuthToken? Match(OAuthToken query, ActiveKeys active, bool useCache)
     {
         var user = query.UserSignature?.Name;
         var clientId = TokenRecords.NullIfEmpty(query.ClientId);
         if (!string.IsNullOrEmpty(user))
         {
-            if (clientId is not null)
-            {
-                return Checked(
-                    FindOne(active, BlindIndex.UserClient, key => key.ComputeUserClient(user, clientId)),
-                    t => t.UserSignature?.Name == user && TokenRecords.NullIfEmpty(t.ClientId) == clientId);
-            }
-
-            var candidates = new Dictionary<string, BsonDocument>(StringComparer.Ordinal);
-            foreach (var key in active.LookupIndexKeys())
-            {
-                foreach (var document in Read(() => _records.Find(BlindIndex.User, key.Compute(BlindIndex.User, user), limit: 2)))
-                {
-                    candidates[document["_id"].AsString] = document;
-                }
-            }
-
-            if (candidates.Count > 1)
-            {
-                throw Errors.Ambiguous();
-            }
-
-            return Checked(candidates.Values.FirstOrDefault(), t => t.UserSignature?.Name == user);
+            return clientId is not null
+                ? Lookup(active, new LookupKey(BlindIndex.UserClient, user, clientId), useCache)
+                : MatchUserOfAnyClient(active, user);
         }
 
         var clientSecret = TokenRecords.NullIfEmpty(query.ClientSecret);
         if (!string.IsNullOrEmpty(query.AccessToken) && clientId is null && clientSecret is null)
         {
-            var access = query.AccessToken;
-            return Checked(FindOne(active, BlindIndex.AccessToken, key => key.Compute(BlindIndex.AccessToken, access)), t => t.AccessToken == access);
+            return Lookup(active, new LookupKey(BlindIndex.AccessToken, query.AccessToken), useCache);
         }
 
         if (clientId is null || clientSecret is null)
@@ -111,48 +107,83 @@ public sealed partial class EncryptedTokenStore
             return null;
         }
 
-        OAuthToken? found = null;
-        if (!string.IsNullOrEmpty(query.GrantToken))
-        {
-            var grant = query.GrantToken;
-            found = Checked(FindOne(active, BlindIndex.GrantToken, key => key.Compute(BlindIndex.GrantToken, grant)), t => t.GrantToken == grant);
-        }
-        else if (!string.IsNullOrEmpty(query.RefreshToken))
-        {
-            var refresh = query.RefreshToken;
-            found = Checked(FindOne(active, BlindIndex.RefreshToken, key => key.Compute(BlindIndex.RefreshToken, refresh)), t => t.RefreshToken == refresh);
-        }
-
+        var found = !string.IsNullOrEmpty(query.GrantToken)
+            ? Lookup(active, new LookupKey(BlindIndex.GrantToken, query.GrantToken), useCache)
+            : !string.IsNullOrEmpty(query.RefreshToken)
+                ? Lookup(active, new LookupKey(BlindIndex.RefreshToken, query.RefreshToken), useCache)
+                : null;
         return found is not null && TokenRecords.NullIfEmpty(found.ClientId) == clientId ? found : null;
     }
 
-    /// <summary>Looks a blind index up under each index key a lookup must try (see <see cref="ActiveKeys.LookupIndexKeys"/>).</summary>
-    private BsonDocument? FindOne(ActiveKeys active, BlindIndex index, Func<BlindIndexKey, byte[]> hash)
+    /// <summary>A user name without client id: the one token of that user, or an error when there are several.</summary>
+    private OAuthToken? MatchUserOfAnyClient(ActiveKeys active, string user)
     {
+        var candidates = new Dictionary<string, BsonDocument>(StringComparer.Ordinal);
         foreach (var key in active.LookupIndexKeys())
         {
-            if (Read(() => _records.FindOne(index, hash(key))) is { } document)
+            foreach (var document in Read(() => _records.Find(BlindIndex.User, key.Compute(BlindIndex.User, user), limit: 2)))
             {
-                return document;
+                candidates[document["_id"].AsString] = document;
             }
         }
 
-        return null;
+        if (candidates.Count > 1)
+        {
+            throw Errors.Ambiguous();
+        }
+
+        if (candidates.Count == 0)
+        {
+            return null;
+        }
+
+        var token = Decrypt(candidates.Values.First());
+        return token.UserSignature?.Name == user ? token : throw IndexMismatch(token);
     }
 
     /// <summary>
-    /// Decrypts a record found by blind index and confirms it holds the looked-up value; a record whose
-    /// index does not match its own contents was tampered with.
+    /// A unique lookup: from the cache when it remembers the value and the token still holds it, else
+    /// by blind index under each index key a lookup must try (see <see cref="ActiveKeys.LookupIndexKeys"/>).
     /// </summary>
-    private OAuthToken? Checked(BsonDocument? document, Func<OAuthToken, bool> holdsValue)
+    private OAuthToken? Lookup(ActiveKeys active, LookupKey key, bool useCache)
     {
+        var cache = useCache ? _cache : null;
+        if (cache?.GetId(key) is { } cachedId && cache.Get(cachedId) is { } entry && key.IsHeldBy(entry.Get))
+        {
+            return entry.ToToken();
+        }
+
+        var generation = cache?.BeginRead();
+        BsonDocument? document = null;
+        foreach (var indexKey in active.LookupIndexKeys())
+        {
+            var hash = key.Hash(indexKey);
+            if ((document = Read(() => _records.FindOne(key.Index, hash))) is not null)
+            {
+                break;
+            }
+        }
+
         if (document is null)
         {
             return null;
         }
 
         var token = Decrypt(document);
-        return holdsValue(token) ? token : throw Errors.Integrity($"the lookup index of token record '{token.Id}'");
+        if (!key.IsHeldBy(field => TokenFields.Get(token, field)))
+        {
+            // The index leads to a record that does not hold the value: the record or index was altered.
+            throw IndexMismatch(token);
+        }
+
+        cache?.Add(generation, token, key);
+        return token;
+    }
+
+    private TokenStoreException IndexMismatch(OAuthToken token)
+    {
+        Log.RecordIntegrityFailure(_logger, token.Id!);
+        return Errors.Integrity($"the lookup index of token record '{token.Id}'");
     }
 
     private OAuthToken Decrypt(BsonDocument document)

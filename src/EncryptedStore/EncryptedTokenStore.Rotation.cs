@@ -62,12 +62,21 @@ public sealed partial class EncryptedTokenStore
                 throw Errors.KeyInUse($"Key version {version} is needed by the rotation in progress; finish it first.");
             }
 
-            InTransaction(() =>
+            _cache?.BeginWrite();
+            try
             {
-                _keyRing.Revoke(version);
-                return version;
-            });
-            _keyRing.Forget(version);
+                InTransaction(() =>
+                {
+                    _keyRing.Revoke(version);
+                    return version;
+                });
+                _keyRing.Forget(version);
+            }
+            finally
+            {
+                // Tokens decrypted with the revoked key must not be served from memory either.
+                _cache?.EndWrite(touchedIds: null);
+            }
             Log.KeyRevoked(_logger, version);
         }
     }

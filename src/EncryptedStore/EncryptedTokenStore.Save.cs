@@ -82,9 +82,17 @@ public sealed partial class EncryptedTokenStore
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (Mutate(() => _records.Delete(id), "deleting a token"))
+            _cache?.BeginWrite();
+            try
             {
-                Log.TokenDeleted(_logger, id);
+                if (Mutate(() => _records.Delete(id), "deleting a token"))
+                {
+                    Log.TokenDeleted(_logger, id);
+                }
+            }
+            finally
+            {
+                _cache?.EndWrite([id]);
             }
         }
     }
@@ -95,17 +103,27 @@ public sealed partial class EncryptedTokenStore
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var count = Mutate(_records.DeleteAll, "deleting tokens");
-            Log.AllTokensDeleted(_logger, count);
+            _cache?.BeginWrite();
+            try
+            {
+                var count = Mutate(_records.DeleteAll, "deleting tokens");
+                Log.AllTokensDeleted(_logger, count);
+            }
+            finally
+            {
+                _cache?.EndWrite(touchedIds: null);
+            }
         }
     }
 
     private List<(string Id, OAuthToken Merged, bool Inserted)> Write(IReadOnlyList<OAuthToken> tokens)
     {
+        List<(string Id, OAuthToken Merged, bool Inserted)>? written = null;
+        _cache?.BeginWrite();
         try
         {
             RotateOnSchedule();
-            return InTransaction(() => tokens.Select(WriteOne).ToList());
+            return written = InTransaction(() => tokens.Select(WriteOne).ToList());
         }
         catch (TokenStoreException e)
         {
@@ -115,6 +133,10 @@ public sealed partial class EncryptedTokenStore
         catch (Exception e) when (e is LiteException or IOException)
         {
             throw Errors.Io("saving tokens", e);
+        }
+        finally
+        {
+            _cache?.EndWrite(written?.Select(w => w.Id) ?? []);
         }
     }
 
@@ -127,7 +149,7 @@ public sealed partial class EncryptedTokenStore
             stored = Decrypt(byId);
         }
 
-        stored ??= Match(incoming);
+        stored ??= Match(incoming, useCache: false);
         var id = stored?.Id ?? incoming.Id ?? NewId();
         var merged = Copy(incoming);
         if (stored is not null)

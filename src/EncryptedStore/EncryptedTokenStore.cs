@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EncryptedStore.Caching;
 using EncryptedStore.Internal;
 using EncryptedStore.Keys;
 using EncryptedStore.Storage;
@@ -28,6 +29,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _keyLifetime;
     private readonly Lock _writeLock = new();
+    private readonly TokenCache? _cache;
     private StoreMetadata _metadata;
     private volatile ActiveKeys _active;
     private MasterKey? _ephemeralKey;
@@ -46,6 +48,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         _logger = options.LoggerFactory?.CreateLogger<EncryptedTokenStore>() ?? NullLogger<EncryptedTokenStore>.Instance;
         _time = options.TimeProvider;
         _keyLifetime = options.KeyLifetime;
+        _cache = options.CacheSize > 0 ? new TokenCache(options.CacheSize) : null;
         var masterKey = options.MasterKey ?? (_ephemeralKey = MasterKey.FromBytes(RandomNumberGenerator.GetBytes(32)));
 
         _file = StoreFile.Open(options.FilePath);
@@ -84,6 +87,9 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     /// <summary>The full path of the store file, or <c>:memory:</c>.</summary>
     public string FilePath => _file.Path;
 
+    /// <summary>How many decrypted tokens the cache holds (for tests and diagnostics).</summary>
+    internal int CachedTokenCount => _cache?.Count ?? 0;
+
     /// <summary>Closes the file (after LiteDB's checkpoint) and clears the keys held in memory.</summary>
     public void Dispose()
     {
@@ -97,6 +103,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             _disposed = true;
         }
 
+        _cache?.Clear();
         _file.Dispose();
         _keyRing.Dispose();
         _keyEncryptionKey.Dispose();

@@ -34,6 +34,15 @@ public sealed class EncryptedTokenStoreOptions
     /// </summary>
     public TimeSpan KeyLifetime { get; set; } = TimeSpan.FromDays(90);
 
+    /// <summary>
+    /// How many decrypted tokens the store keeps in memory to answer <c>FindTokenById</c> and
+    /// <c>FindToken</c> without reading and decrypting the file. 0 turns the cache off. Default 10,000.
+    /// The cache is exact within the process (every save, delete and revocation invalidates it) and
+    /// needs no cross-process invalidation, since no other process can open the file meanwhile.
+    /// Trade-off: decrypted secrets stay in managed memory until evicted or the store is disposed.
+    /// </summary>
+    public int CacheSize { get; set; } = 10_000;
+
     /// <summary>The clock for key creation and expiry decisions. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -57,6 +66,7 @@ public sealed class EncryptedTokenStoreOptions
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentOutOfRangeException.ThrowIfNegative(CacheSize, nameof(CacheSize));
         if (KeyLifetime < MinimumKeyLifetime)
         {
             throw new ArgumentOutOfRangeException(nameof(KeyLifetime), KeyLifetime, $"{nameof(KeyLifetime)} must be at least {MinimumKeyLifetime.TotalDays} days.");

@@ -25,6 +25,9 @@ internal static class TokenFields
     public const int RefreshToken = 3;
     public const int AccessToken = 4;
     public const int GrantToken = 5;
+    public const int ExpiresIn = 6;
+    public const int RedirectUrl = 7;
+    public const int ApiDomain = 8;
 
     private const byte EncodingVersion = 1;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);

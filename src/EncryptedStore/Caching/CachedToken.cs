@@ -1,0 +1,37 @@
+using EncryptedStore.Internal;
+
+namespace EncryptedStore.Caching;
+
+/// <summary>An immutable copy of a decrypted token; callers always get a fresh <see cref="OAuthToken"/> made from it.</summary>
+internal sealed class CachedToken
+{
+    private readonly string?[] _fields;
+
+    public CachedToken(OAuthToken token)
+    {
+        Id = token.Id!;
+        _fields = new string?[TokenFields.Names.Length];
+        for (var i = 0; i < _fields.Length; i++)
+        {
+            _fields[i] = TokenFields.Get(token, i);
+        }
+    }
+
+    public string Id { get; }
+
+    public string? Get(int field) => _fields[field];
+
+    public OAuthToken ToToken() => new()
+    {
+        Id = Id,
+        UserSignature = _fields[TokenFields.UserName] is { } user ? new UserSignature(user) : null,
+        ClientId = _fields[TokenFields.ClientId],
+        ClientSecret = _fields[TokenFields.ClientSecret],
+        RefreshToken = _fields[TokenFields.RefreshToken],
+        AccessToken = _fields[TokenFields.AccessToken],
+        GrantToken = _fields[TokenFields.GrantToken],
+        ExpiresIn = _fields[TokenFields.ExpiresIn],
+        RedirectURL = _fields[TokenFields.RedirectUrl],
+        APIDomain = _fields[TokenFields.ApiDomain],
+    };
+}

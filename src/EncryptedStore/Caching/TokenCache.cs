@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+
+namespace EncryptedStore.Caching;
+
+/// <summary>
+/// Decrypted tokens by id, and lookup values by the id they last led to, so the SDK's per-call
+/// <c>FindTokenById</c> and start-up <c>FindToken</c> skip LiteDB and AES-GCM when warm.
+/// </summary>
+/// <remarks>
+/// Coherence within the process: every write bumps <see cref="_generation"/> to odd before it
+/// changes the file and back to even after it has invalidated the ids it touched. A reader caches
+/// what it read only if no write ran meanwhile: it notes the (even) generation before reading, adds
+/// the entry, and takes it back out if the generation moved. A lookup value is only a hint: the
+/// token it leads to is checked to still hold that value, so a changed token cannot be found by its
+/// old values. Bounded: at <see cref="_capacity"/> entries the cache starts over empty. Other
+/// processes cannot write while this one holds the file's exclusive lock, so no cross-process
+/// invalidation is needed.
+/// </remarks>
+internal sealed class TokenCache(int capacity)
+{
+    private readonly int _capacity = capacity;
+    private readonly ConcurrentDictionary<string, CachedToken> _byId = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<LookupKey, string> _byLookup = new();
+    private long _generation;
+
+    public int Count => _byId.Count;
+
+    /// <summary>The generation to pass to <see cref="Add"/>; null while a write is running.</summary>
+    public long? BeginRead()
+    {
+        var generation = Volatile.Read(ref _generation);
+        return (generation & 1) == 0 ? generation : null;
+    }
+
+    public CachedToken? Get(string id) => _byId.GetValueOrDefault(id);
+
+    public string? GetId(LookupKey key) => _byLookup.GetValueOrDefault(key);
+
+    /// <summary>Caches a token read at <paramref name="generation"/>, unless a write has run since.</summary>
+    public void Add(long? generation, OAuthToken token, LookupKey? key = null)
+    {
+        if (generation is not { } readAt)
+        {
+            return;
+        }
+
+        if (_byId.Count >= _capacity)
+        {
+            Clear();
+        }
+
+        var entry = new CachedToken(token);
+        _byId[entry.Id] = entry;
+        if (key is { } lookup)
+        {
+            _byLookup[lookup] = entry.Id;
+        }
+
+        if (Volatile.Read(ref _generation) != readAt)
+        {
+            _byId.TryRemove(KeyValuePair.Create(entry.Id, entry));
+        }
+    }
+
+    /// <summary>Called under the store's write lock before a write changes the file.</summary>
+    public void BeginWrite() => Interlocked.Increment(ref _generation);
+
+    /// <summary>Called under the store's write lock after the write, with the ids it touched (null: all).</summary>
+    public void EndWrite(IEnumerable<string>? touchedIds)
+    {
+        if (touchedIds is null)
+        {
+            Clear();
+        }
+        else
+        {
+            foreach (var id in touchedIds)
+            {
+                _byId.TryRemove(id, out _);
+            }
+        }
+
+        Interlocked.Increment(ref _generation);
+    }
+
+    public void Clear()
+    {
+        _byId.Clear();
+        _byLookup.Clear();
+    }
+}
