@@ -60,7 +60,7 @@ internal sealed class StoreFile : IDisposable
     public long SizeInBytes => (_data?.Length ?? 0) + (_log?.Length ?? 0);
 
     /// <summary>Opens or creates the file; throws <see cref="TokenStoreException"/> without changing a file that is not a store.</summary>
-    public static StoreFile Open(string path)
+    public static StoreFile Open(string path, bool flushToDisk = true)
     {
         if (path == MemoryPath)
         {
@@ -82,9 +82,9 @@ internal sealed class StoreFile : IDisposable
         var createdLog = false;
         try
         {
-            data = new DurableFileStream(fullPath, StreamOptions(FileMode.OpenOrCreate));
+            data = new DurableFileStream(fullPath, StreamOptions(FileMode.OpenOrCreate), flushToDisk);
             createdLog = !File.Exists(logPath);
-            log = new DurableFileStream(logPath, StreamOptions(FileMode.OpenOrCreate));
+            log = new DurableFileStream(logPath, StreamOptions(FileMode.OpenOrCreate), flushToDisk);
             var engine = new LiteEngine(new EngineSettings { DataStream = data, LogStream = log, Collation = OrdinalCollation });
             return new StoreFile(fullPath, new LiteDatabase(engine), data, log, logPath);
         }
