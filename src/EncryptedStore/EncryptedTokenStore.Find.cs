@@ -67,6 +67,11 @@ public sealed partial class EncryptedTokenStore
         var clientId = TokenRecords.NullIfEmpty(query.ClientId);
         if (!string.IsNullOrEmpty(user))
         {
+            if (!CanBeStored(user) || (clientId is not null && !CanBeStored(clientId)))
+            {
+                return null;
+            }
+
             if (clientId is not null)
             {
                 var document = Read(() => _records.FindOne(BlindIndex.UserClient, indexKey.ComputeUserClient(user, clientId)));
@@ -86,6 +91,11 @@ public sealed partial class EncryptedTokenStore
         if (!string.IsNullOrEmpty(query.AccessToken) && clientId is null && clientSecret is null)
         {
             var access = query.AccessToken;
+            if (!CanBeStored(access))
+            {
+                return null;
+            }
+
             var document = Read(() => _records.FindOne(BlindIndex.AccessToken, indexKey.Compute(BlindIndex.AccessToken, access)));
             return Checked(document, t => t.AccessToken == access);
         }
@@ -96,12 +106,12 @@ public sealed partial class EncryptedTokenStore
             if (!string.IsNullOrEmpty(query.GrantToken))
             {
                 var grant = query.GrantToken;
-                found = Checked(Read(() => _records.FindOne(BlindIndex.GrantToken, indexKey.Compute(BlindIndex.GrantToken, grant))), t => t.GrantToken == grant);
+                found = CanBeStored(grant) ? Checked(Read(() => _records.FindOne(BlindIndex.GrantToken, indexKey.Compute(BlindIndex.GrantToken, grant))), t => t.GrantToken == grant) : null;
             }
             else if (!string.IsNullOrEmpty(query.RefreshToken))
             {
                 var refresh = query.RefreshToken;
-                found = Checked(Read(() => _records.FindOne(BlindIndex.RefreshToken, indexKey.Compute(BlindIndex.RefreshToken, refresh))), t => t.RefreshToken == refresh);
+                found = CanBeStored(refresh) ? Checked(Read(() => _records.FindOne(BlindIndex.RefreshToken, indexKey.Compute(BlindIndex.RefreshToken, refresh))), t => t.RefreshToken == refresh) : null;
             }
 
             return found is not null && TokenRecords.NullIfEmpty(found.ClientId) == clientId ? found : null;
@@ -109,6 +119,13 @@ public sealed partial class EncryptedTokenStore
 
         return null;
     }
+
+    /// <summary>
+    /// False for a lookup value that <see cref="SaveToken"/> refuses (too long, a control character, an
+    /// unpaired surrogate): no record holds it. Hashing it anyway is lossy for a lone surrogate (UTF-8
+    /// turns it into U+FFFD), so it could find the record of another value and report it as tampered with.
+    /// </summary>
+    private static bool CanBeStored(string value) => TokenFields.CheckValue(value) is null;
 
     /// <summary>
     /// Decrypts a record found by blind index and confirms it holds the looked-up value; a record whose
