@@ -118,6 +118,11 @@ public sealed partial class EncryptedTokenStore
     /// <summary>A user name without client id: the one token of that user, or an error when there are several.</summary>
     private OAuthToken? MatchUserOfAnyClient(ActiveKeys active, string user)
     {
+        if (!CanBeStored(user))
+        {
+            return null;
+        }
+
         var candidates = new Dictionary<string, BsonDocument>(StringComparer.Ordinal);
         foreach (var key in active.LookupIndexKeys())
         {
@@ -153,6 +158,11 @@ public sealed partial class EncryptedTokenStore
             return entry.ToToken();
         }
 
+        if (!CanBeStored(key.Value) || (key.Client is not null && !CanBeStored(key.Client)))
+        {
+            return null;
+        }
+
         var generation = cache?.BeginRead();
         BsonDocument? document = null;
         foreach (var indexKey in active.LookupIndexKeys())
@@ -179,6 +189,13 @@ public sealed partial class EncryptedTokenStore
         cache?.Add(generation, token, key);
         return token;
     }
+
+    /// <summary>
+    /// False for a lookup value that <see cref="SaveToken"/> refuses (too long, a control character, an
+    /// unpaired surrogate): no record holds it. Hashing it anyway is lossy for a lone surrogate (UTF-8
+    /// turns it into U+FFFD), so it could find the record of another value and report it as tampered with.
+    /// </summary>
+    private static bool CanBeStored(string value) => TokenFields.CheckValue(value) is null;
 
     private TokenStoreException IndexMismatch(OAuthToken token)
     {

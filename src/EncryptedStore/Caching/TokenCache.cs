@@ -9,8 +9,10 @@ namespace EncryptedStore.Caching;
 /// <remarks>
 /// Coherence within the process: every write bumps <see cref="_generation"/> to odd before it
 /// changes the file and back to even after it has invalidated the ids it touched. A reader caches
-/// what it read only if no write ran meanwhile: it notes the (even) generation before reading, adds
-/// the entry, and takes it back out if the generation moved. A lookup value is only a hint: the
+/// what it read only if no write started meanwhile: it notes the (even) generation before reading,
+/// and adds the entry only if the generation is still the same, checked under the lock that the
+/// invalidation also takes, so a stale entry is never visible, not even for a moment. Hits take no
+/// lock. A lookup value is only a hint: the
 /// token it leads to is checked to still hold that value, so a changed token cannot be found by its
 /// old values. Bounded: at <see cref="_capacity"/> entries the cache starts over empty. Other
 /// processes cannot write while this one holds the file's exclusive lock, so no cross-process
@@ -21,6 +23,7 @@ internal sealed class TokenCache(int capacity)
     private readonly int _capacity = capacity;
     private readonly ConcurrentDictionary<string, CachedToken> _byId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<LookupKey, string> _byLookup = new();
+    private readonly Lock _sync = new();
     private long _generation;
 
     public int Count => _byId.Count;
@@ -44,21 +47,24 @@ internal sealed class TokenCache(int capacity)
             return;
         }
 
-        if (_byId.Count >= _capacity)
-        {
-            Clear();
-        }
-
         var entry = new CachedToken(token);
-        _byId[entry.Id] = entry;
-        if (key is { } lookup)
+        lock (_sync)
         {
-            _byLookup[lookup] = entry.Id;
-        }
+            if (Volatile.Read(ref _generation) != readAt)
+            {
+                return;
+            }
 
-        if (Volatile.Read(ref _generation) != readAt)
-        {
-            _byId.TryRemove(KeyValuePair.Create(entry.Id, entry));
+            if (_byId.Count >= _capacity)
+            {
+                Clear();
+            }
+
+            _byId[entry.Id] = entry;
+            if (key is { } lookup)
+            {
+                _byLookup[lookup] = entry.Id;
+            }
         }
     }
 
@@ -68,19 +74,22 @@ internal sealed class TokenCache(int capacity)
     /// <summary>Called under the store's write lock after the write, with the ids it touched (null: all).</summary>
     public void EndWrite(IEnumerable<string>? touchedIds)
     {
-        if (touchedIds is null)
+        lock (_sync)
         {
-            Clear();
-        }
-        else
-        {
-            foreach (var id in touchedIds)
+            if (touchedIds is null)
             {
-                _byId.TryRemove(id, out _);
+                Clear();
             }
-        }
+            else
+            {
+                foreach (var id in touchedIds)
+                {
+                    _byId.TryRemove(id, out _);
+                }
+            }
 
-        Interlocked.Increment(ref _generation);
+            Interlocked.Increment(ref _generation);
+        }
     }
 
     public void Clear()

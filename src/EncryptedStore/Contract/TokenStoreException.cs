@@ -38,5 +38,13 @@ public class TokenStoreException : Exception
     public string Code { get; }
 
     /// <inheritdoc />
-    public override string ToString() => $"{GetType().FullName} [{Code}]: {base.ToString()[(GetType().FullName!.Length + 2)..]}";
+    public override string ToString()
+    {
+        // Exception.ToString() is "<type>: <message>..." or, when the message is empty, "<type>..." with no colon.
+        var text = base.ToString();
+        var typeName = GetType().ToString();
+        return text.StartsWith(typeName, StringComparison.Ordinal)
+            ? $"{typeName} [{Code}]{text[typeName.Length..]}"
+            : $"[{Code}] {text}";
+    }
 }

@@ -85,7 +85,9 @@ internal sealed class StoreFile : IDisposable
             data = new DurableFileStream(fullPath, StreamOptions(FileMode.OpenOrCreate), flushToDisk);
             createdLog = !File.Exists(logPath);
             log = new DurableFileStream(logPath, StreamOptions(FileMode.OpenOrCreate), flushToDisk);
-            var engine = new LiteEngine(new EngineSettings { DataStream = data, LogStream = log, Collation = OrdinalCollation });
+            // The collation is fixed when the file is made; an existing file keeps its own, so a foreign
+            // LiteDB file opens and is then refused for having no store metadata.
+            var engine = new LiteEngine(new EngineSettings { DataStream = data, LogStream = log, Collation = data.Length == 0 ? OrdinalCollation : null });
             return new StoreFile(fullPath, new LiteDatabase(engine), data, log, logPath);
         }
         catch (Exception e)

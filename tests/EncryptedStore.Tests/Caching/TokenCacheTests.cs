@@ -176,10 +176,11 @@ public class TokenCacheTests
         }
     }
 
-    [Test]
-    public void ConcurrentWriterAndReaders_NoReadIsOlderThanTheLastAcknowledgedSave()
+    [TestCase(10_000)]
+    [TestCase(0)]
+    public void ConcurrentWriterAndReaders_NoReadIsOlderThanTheLastAcknowledgedSave(int cacheSize)
     {
-        using var store = StoreFixture.Open(_path);
+        using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = _path, MasterKey = MasterKey.FromBytes(StoreFixture.Key), CacheSize = cacheSize });
         var token = StoreFixture.Token("a@example.com");
         token.AccessToken = "v0";
         store.SaveToken(token);

@@ -1,0 +1,101 @@
+using EncryptedStore.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EncryptedStore.Tests.DependencyInjection;
+
+public class ServiceCollectionTests
+{
+    [Test]
+    public void AddEncryptedTokenStore_Resolved_IsOneSingletonForBothServiceTypes()
+    {
+        using var dir = new TempDirectory();
+        var services = new ServiceCollection();
+        var builder = services.AddEncryptedTokenStore(o =>
+        {
+            o.FilePath = dir.File("tokens.db");
+            o.MasterKey = MasterKey.FromBytes(StoreFixture.Key);
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var store = provider.GetRequiredService<EncryptedTokenStore>();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(builder.Services, Is.SameAs(services));
+            Assert.That(provider.GetRequiredService<ITokenStore>(), Is.SameAs(store));
+            Assert.That(provider.GetRequiredService<EncryptedTokenStore>(), Is.SameAs(store));
+            Assert.That(store.FilePath, Is.EqualTo(dir.File("tokens.db")));
+        });
+    }
+
+    [Test]
+    public void AddEncryptedTokenStore_ProviderDisposed_ClosesTheStoreSoTheFileReopens()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("tokens.db");
+        var services = new ServiceCollection();
+        services.AddEncryptedTokenStore(o =>
+        {
+            o.FilePath = path;
+            o.MasterKey = MasterKey.FromBytes(StoreFixture.Key);
+        });
+        var provider = services.BuildServiceProvider();
+        var store = provider.GetRequiredService<ITokenStore>();
+        var token = StoreFixture.Token("alice@example.com");
+        store.SaveToken(token);
+        Assert.That(() => StoreFixture.Open(path).Dispose(), StoreError.WithCode(TokenStoreErrorCodes.StoreLocked), "held open by the container");
+
+        provider.Dispose();
+
+        Assert.That(() => store.GetTokens(), Throws.TypeOf<ObjectDisposedException>());
+        using var reopened = StoreFixture.Open(path);
+        Assert.That(StoreFixture.Fields(reopened.FindTokenById(token.Id!)), Is.EqualTo(StoreFixture.Fields(token)));
+    }
+
+    [Test]
+    public void AddEncryptedTokenStore_TimeProviderRegistered_StoreUsesIt()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("tokens.db");
+        var created = new DateTimeOffset(2030, 5, 6, 7, 8, 9, TimeSpan.Zero);
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(new FakeTimeProvider(created));
+        services.AddEncryptedTokenStore(o =>
+        {
+            o.FilePath = path;
+            o.MasterKey = MasterKey.FromBytes(StoreFixture.Key);
+        });
+        using (var provider = services.BuildServiceProvider())
+        {
+            provider.GetRequiredService<ITokenStore>();
+        }
+
+        using var db = StoreFiles.OpenPlain(path);
+        Assert.That(db.GetCollection("meta").FindById("store")["created"].AsDateTime.ToUniversalTime(), Is.EqualTo(created.UtcDateTime));
+    }
+
+    [Test]
+    public void AddEncryptedTokenStore_InMemoryWithoutMasterKey_Works()
+    {
+        var services = new ServiceCollection();
+        services.AddEncryptedTokenStore(o => o.FilePath = EncryptedTokenStoreOptions.InMemory);
+        using var provider = services.BuildServiceProvider();
+        var store = provider.GetRequiredService<ITokenStore>();
+        var token = StoreFixture.Token("alice@example.com");
+
+        store.SaveToken(token);
+
+        Assert.That(StoreFixture.Fields(store.FindTokenById(token.Id!)), Is.EqualTo(StoreFixture.Fields(token)));
+    }
+
+    [Test]
+    public void AddEncryptedTokenStore_NullArguments_ThrowArgumentNullException()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => ((IServiceCollection)null!).AddEncryptedTokenStore(_ => { }), Throws.ArgumentNullException);
+            Assert.That(() => new ServiceCollection().AddEncryptedTokenStore(null!), Throws.ArgumentNullException);
+        });
+    }
+}
