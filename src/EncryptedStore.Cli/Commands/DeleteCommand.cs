@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Spectre.Console;
 
 namespace EncryptedStore.Cli.Commands;
 
@@ -25,7 +24,7 @@ internal static class DeleteCommand
         }
 
         session.Store.DeleteToken(id);
-        context.Console.Out.WriteLine($"Deleted token {id}.");
+        context.Console.WriteLine($"Deleted token {id}.");
         return ExitCodes.Ok;
     }
 }

@@ -4,7 +4,6 @@ using System.Text;
 using EncryptedStore.Cli.Backup;
 using EncryptedStore.Cli.Export;
 using EncryptedStore.Cli.Files;
-using Spectre.Console;
 
 namespace EncryptedStore.Cli.Commands;
 
@@ -46,7 +45,7 @@ internal static class ExportCommand
         if (kind == "backup")
         {
             BackupFile.Write(path, tokens, session.Key, context.Time.GetUtcNow());
-            context.Console.Out.WriteLine($"Wrote an encrypted backup of {tokens.Count} token(s) to '{path}' (0600). "
+            context.Console.WriteLine($"Wrote an encrypted backup of {tokens.Count} token(s) to '{path}' (0600). "
                 + $"Restore it with 'tokenstore import --from backup {path}' and the same master key ({session.Key.Description}).");
             return ExitCodes.Ok;
         }
@@ -62,7 +61,7 @@ internal static class ExportCommand
         }
 
         context.Console.WriteWarning($"'{path}' holds {tokens.Count} token(s) with every secret in plain text (permissions 0600); destroy it as soon as you are done.");
-        context.Console.Out.WriteLine($"Wrote {tokens.Count} token(s) to '{path}' in the C# SDK's FileStore format.");
+        context.Console.WriteLine($"Wrote {tokens.Count} token(s) to '{path}' in the C# SDK's FileStore format.");
         return ExitCodes.Ok;
     }
 }

@@ -57,8 +57,11 @@ internal static class GetCommand
         }
         else
         {
-            token = (OAuthToken?)session.Store.FindToken(query!)
+            var found = session.Store.FindToken(query!) as OAuthToken
                 ?? throw new TokenStoreException(TokenStoreErrorCodes.NotFound, $"Given user authentication details not found: no token matches the {lookup.Describe()}.");
+
+            // FindToken only fills the query's missing fields; show what is stored (e.g. the real client secret).
+            token = (OAuthToken)session.Store.FindTokenById(found.Id!);
         }
 
         if (reveal)

@@ -140,25 +140,24 @@ internal static class ImportCommand
             context.Console.Error.Write(table);
         }
 
-        var output = context.Console.Out;
         if (options.DryRun)
         {
-            output.WriteLine($"Dry run: {report.ValidCount} of {report.RowCount} row(s) from {source.Description} can be imported; {report.Problems.Count} have problems. Nothing was written.");
+            context.Console.WriteLine($"Dry run: {report.ValidCount} of {report.RowCount} row(s) from {source.Description} can be imported; {report.Problems.Count} have problems. Nothing was written.");
         }
         else if (report.ImportedCount > 0 || report.Problems.Count == 0)
         {
-            output.WriteLine($"Imported {report.ImportedCount} of {report.RowCount} token(s) from {source.Description} into '{store}'.");
+            context.Console.WriteLine($"Imported {report.ImportedCount} of {report.RowCount} token(s) from {source.Description} into '{store}'.");
         }
         else
         {
-            output.WriteLine(report.RolledBack
+            context.Console.WriteLine(report.RolledBack
                 ? $"Nothing imported from {source.Description}: saving failed, and the tokens saved before the failure were removed again."
                 : $"Nothing imported from {source.Description}: fix the rows listed above, or pass --skip-invalid to import the other {report.ValidCount}.");
         }
 
         if (wiped is not null)
         {
-            output.WriteLine($"Wiped the source: {wiped}.");
+            context.Console.WriteLine($"Wiped the source: {wiped}.");
         }
         else if (source.CanWipe && report.Complete && !options.DryRun)
         {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Spectre.Console;
 
 namespace EncryptedStore.Cli.Commands;
 
@@ -58,12 +57,12 @@ internal static class InitCommand
             using (var store = context.Open(path, key))
             {
                 var stats = store.GetStatistics();
-                context.Console.Out.WriteLine($"Created store '{store.FilePath}' (format {stats.FormatVersion}), protected by {key.Description}.");
+                context.Console.WriteLine($"Created store '{store.FilePath}' (format {stats.FormatVersion}), protected by {key.Description}.");
             }
 
             if (newKeyFile is not null)
             {
-                context.Console.Out.WriteLine($"Key file: '{Path.GetFullPath(newKeyFile)}' (0600). Without it the tokens cannot be read: back it up, and keep it apart from the store.");
+                context.Console.WriteLine($"Key file: '{Path.GetFullPath(newKeyFile)}' (0600). Without it the tokens cannot be read: back it up, and keep it apart from the store.");
             }
 
             return ExitCodes.Ok;

@@ -41,12 +41,12 @@ internal static class ListCommand
         }
         else if (tokens.Count == 0)
         {
-            context.Console.Out.WriteLine("The store holds no tokens.");
+            context.Console.WriteLine("The store holds no tokens.");
         }
         else
         {
             context.Console.Out.Write(TokenTables.List(tokens, reveal, context.Time.GetUtcNow()));
-            context.Console.Out.WriteLine($"{tokens.Count} token(s).");
+            context.Console.WriteLine($"{tokens.Count} token(s).");
         }
 
         return ExitCodes.Ok;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Spectre.Console;
 
 namespace EncryptedStore.Cli.Commands;
 
@@ -30,7 +29,7 @@ internal static class PurgeCommand
         }
 
         session.Store.DeleteTokens();
-        context.Console.Out.WriteLine($"Deleted {count} token(s).");
+        context.Console.WriteLine($"Deleted {count} token(s).");
         return ExitCodes.Ok;
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using EncryptedStore.Cli.Tokens;
-using Spectre.Console;
 
 namespace EncryptedStore.Cli.Commands;
 
@@ -83,7 +82,7 @@ internal static class PutCommand
         }
         else
         {
-            context.Console.Out.WriteLine($"Saved token {token.Id}.");
+            context.Console.WriteLine($"Saved token {token.Id}.");
         }
 
         return ExitCodes.Ok;

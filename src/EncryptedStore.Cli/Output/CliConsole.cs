@@ -47,6 +47,9 @@ internal sealed class CliConsole
         outputIsTerminal: !Console.IsOutputRedirected,
         errorIsTerminal: !Console.IsErrorRedirected);
 
+    /// <summary>Writes a plain line to stdout (not through Spectre, so it is never wrapped).</summary>
+    public void WriteLine(string message) => OutputWriter.WriteLine(message);
+
     /// <summary>Writes <c>error: message</c> to stderr as one plain line.</summary>
     public void WriteError(string message) => ErrorWriter.WriteLine("error: " + OneLine(message));
 
