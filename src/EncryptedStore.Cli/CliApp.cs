@@ -57,5 +57,11 @@ internal static class CliApp
             console.WriteError($"{e.GetType().Name}: {e.Message}");
             return ExitCodes.Error;
         }
+        catch (Exception e)
+        {
+            // The last resort: a bug must still end in one line and an exit code, not a stack trace.
+            console.WriteError($"unexpected {e.GetType().Name}: {e.Message} (please report this)");
+            return ExitCodes.Error;
+        }
     }
 }

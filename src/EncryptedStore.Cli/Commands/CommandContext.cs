@@ -125,9 +125,9 @@ internal sealed class CommandContext(ParseResult parseResult, CommandEnvironment
 
     private string PromptPassphrase(bool confirm)
     {
-        var prompt = new TextPrompt<string>("Master passphrase:").Secret();
-        var passphrase = Console.Error.Prompt(prompt);
-        if (confirm && Console.Error.Prompt(new TextPrompt<string>("Repeat the passphrase:").Secret()) != passphrase)
+        // A null mask echoes nothing, not even the passphrase's length.
+        var passphrase = Console.Error.Prompt(new TextPrompt<string>("Master passphrase:").Secret(null));
+        if (confirm && Console.Error.Prompt(new TextPrompt<string>("Repeat the passphrase:").Secret(null)) != passphrase)
         {
             throw CliException.Usage("the passphrases do not match.");
         }
