@@ -24,7 +24,8 @@ internal static class CliApp
                 console.WriteError(error.Message);
             }
 
-            console.WriteNote($"Run '{root.Name} {parseResult.CommandResult.Command.Name} --help' for usage.".Replace($"{root.Name} {root.Name}", root.Name, StringComparison.Ordinal));
+            var command = parseResult.CommandResult.Command;
+            console.WriteNote($"Run '{(command == root ? root.Name : root.Name + " " + command.Name)} --help' for usage.");
             return ExitCodes.Usage;
         }
 

@@ -18,13 +18,13 @@ internal static class GetCommand
 
     public static Command Create(CommandEnvironment environment)
     {
-        var id = Option("--id", "Id of the token.");
-        var user = Option("--user", "The CRM user's e-mail (user_name).");
-        var client = Option("--client", "OAuth client id; with --user it chooses between clients, and --refresh-token/--grant-token need it.");
-        var clientSecret = Option("--client-secret", "OAuth client secret; --refresh-token/--grant-token need it ('-' reads it from stdin).");
-        var refresh = Option("--refresh-token", "Find by refresh token ('-' reads it from stdin).");
-        var access = Option("--access-token", "Find by access token ('-' reads it from stdin).");
-        var grant = Option("--grant-token", "Find by grant token ('-' reads it from stdin).");
+        var id = Value("--id", "Id of the token.");
+        var user = Value("--user", "The CRM user's e-mail (user_name).");
+        var client = Value("--client", "OAuth client id; with --user it chooses between clients, and --refresh-token/--grant-token need it.");
+        var clientSecret = Value("--client-secret", "OAuth client secret; --refresh-token/--grant-token need it ('-' reads it from stdin).");
+        var refresh = Value("--refresh-token", "Find by refresh token ('-' reads it from stdin).");
+        var access = Value("--access-token", "Find by access token ('-' reads it from stdin).");
+        var grant = Value("--grant-token", "Find by grant token ('-' reads it from stdin).");
         var json = CommonOptions.Json();
         var reveal = CommonOptions.Reveal();
         var command = new Command("get", Description) { id, user, client, clientSecret, refresh, access, grant, json, reveal };
@@ -44,7 +44,7 @@ internal static class GetCommand
         return command;
     }
 
-    private static Option<string?> Option(string name, string description) => new(name) { Description = description, HelpName = "VALUE" };
+    private static Option<string?> Value(string name, string description) => new(name) { Description = description, HelpName = "VALUE" };
 
     private static int Run(CommandContext context, Lookup lookup, bool json, bool reveal)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using EncryptedStore.Cli.Output;
 using EncryptedStore.Cli.Tokens;
 
 namespace EncryptedStore.Cli.Commands;
@@ -73,7 +74,7 @@ internal static class PutCommand
         session.Store.SaveToken(token);
         if (json)
         {
-            Output.JsonOutput.Write(context.Console, w =>
+            JsonOutput.Write(context.Console, w =>
             {
                 w.WriteStartObject();
                 w.WriteString("id", token.Id);
