@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EncryptedStore.Cli.Keys;
 
 namespace EncryptedStore.Cli.Commands;
 
@@ -41,12 +42,12 @@ internal static class InitCommand
         var createdKeyFile = false;
         try
         {
-            Keys.KeySource key;
+            KeySource key;
             if (newKeyFile is not null)
             {
                 MasterKey.CreateKeyFile(newKeyFile);
                 createdKeyFile = true;
-                key = Keys.KeySource.FromKeyFile(newKeyFile);
+                key = KeySource.FromKeyFile(newKeyFile);
             }
             else
             {
@@ -67,9 +68,9 @@ internal static class InitCommand
 
             return ExitCodes.Ok;
         }
-        catch when (createdKeyFile)
+        catch when (createdKeyFile && !File.Exists(path))
         {
-            // The key protects nothing if the store was not created; do not leave it behind.
+            // The new key protects nothing if the store was not created; do not leave it behind.
             File.Delete(newKeyFile!);
             throw;
         }
