@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.Data.Common;
+using EncryptedStore.Cli.Commands;
+using EncryptedStore.Cli.Output;
+
+namespace EncryptedStore.Cli;
+
+/// <summary>
+/// Parses the command line, runs the command, and turns every failure into one <c>error: …</c> line on
+/// stderr and an exit code (see <see cref="ExitCodes"/>); never a stack trace.
+/// </summary>
+internal static class CliApp
+{
+    public static int Run(string[] args, CliConsole console) => Run(args, console, TimeProvider.System);
+
+    public static int Run(string[] args, CliConsole console, TimeProvider time)
+    {
+        var root = RootCommandFactory.Create(new CommandEnvironment(new GlobalOptions(), console, time));
+        var parseResult = root.Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            foreach (var error in parseResult.Errors)
+            {
+                console.WriteError(error.Message);
+            }
+
+            var command = parseResult.CommandResult.Command;
+            console.WriteNote($"Run '{(command == root ? root.Name : root.Name + " " + command.Name)} --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            return parseResult.Invoke(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                Output = console.OutputWriter,
+                Error = console.ErrorWriter,
+            });
+        }
+        catch (CliException e)
+        {
+            console.WriteError(e.Message);
+            return e.ExitCode;
+        }
+        catch (TokenStoreException e)
+        {
+            console.WriteError($"{e.Code}: {e.Message}");
+            return ExitCodes.For(e);
+        }
+        catch (ArgumentException e)
+        {
+            console.WriteError(e.Message);
+            return ExitCodes.Usage;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DbException)
+        {
+            console.WriteError($"{e.GetType().Name}: {e.Message}");
+            return ExitCodes.Error;
+        }
+        catch (Exception e)
+        {
+            // The last resort: a bug must still end in one line and an exit code, not a stack trace.
+            console.WriteError($"unexpected {e.GetType().Name}: {e.Message} (please report this)");
+            return ExitCodes.Error;
+        }
+    }
+}

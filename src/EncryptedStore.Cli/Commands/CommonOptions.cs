@@ -1,0 +1,18 @@
+using System.CommandLine;
+using EncryptedStore.Cli.Output;
+
+namespace EncryptedStore.Cli.Commands;
+
+/// <summary>Options shared by several commands, made fresh for each (an option belongs to one command).</summary>
+internal static class CommonOptions
+{
+    public static Option<bool> Json(string description = "Print JSON (keys are the SDK's column names) instead of a table.") =>
+        new("--json") { Description = description };
+
+    public static Option<bool> Reveal() =>
+        new("--reveal") { Description = "Show secrets (client_secret, refresh_token, access_token, grant_token) in full; a warning goes to stderr." };
+
+    /// <summary>The stderr warning printed whenever secrets are about to be shown.</summary>
+    public static void WarnReveal(CliConsole console) =>
+        console.WriteWarning("--reveal prints secrets in plain text; they can end up in terminal scrollback, shell logs or CI output.");
+}

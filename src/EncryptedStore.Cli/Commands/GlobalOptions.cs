@@ -1,0 +1,43 @@
+using System.CommandLine;
+
+namespace EncryptedStore.Cli.Commands;
+
+/// <summary>
+/// Options every command accepts: where the store is and where its master key comes from. A passphrase is
+/// never an argument (it would show in the process list): it comes from an environment variable or a
+/// no-echo prompt.
+/// </summary>
+internal sealed class GlobalOptions
+{
+    public const string DefaultStorePath = "tokens.db";
+
+    public Option<string> Store { get; } = new("--store")
+    {
+        Description = "Path of the store file.",
+        HelpName = "PATH",
+        DefaultValueFactory = _ => DefaultStorePath,
+        Recursive = true,
+    };
+
+    public Option<string?> KeyFile { get; } = new("--key-file")
+    {
+        Description = "Read the master key from this key file (made by 'init --create-key-file').",
+        HelpName = "PATH",
+        Recursive = true,
+    };
+
+    public Option<string?> PassphraseEnv { get; } = new("--passphrase-env")
+    {
+        Description = "Read the master key from this environment variable: a passphrase, or 'base64:' followed by raw key bytes. "
+            + "Without --key-file or --passphrase-env the passphrase is asked for (no echo) when stdin is a terminal.",
+        HelpName = "NAME",
+        Recursive = true,
+    };
+
+    public void AddTo(Command root)
+    {
+        root.Options.Add(Store);
+        root.Options.Add(KeyFile);
+        root.Options.Add(PassphraseEnv);
+    }
+}

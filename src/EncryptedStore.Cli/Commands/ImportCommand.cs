@@ -1,0 +1,169 @@
+using System.CommandLine;
+using EncryptedStore.Cli.Import;
+using EncryptedStore.Cli.Output;
+using Spectre.Console;
+
+namespace EncryptedStore.Cli.Commands;
+
+/// <summary><c>import</c>: copies tokens from a Zoho SDK store (or an encrypted backup) into the store.</summary>
+internal static class ImportCommand
+{
+    private const string Description =
+        "Import tokens, keeping their ids, from the Zoho SDK's FileStore CSV (C# or Python), the Kaizen article's SQLite "
+        + "database, the SDK's MySQL DBStore table, or a backup made by 'export --to backup'. All or nothing: every row is "
+        + "checked first, and malformed rows, duplicates and clashes with tokens already in the store are reported "
+        + "(row and reason, never a secret) and nothing is written, unless --skip-invalid. Stop the application that "
+        + "uses the source first.";
+
+    public static Command Create(CommandEnvironment environment)
+    {
+        var from = new Option<string>("--from")
+        {
+            Description = "Kind of source: zoho-csv, sqlite, mysql or backup.",
+            HelpName = "KIND",
+            Required = true,
+        };
+        from.AcceptOnlyFromAmong("zoho-csv", "sqlite", "mysql", "backup");
+        var source = new Argument<string>("SOURCE")
+        {
+            Description = "The CSV file, SQLite file or backup file; for mysql a connection string "
+                + "(e.g. 'Server=127.0.0.1;User ID=app;Password=…'; database zohooauth unless it names one). "
+                + "A connection string holds a password that shows in the process list: give '-' to read it from stdin.",
+        };
+        var table = new Option<string>("--table")
+        {
+            Description = "Token table for sqlite and mysql.",
+            HelpName = "NAME",
+            DefaultValueFactory = _ => SqlIdentifier.DefaultTable,
+        };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check every row and report what would be imported; write nothing." };
+        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Import the valid rows even when other rows have problems (they are still reported)." };
+        var wipe = new Option<bool>("--wipe-source")
+        {
+            Description = "After every row was imported, destroy the plaintext source: a CSV file is overwritten with zeros, "
+                + "flushed and deleted; SQLite and MySQL rows are deleted by id (SQLite with secure_delete, then VACUUM).",
+        };
+        var json = CommonOptions.Json("Print the report as JSON.");
+        var command = new Command("import", Description) { from, source, table, dryRun, skipInvalid, wipe, json };
+        command.SetAction(parseResult =>
+        {
+            var context = new CommandContext(parseResult, environment);
+            var options = new ImportOptions(
+                parseResult.GetValue(from)!,
+                parseResult.GetValue(source)!,
+                SqlIdentifier.Check(parseResult.GetValue(table)!),
+                parseResult.GetValue(dryRun),
+                parseResult.GetValue(skipInvalid),
+                parseResult.GetValue(wipe),
+                parseResult.GetValue(json));
+            return Run(context, options);
+        });
+        return command;
+    }
+
+    private static int Run(CommandContext context, ImportOptions options)
+    {
+        if (options.Wipe && (options.DryRun || options.SkipInvalid || options.Kind == "backup"))
+        {
+            throw CliException.Usage(options.Kind == "backup"
+                ? "--wipe-source is for plaintext sources; a backup is encrypted."
+                : "--wipe-source needs a complete import: do not combine it with --dry-run or --skip-invalid.");
+        }
+
+        var location = options.Kind == "mysql" ? context.ValueOrStdin(options.Source, "SOURCE")! : options.Source;
+        using var session = context.OpenStore();
+        ITokenSource source = options.Kind switch
+        {
+            "zoho-csv" => new ZohoCsvSource(location),
+            "sqlite" => new SqliteSource(location, options.Table),
+            "mysql" => new MySqlSource(location, options.Table),
+            _ => new BackupSource(location, session.Key),
+        };
+
+        var rows = source.ReadRows();
+        var report = TokenImporter.Run(rows, session.Store, write: !options.DryRun, options.SkipInvalid);
+        string? wiped = null;
+        if (options.Wipe && report.Complete)
+        {
+            wiped = source.Wipe(report.SourceIds);
+        }
+
+        Print(context, options, source, session.Store.FilePath, report, wiped);
+        if (report.Problems.Count > 0 && !options.SkipInvalid)
+        {
+            context.Console.WriteError(options.DryRun
+                ? $"{report.Problems.Count} of {report.RowCount} row(s) have problems; a real import would write nothing."
+                : $"{report.Problems.Count} of {report.RowCount} row(s) have problems; nothing was imported.");
+            return ExitCodes.Error;
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static void Print(CommandContext context, ImportOptions options, ITokenSource source, string store, ImportReport report, string? wiped)
+    {
+        if (options.Json)
+        {
+            JsonOutput.Write(context.Console, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("source", source.Description);
+                w.WriteBoolean("dry_run", options.DryRun);
+                w.WriteNumber("rows", report.RowCount);
+                w.WriteNumber("valid", report.ValidCount);
+                w.WriteNumber("imported", report.ImportedCount);
+                w.WriteStartArray("problems");
+                foreach (var problem in report.Problems)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("location", problem.Location);
+                    w.WriteString("id", problem.Id);
+                    w.WriteString("reason", problem.Reason);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteString("wiped", wiped);
+                w.WriteEndObject();
+            });
+            return;
+        }
+
+        if (report.Problems.Count > 0)
+        {
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("where").AddColumn("id").AddColumn("problem");
+            foreach (var problem in report.Problems)
+            {
+                table.AddRow(new Text(problem.Location), TokenTables.Value(Printable.Of(problem.Id)), new Text(problem.Reason));
+            }
+
+            context.Console.Error.Write(table);
+        }
+
+        if (options.DryRun)
+        {
+            context.Console.WriteLine($"Dry run: {report.ValidCount} of {report.RowCount} row(s) from {source.Description} can be imported; {report.Problems.Count} have problems. Nothing was written.");
+        }
+        else if (report.ImportedCount > 0 || report.Problems.Count == 0)
+        {
+            context.Console.WriteLine($"Imported {report.ImportedCount} of {report.RowCount} token(s) from {source.Description} into '{store}'.");
+        }
+        else
+        {
+            context.Console.WriteLine(report.RolledBack
+                ? $"Nothing imported from {source.Description}: saving failed, and the tokens saved before the failure were removed again."
+                : $"Nothing imported from {source.Description}: fix the rows listed above, or pass --skip-invalid to import the other {report.ValidCount}.");
+        }
+
+        if (wiped is not null)
+        {
+            context.Console.WriteLine($"Wiped the source: {wiped}.");
+        }
+        else if (source.CanWipe && report.Complete && !options.DryRun)
+        {
+            context.Console.WriteWarning($"{source.Description} still holds the tokens in plain text; destroy it (or rerun with --wipe-source) once you no longer need it.");
+        }
+    }
+
+    private sealed record ImportOptions(string Kind, string Source, string Table, bool DryRun, bool SkipInvalid, bool Wipe, bool Json);
+}

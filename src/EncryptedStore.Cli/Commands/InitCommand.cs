@@ -1,0 +1,78 @@
+using System.CommandLine;
+using EncryptedStore.Cli.Keys;
+
+namespace EncryptedStore.Cli.Commands;
+
+/// <summary><c>init</c>: creates a new, empty store, optionally with a new key file.</summary>
+internal static class InitCommand
+{
+    public static Command Create(CommandEnvironment environment)
+    {
+        var createKeyFile = new Option<string?>("--create-key-file")
+        {
+            Description = "Generate a new random key file (32 bytes, permissions 0600) at PATH and protect the store with it. Keep it apart from the store.",
+            HelpName = "PATH",
+        };
+        var command = new Command("init", "Create a new, empty store. Refuses to touch an existing file.") { createKeyFile };
+        command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), parseResult.GetValue(createKeyFile)));
+        return command;
+    }
+
+    private static int Run(CommandContext context, string? newKeyFile)
+    {
+        var path = context.StorePath;
+        if (File.Exists(path))
+        {
+            throw new CliException($"'{path}' already exists; init creates a new store and refuses to touch an existing file.");
+        }
+
+        if (newKeyFile is not null)
+        {
+            if (context.Has(context.Options.KeyFile) || context.Has(context.Options.PassphraseEnv))
+            {
+                throw CliException.Usage("--create-key-file makes the master key; do not also give --key-file or --passphrase-env.");
+            }
+
+            if (File.Exists(newKeyFile))
+            {
+                throw new CliException($"key file '{newKeyFile}' already exists; refusing to overwrite a key.");
+            }
+        }
+
+        var createdKeyFile = false;
+        try
+        {
+            KeySource key;
+            if (newKeyFile is not null)
+            {
+                MasterKey.CreateKeyFile(newKeyFile);
+                createdKeyFile = true;
+                key = KeySource.FromKeyFile(newKeyFile);
+            }
+            else
+            {
+                key = context.ResolveKey(confirm: true);
+            }
+
+            using (key)
+            using (var store = context.Open(path, key))
+            {
+                var stats = store.GetStatistics();
+                context.Console.WriteLine($"Created store '{store.FilePath}' (format {stats.FormatVersion}), protected by {key.Description}.");
+            }
+
+            if (newKeyFile is not null)
+            {
+                context.Console.WriteLine($"Key file: '{Path.GetFullPath(newKeyFile)}' (0600). Without it the tokens cannot be read: back it up, and keep it apart from the store.");
+            }
+
+            return ExitCodes.Ok;
+        }
+        catch when (createdKeyFile && !File.Exists(path))
+        {
+            // The new key protects nothing if the store was not created; do not leave it behind.
+            File.Delete(newKeyFile!);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using System.CommandLine;
+
+namespace EncryptedStore.Cli.Commands;
+
+/// <summary>Builds the <c>tokenstore</c> command tree.</summary>
+internal static class RootCommandFactory
+{
+    public static RootCommand Create(CommandEnvironment environment)
+    {
+        var root = new RootCommand(
+            "tokenstore: manage an EncryptedStore token store (the encrypted drop-in for the Zoho SDK token store). "
+            + "Start with 'tokenstore demo'. Exit codes: 0 ok, 1 error, 2 usage, 3 wrong key, 4 integrity, 5 not found, 6 store locked.");
+        environment.Options.AddTo(root);
+        root.Subcommands.Add(InitCommand.Create(environment));
+        root.Subcommands.Add(DemoCommand.Create(environment));
+        root.Subcommands.Add(PutCommand.Create(environment));
+        root.Subcommands.Add(GetCommand.Create(environment));
+        root.Subcommands.Add(ListCommand.Create(environment));
+        root.Subcommands.Add(DeleteCommand.Create(environment));
+        root.Subcommands.Add(PurgeCommand.Create(environment));
+        root.Subcommands.Add(VerifyCommand.Create(environment));
+        root.Subcommands.Add(StatsCommand.Create(environment));
+        root.Subcommands.Add(ImportCommand.Create(environment));
+        root.Subcommands.Add(ExportCommand.Create(environment));
+
+        // Not yet: 'rotate' (new data and index key versions, re-encrypting tokens) and 'change-master-key'
+        // (re-wrap the key ring under a new master key) need library APIs that do not exist yet
+        // (e.g. EncryptedTokenStore.RotateKeys(...) and EncryptedTokenStore.ChangeMasterKey(MasterKey)).
+        // Add RotateCommand and ChangeMasterKeyCommand here, in Commands/, once they do.
+        return root;
+    }
+}

@@ -1,0 +1,24 @@
+namespace EncryptedStore.Cli;
+
+/// <summary>The process exit codes of <c>tokenstore</c>; documented in the README and stable for scripts.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Error = 1;
+    public const int Usage = 2;
+    public const int WrongKey = 3;
+    public const int Integrity = 4;
+    public const int NotFound = 5;
+    public const int Locked = 6;
+
+    /// <summary>Maps a store error code to an exit code.</summary>
+    public static int For(TokenStoreException exception) => exception.Code switch
+    {
+        TokenStoreErrorCodes.WrongKey or TokenStoreErrorCodes.InvalidMasterKey => WrongKey,
+        TokenStoreErrorCodes.Integrity or TokenStoreErrorCodes.NotAStore
+            or TokenStoreErrorCodes.UnprotectedKey or TokenStoreErrorCodes.KeyUnavailable => Integrity,
+        TokenStoreErrorCodes.NotFound => NotFound,
+        TokenStoreErrorCodes.StoreLocked => Locked,
+        _ => Error,
+    };
+}

@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace EncryptedStore.Cli.Keys;
+
+/// <summary>
+/// The master key the user gave, as the library's <see cref="EncryptedStore.MasterKey"/> for opening the
+/// store, plus the raw secret, which the CLI needs to derive the key of an encrypted backup
+/// (see <see cref="Backup.BackupFile"/>). <see cref="Dispose"/> clears both.
+/// </summary>
+internal sealed class KeySource : IDisposable
+{
+    private const string EnvironmentKeyPrefix = "base64:";
+
+    private readonly byte[] _material;
+
+    private KeySource(KeyKind kind, byte[] material, MasterKey masterKey, string description)
+    {
+        Kind = kind;
+        _material = material;
+        MasterKey = masterKey;
+        Description = description;
+    }
+
+    public KeyKind Kind { get; }
+
+    /// <summary>The key for <see cref="EncryptedTokenStoreOptions.MasterKey"/>.</summary>
+    public MasterKey MasterKey { get; }
+
+    /// <summary>Where the key came from, e.g. <c>key file 'master.key'</c>; never the secret.</summary>
+    public string Description { get; }
+
+    /// <summary>The raw secret: key bytes, or the passphrase's UTF-8 bytes.</summary>
+    public ReadOnlySpan<byte> Material => _material;
+
+    /// <exception cref="TokenStoreException"><c>INVALID_MASTER_KEY</c> when the file is missing or of the wrong size.</exception>
+    public static KeySource FromKeyFile(string path)
+    {
+        var masterKey = MasterKey.FromKeyFile(path);
+        try
+        {
+            return new KeySource(KeyKind.KeyBytes, File.ReadAllBytes(path), masterKey, $"key file '{path}'");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            masterKey.Dispose();
+            throw new TokenStoreException(TokenStoreErrorCodes.InvalidMasterKey, $"The master key is not usable: key file '{path}' cannot be read ({e.GetType().Name}).", e);
+        }
+    }
+
+    /// <summary>
+    /// The key in environment variable <paramref name="name"/>: raw key bytes when the value starts with
+    /// <c>base64:</c>, else a passphrase; the library's rule, so the store and the backup agree.
+    /// </summary>
+    /// <exception cref="TokenStoreException"><c>INVALID_MASTER_KEY</c> when the variable is unset, empty or malformed.</exception>
+    public static KeySource FromEnvironment(string name)
+    {
+        var masterKey = MasterKey.FromEnvironment(name);
+        var value = Environment.GetEnvironmentVariable(name) ?? string.Empty;
+        var isKey = value.StartsWith(EnvironmentKeyPrefix, StringComparison.Ordinal);
+        var material = isKey ? Convert.FromBase64String(value[EnvironmentKeyPrefix.Length..]) : Encoding.UTF8.GetBytes(value);
+        return new KeySource(isKey ? KeyKind.KeyBytes : KeyKind.Passphrase, material, masterKey, $"environment variable '{name}'");
+    }
+
+    /// <exception cref="TokenStoreException"><c>INVALID_MASTER_KEY</c> when the passphrase is too short.</exception>
+    public static KeySource FromPassphrase(string passphrase) =>
+        new(KeyKind.Passphrase, Encoding.UTF8.GetBytes(passphrase), MasterKey.FromPassphrase(passphrase), "passphrase prompt");
+
+    public void Dispose()
+    {
+        CryptographicOperations.ZeroMemory(_material);
+        MasterKey.Dispose();
+    }
+
+    public override string ToString() => Description;
+}
