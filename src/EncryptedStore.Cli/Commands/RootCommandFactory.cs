@@ -22,11 +22,9 @@ internal static class RootCommandFactory
         root.Subcommands.Add(StatsCommand.Create(environment));
         root.Subcommands.Add(ImportCommand.Create(environment));
         root.Subcommands.Add(ExportCommand.Create(environment));
-
-        // Not yet: 'rotate' (new data and index key versions, re-encrypting tokens) and 'change-master-key'
-        // (re-wrap the key ring under a new master key) need library APIs that do not exist yet
-        // (e.g. EncryptedTokenStore.RotateKeys(...) and EncryptedTokenStore.ChangeMasterKey(MasterKey)).
-        // Add RotateCommand and ChangeMasterKeyCommand here, in Commands/, once they do.
+        root.Subcommands.Add(RotateCommand.Create(environment));
+        root.Subcommands.Add(ChangeMasterKeyCommand.Create(environment));
+        root.Subcommands.Add(CompactCommand.Create(environment));
         return root;
     }
 }

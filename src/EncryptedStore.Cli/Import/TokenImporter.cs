@@ -52,6 +52,22 @@ internal static class TokenImporter
             return new ImportReport(rows.Count, accepted.Count, 0, problems, sourceIds, RolledBack: false);
         }
 
+        if (!skipInvalid)
+        {
+            // All or nothing: one transaction, so a failure (or a crash) leaves the store as it was.
+            var copies = accepted.Select(a => TokenColumns.Copy(a.Token)).ToList();
+            try
+            {
+                target.SaveTokens(copies);
+                return new ImportReport(rows.Count, accepted.Count, copies.Count, problems, sourceIds, RolledBack: false);
+            }
+            catch (TokenStoreException e) when (e.Code is not (TokenStoreErrorCodes.StoreLocked or TokenStoreErrorCodes.Integrity))
+            {
+                problems.Add(new ImportProblem("import", null, $"{e.Code}: {e.Message}"));
+                return new ImportReport(rows.Count, accepted.Count, 0, problems, sourceIds, RolledBack: true);
+            }
+        }
+
         var inserted = new List<string>();
         foreach (var (row, token) in accepted)
         {
@@ -64,16 +80,6 @@ internal static class TokenImporter
             catch (TokenStoreException e) when (e.Code is not (TokenStoreErrorCodes.StoreLocked or TokenStoreErrorCodes.Integrity))
             {
                 problems.Add(new ImportProblem(row.Location, token.Id, $"{e.Code}: {e.Message}"));
-                if (!skipInvalid)
-                {
-                    // All or nothing: the rows saved so far were new tokens, so deleting them restores the store.
-                    foreach (var id in inserted)
-                    {
-                        target.DeleteToken(id);
-                    }
-
-                    return new ImportReport(rows.Count, accepted.Count, 0, problems, sourceIds, RolledBack: true);
-                }
             }
         }
 
