@@ -166,7 +166,7 @@ public sealed partial class EncryptedTokenStore
     /// Rewrites a closed store into a fresh file and replaces the old one, so deleted records and
     /// destroyed keys leave no bytes behind in free pages. Needs no master key (it copies ciphertext).
     /// </summary>
-    /// <exception cref="TokenStoreException"><c>STORE_LOCKED</c> when the store is open; <c>NOT_A_STORE</c> for another file.</exception>
+    /// <exception cref="TokenStoreException"><c>STORE_LOCKED</c> when the store stays open elsewhere for longer than <see cref="EncryptedTokenStoreOptions.DefaultLockTimeout"/>; <c>NOT_A_STORE</c> for another file.</exception>
     public static void Compact(string filePath)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
@@ -179,14 +179,14 @@ public sealed partial class EncryptedTokenStore
         var temporaryPath = fullPath + ".compact";
         File.Delete(temporaryPath);
         File.Delete(StoreFile.LogPathFor(temporaryPath));
-        using (var source = StoreFile.Open(fullPath))
+        using (var source = StoreFile.Open(fullPath, flushToDisk: true, EncryptedTokenStoreOptions.DefaultLockTimeout))
         {
             if (source.Metadata.FindById(StoreMetadata.DocumentId) is null)
             {
                 throw Errors.NotAStore(fullPath, "it has no EncryptedStore metadata.");
             }
 
-            using var target = StoreFile.Open(temporaryPath);
+            using var target = StoreFile.Open(temporaryPath, flushToDisk: true, TimeSpan.Zero);
             target.Database.BeginTrans();
             foreach (var (from, to) in new[] { (source.Metadata, target.Metadata), (source.KeyRing, target.KeyRing), (source.Keys, target.Keys), (source.Tokens, target.Tokens) })
             {

@@ -51,7 +51,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         _cache = options.CacheSize > 0 ? new TokenCache(options.CacheSize) : null;
         var masterKey = options.MasterKey ?? (_ephemeralKey = MasterKey.FromBytes(RandomNumberGenerator.GetBytes(32)));
 
-        _file = StoreFile.Open(options.FilePath, options.FlushToDisk);
+        _file = StoreFile.Open(options.FilePath, options.FlushToDisk, options.LockTimeout);
         try
         {
             var existing = _file.Metadata.FindById(StoreMetadata.DocumentId);

@@ -51,6 +51,16 @@ public sealed class EncryptedTokenStoreOptions
     /// </summary>
     public bool FlushToDisk { get; set; } = true;
 
+    /// <summary>The default <see cref="LockTimeout"/>: 5 seconds.</summary>
+    public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long opening waits while another process holds the store, before it fails with
+    /// <see cref="TokenStoreErrorCodes.StoreLocked"/>. Default <see cref="DefaultLockTimeout"/>; zero fails at once;
+    /// at most 10 minutes. One process holds a store at a time; others queue here.
+    /// </summary>
+    public TimeSpan LockTimeout { get; set; } = DefaultLockTimeout;
+
     /// <summary>The clock for key creation and expiry decisions. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -75,6 +85,11 @@ public sealed class EncryptedTokenStoreOptions
 
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentOutOfRangeException.ThrowIfNegative(CacheSize, nameof(CacheSize));
+        if (LockTimeout < TimeSpan.Zero || LockTimeout > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LockTimeout), LockTimeout, $"{nameof(LockTimeout)} must be between zero and 10 minutes.");
+        }
+
         if (KeyLifetime < MinimumKeyLifetime)
         {
             throw new ArgumentOutOfRangeException(nameof(KeyLifetime), KeyLifetime, $"{nameof(KeyLifetime)} must be at least {MinimumKeyLifetime.TotalDays} days.");

@@ -25,6 +25,7 @@ internal static class Program
                 "rotate" => Rotate(path, key, rotateIndex: args.Length > 3 && args[3] == "index", batchSize: args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 100),
                 "change-master-key" => ChangeMasterKey(path, key, Convert.FromHexString(args[3])),
                 "open" => Open(path, key),
+                "hold" => Hold(path, key),
                 _ => Unknown(command),
             };
         }
@@ -59,6 +60,19 @@ internal static class Program
     {
         using var store = Open(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key) });
         Console.WriteLine($"opened {store.GetTokens().Count}");
+        return 0;
+    }
+
+    /// <summary>Holds the store open until a line arrives on stdin.</summary>
+    private static int Hold(string path, byte[] key)
+    {
+        using (var store = Open(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key) }))
+        {
+            Console.WriteLine("opened");
+            Console.ReadLine();
+        }
+
+        Console.WriteLine("closed");
         return 0;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using EncryptedStore.Internal;
 using LiteDB;
@@ -59,8 +60,31 @@ internal sealed class StoreFile : IDisposable
     /// <summary>The data file's size plus its log's, in bytes; 0 in memory.</summary>
     public long SizeInBytes => (_data?.Length ?? 0) + (_log?.Length ?? 0);
 
-    /// <summary>Opens or creates the file; throws <see cref="TokenStoreException"/> without changing a file that is not a store.</summary>
-    public static StoreFile Open(string path, bool flushToDisk = true)
+    /// <summary>How often a process waiting for the lock tries again.</summary>
+    private static readonly TimeSpan LockRetryInterval = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>
+    /// Opens or creates the file; throws <see cref="TokenStoreException"/> without changing a file that is
+    /// not a store. While another process holds the file, tries again until <paramref name="lockTimeout"/>
+    /// has passed, then throws <see cref="TokenStoreErrorCodes.StoreLocked"/>.
+    /// </summary>
+    public static StoreFile Open(string path, bool flushToDisk, TimeSpan lockTimeout)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                return OpenOnce(path, flushToDisk);
+            }
+            catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.StoreLocked && Stopwatch.GetElapsedTime(started) < lockTimeout)
+            {
+                Thread.Sleep(LockRetryInterval);
+            }
+        }
+    }
+
+    private static StoreFile OpenOnce(string path, bool flushToDisk)
     {
         if (path == MemoryPath)
         {

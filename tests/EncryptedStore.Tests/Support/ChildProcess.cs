@@ -36,6 +36,7 @@ internal sealed class ChildProcess : IDisposable
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
+            RedirectStandardInput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
@@ -61,6 +62,13 @@ internal sealed class ChildProcess : IDisposable
         }
 
         return _lines.IsAddingCompleted ? null : throw new TimeoutException($"no line starting with '{prefix}' within {LineTimeout}");
+    }
+
+    /// <summary>Sends one line to the process's stdin.</summary>
+    public void WriteLine(string line)
+    {
+        _process.StandardInput.WriteLine(line);
+        _process.StandardInput.Flush();
     }
 
     /// <summary>Kills the process at once (SIGKILL on Unix) and waits until it is gone.</summary>
