@@ -69,6 +69,8 @@ internal static class Tools
             Measure("PlainLiteDbTokenStore.FindTokenById (for comparison)", i => plain.FindTokenById(ids[i & 1023]));
         }
 
+        ProfileWrites(workspace, size, tokens);
+
         var storeId = RandomNumberGenerator.GetBytes(16);
         using var dataKey = new DataKey(1, RandomNumberGenerator.GetBytes(32), storeId);
         var payload = TokenFields.Encode(sample);
@@ -94,9 +96,55 @@ internal static class Tools
         return 0;
     }
 
-    private static void Measure(string name, Func<int, object?> operation)
+    /// <summary>SaveToken (update of an existing token) on disk and on a RAM disk, to separate the fsync from the rest.</summary>
+    private static void ProfileWrites(StoreWorkspace workspace, int size, List<OAuthToken> tokens)
     {
-        for (var i = 0; i < 2_000; i++)
+        var target = Baselines.TokenCopy.Clone(tokens[size / 2]);
+        var values = Enumerable.Range(0, 1024).Select(_ => "1000." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))).ToArray();
+        var ramFolder = Directory.Exists("/dev/shm") ? Path.Combine("/dev/shm", $"profile-{Environment.ProcessId}") : null;
+        try
+        {
+            foreach (var (where, folder) in new[] { ("disk", workspace.Folder), ("RAM disk", ramFolder) })
+            {
+                if (folder is null)
+                {
+                    continue;
+                }
+
+                Directory.CreateDirectory(folder);
+                foreach (var kind in new[] { StoreKind.Encrypted, StoreKind.PlainLiteDb })
+                {
+                    var path = StoreCache.CopyTo(kind, size, folder);
+                    var store = kind == StoreKind.Encrypted
+                        ? (ITokenStore)new EncryptedTokenStore(BenchmarkKeys.Options(path))
+                        : new PlainLiteDbTokenStore(path);
+                    try
+                    {
+                        Measure($"{store.GetType().Name}.SaveToken update ({where})", i =>
+                        {
+                            target.AccessToken = values[i & 1023];
+                            store.SaveToken(target);
+                        }, warmup: 200, minimumCount: 200);
+                    }
+                    finally
+                    {
+                        ((IDisposable)store).Dispose();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (ramFolder is not null && Directory.Exists(ramFolder))
+            {
+                Directory.Delete(ramFolder, recursive: true);
+            }
+        }
+    }
+
+    private static void Measure(string name, Func<int, object?> operation, int warmup = 2_000, int minimumCount = 1_000)
+    {
+        for (var i = 0; i < warmup; i++)
         {
             operation(i);
         }
@@ -109,7 +157,7 @@ internal static class Tools
         }
 
         // Aim for about half a second per line.
-        var count = Math.Max(1_000, (int)(iterations * 10L));
+        var count = Math.Max(minimumCount, (int)(iterations * 10L));
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         stopwatch.Restart();
         for (var i = 0; i < count; i++)
@@ -122,9 +170,9 @@ internal static class Tools
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-60} {stopwatch.Elapsed.TotalMicroseconds / count,9:F2} µs  ({allocated} B)"));
     }
 
-    private static void Measure(string name, Action<int> operation) => Measure(name, i =>
+    private static void Measure(string name, Action<int> operation, int warmup = 2_000, int minimumCount = 1_000) => Measure(name, i =>
     {
         operation(i);
         return null;
-    });
+    }, warmup, minimumCount);
 }
