@@ -12,6 +12,9 @@ namespace EncryptedStore.Benchmarks.Baselines;
 /// indexes and the decrypt-and-check of every hit.
 /// </summary>
 /// <remarks>
+/// Lookups are parameterized expressions (<c>$.access_token = @0</c>), not <c>Query.EQ(field, value)</c>:
+/// LiteDB 5's <c>Query.EQ</c> writes the value into the expression text, so every distinct value is
+/// parsed and compiled anew and its delegate is cached for ever (LiteDB issues 1688, 2395, 2421).
 /// LiteDB has no multi-column index, so the user-and-client key is stored as one more field,
 /// <c>user_client</c> (user name, U+001F, client id), and indexed. Indexes are not unique: absent values
 /// are nulls here, where the encrypted store stores the record id in their place to keep its indexes unique.
@@ -142,6 +145,12 @@ internal sealed class PlainLiteDbTokenStore : ITokenStore, IDisposable
         }
     }
 
+    private static readonly string ByUser = "$." + UserName + " = @0";
+    private static readonly string ByUserClient = "$." + UserClient + " = @0";
+    private static readonly string ByAccessToken = "$." + AccessToken + " = @0";
+    private static readonly string ByRefreshToken = "$." + RefreshToken + " = @0";
+    private static readonly string ByGrantToken = "$." + GrantToken + " = @0";
+
     private OAuthToken? Match(OAuthToken query)
     {
         var key = TokenQuery.From(query);
@@ -149,22 +158,22 @@ internal sealed class PlainLiteDbTokenStore : ITokenStore, IDisposable
         switch (key.Kind)
         {
             case LookupKind.User:
-                var candidates = _tokens.Find(Query.EQ(UserName, key.Value), 0, 2).ToList();
+                var candidates = _tokens.Find(BsonExpression.Create(ByUser, key.Value), 0, 2).ToList();
                 document = candidates.Count <= 1
                     ? candidates.FirstOrDefault()
                     : throw new TokenStoreException(TokenStoreErrorCodes.AmbiguousMatch, "The user has tokens of several clients; give a client id.");
                 break;
             case LookupKind.UserClient:
-                document = _tokens.FindOne(Query.EQ(UserClient, UserClientKey(key.Value, key.ClientId)));
+                document = _tokens.FindOne(ByUserClient, UserClientKey(key.Value, key.ClientId));
                 break;
             case LookupKind.AccessToken:
-                document = _tokens.FindOne(Query.EQ(AccessToken, key.Value));
+                document = _tokens.FindOne(ByAccessToken, key.Value);
                 break;
             case LookupKind.GrantToken:
-                document = _tokens.FindOne(Query.EQ(GrantToken, key.Value));
+                document = _tokens.FindOne(ByGrantToken, key.Value);
                 break;
             case LookupKind.RefreshToken:
-                document = _tokens.FindOne(Query.EQ(RefreshToken, key.Value));
+                document = _tokens.FindOne(ByRefreshToken, key.Value);
                 break;
             default:
                 return null;
