@@ -10,8 +10,12 @@ namespace EncryptedStore.Benchmarks;
 /// The read paths of the token-store contract on stores of 1,000 to 100,000 tokens: the SDK's hot path
 /// <c>FindTokenById</c> (every API call), and <c>FindToken</c> by each key the SDK uses at start-up.
 /// Each operation is its own category with the in-memory dictionary store as its baseline, so the
-/// Ratio column reads "times slower than a dictionary". Every call looks up the next of 1,024 records
-/// drawn with a fixed seed; <c>FindToken</c> gets a new partial token each call, as the SDK passes.
+/// Ratio column reads "times slower than a dictionary". Calls walk through every record of the store in
+/// a fixed shuffled order, so each value is looked up for the first time until the whole store has been
+/// visited: that matters for the encrypted store, whose blind-index lookups build a new LiteDB
+/// expression for every value not seen before in the process (see the README). <c>FindToken</c> gets a
+/// new partial token each call, as the SDK passes. Misses use values no record holds, never repeated
+/// within the first 10,000 calls.
 /// </summary>
 [MemoryDiagnoser]
 [CategoriesColumn]
@@ -19,19 +23,20 @@ namespace EncryptedStore.Benchmarks;
 [SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet disposes the workspace in [GlobalCleanup].")]
 public class LookupBenchmarks
 {
-    private const int TargetCount = 1024;
+    private const int MinimumMissCount = 10_000;
 
-    private readonly string[] _ids = new string[TargetCount];
-    private readonly string[] _users = new string[TargetCount];
-    private readonly string[] _clientIds = new string[TargetCount];
-    private readonly string[] _clientSecrets = new string[TargetCount];
-    private readonly string[] _accessTokens = new string[TargetCount];
-    private readonly string[] _grantTokens = new string[TargetCount];
-    private readonly string[] _refreshTokens = new string[TargetCount];
-    private readonly string[] _unknownAccessTokens = new string[TargetCount];
+    private string[] _ids = [];
+    private string[] _users = [];
+    private string[] _clientIds = [];
+    private string[] _clientSecrets = [];
+    private string[] _accessTokens = [];
+    private string[] _grantTokens = [];
+    private string[] _refreshTokens = [];
+    private string[] _unknownAccessTokens = [];
     private StoreWorkspace? _workspace;
     private ITokenStore _store = null!;
     private int _next;
+    private int _nextMiss;
 
     /// <summary>Number of tokens in the store.</summary>
     [Params(1_000, 10_000, 100_000)]
@@ -123,34 +128,30 @@ public class LookupBenchmarks
 
     // FindToken by an access token that no record holds: the SDK's first call for a new token.
     [Benchmark(Baseline = true), BenchmarkCategory("FindToken miss")]
-    public IToken? Dictionary_FindToken_Miss() => _store.FindToken(MissQuery(Next()));
+    public IToken? Dictionary_FindToken_Miss() => _store.FindToken(MissQuery(NextMiss()));
 
     [Benchmark, BenchmarkCategory("FindToken miss")]
-    public IToken? PlainLiteDb_FindToken_Miss() => _store.FindToken(MissQuery(Next()));
+    public IToken? PlainLiteDb_FindToken_Miss() => _store.FindToken(MissQuery(NextMiss()));
 
     [Benchmark, BenchmarkCategory("FindToken miss")]
-    public IToken? Sqlite_FindToken_Miss() => _store.FindToken(MissQuery(Next()));
+    public IToken? Sqlite_FindToken_Miss() => _store.FindToken(MissQuery(NextMiss()));
 
     [Benchmark, BenchmarkCategory("FindToken miss")]
-    public IToken? Encrypted_FindToken_Miss() => _store.FindToken(MissQuery(Next()));
+    public IToken? Encrypted_FindToken_Miss() => _store.FindToken(MissQuery(NextMiss()));
 
     private void Setup(StoreKind kind)
     {
         var tokens = DataSets.Tokens(StoreSize);
-        var targets = DataSets.Targets(StoreSize, TargetCount);
+        new Random(TokenGenerator.DefaultSeed + StoreSize).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(tokens));
+        _ids = [.. tokens.Select(t => t.Id!)];
+        _users = [.. tokens.Select(t => t.UserSignature!.Name)];
+        _clientIds = [.. tokens.Select(t => t.ClientId!)];
+        _clientSecrets = [.. tokens.Select(t => t.ClientSecret!)];
+        _accessTokens = [.. tokens.Select(t => t.AccessToken!)];
+        _grantTokens = [.. tokens.Select(t => t.GrantToken!)];
+        _refreshTokens = [.. tokens.Select(t => t.RefreshToken!)];
         var generator = new TokenGenerator(seed: TokenGenerator.DefaultSeed - 1);
-        for (var i = 0; i < TargetCount; i++)
-        {
-            var token = tokens[targets[i]];
-            _ids[i] = token.Id!;
-            _users[i] = token.UserSignature!.Name;
-            _clientIds[i] = token.ClientId!;
-            _clientSecrets[i] = token.ClientSecret!;
-            _accessTokens[i] = token.AccessToken!;
-            _grantTokens[i] = token.GrantToken!;
-            _refreshTokens[i] = token.RefreshToken!;
-            _unknownAccessTokens[i] = generator.NewTokenValue();
-        }
+        _unknownAccessTokens = [.. Enumerable.Range(0, Math.Max(StoreSize, MinimumMissCount)).Select(_ => generator.NewTokenValue())];
 
         _workspace = new StoreWorkspace();
         _store = _workspace.Open(kind, StoreSize);
@@ -160,7 +161,8 @@ public class LookupBenchmarks
     /// <summary>Fails the setup when a store answers a lookup wrongly, so a broken baseline never produces numbers.</summary>
     private void Verify()
     {
-        for (var i = 0; i < 8; i++)
+        // The last records of the walk, so the measured calls start with values this process has not looked up.
+        for (var i = _ids.Length - 8; i < _ids.Length; i++)
         {
             var expected = _ids[i];
             Check(((OAuthToken)_store.FindTokenById(expected)).AccessToken == _accessTokens[i], "FindTokenById");
@@ -168,7 +170,7 @@ public class LookupBenchmarks
             Check((_store.FindToken(AccessQuery(i)) as OAuthToken)?.Id == expected, "FindToken by access token");
             Check((_store.FindToken(GrantQuery(i)) as OAuthToken)?.Id == expected, "FindToken by grant token");
             Check((_store.FindToken(RefreshQuery(i)) as OAuthToken)?.Id == expected, "FindToken by refresh token");
-            Check(_store.FindToken(MissQuery(i)) is null, "FindToken miss");
+            Check(_store.FindToken(MissQuery(_unknownAccessTokens.Length - 1 - (_ids.Length - 1 - i))) is null, "FindToken miss");
         }
 
         void Check(bool ok, string what)
@@ -180,7 +182,19 @@ public class LookupBenchmarks
         }
     }
 
-    private int Next() => _next++ & (TargetCount - 1);
+    private int Next()
+    {
+        var next = _next;
+        _next = next + 1 == _ids.Length ? 0 : next + 1;
+        return next;
+    }
+
+    private int NextMiss()
+    {
+        var next = _nextMiss;
+        _nextMiss = next + 1 == _unknownAccessTokens.Length ? 0 : next + 1;
+        return next;
+    }
 
     private OAuthToken UserQuery(int i) => new() { UserSignature = new UserSignature(_users[i]), ClientId = _clientIds[i] };
 
