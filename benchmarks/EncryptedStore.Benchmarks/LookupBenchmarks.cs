@@ -141,6 +141,7 @@ public class LookupBenchmarks
 
     private void Setup(StoreKind kind)
     {
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         var tokens = DataSets.Tokens(StoreSize);
         new Random(TokenGenerator.DefaultSeed + StoreSize).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(tokens));
         _ids = [.. tokens.Select(t => t.Id!)];
@@ -156,6 +157,7 @@ public class LookupBenchmarks
         _workspace = new StoreWorkspace();
         _store = _workspace.Open(kind, StoreSize);
         Verify();
+        Console.WriteLine($"// Setup of {kind} with {StoreSize:N0} tokens took {stopwatch.Elapsed.TotalSeconds:F2} s");
     }
 
     /// <summary>Fails the setup when a store answers a lookup wrongly, so a broken baseline never produces numbers.</summary>
