@@ -1,0 +1,56 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Filters;
+using Perfolizer.Horology;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace EncryptedStore.Benchmarks.Infrastructure;
+
+/// <summary>
+/// The two configurations: <b>full</b> (BenchmarkDotNet's default job, a process per benchmark case,
+/// every store size) for numbers to quote, and <b>quick</b> (in process, one launch, 1 warm-up and 5
+/// measured iterations of 50 ms, store sizes 1,000 and 10,000 unless told otherwise) for smoke runs on
+/// a small machine. Quick runs in the host process because building the per-case executables alone takes
+/// minutes on 2 busy cores.
+/// </summary>
+internal static class BenchmarkConfigs
+{
+    public const string StoreSizeParameter = "StoreSize";
+
+    public static readonly int[] QuickSizes = [1_000, 10_000];
+
+    public static IConfig Full(IReadOnlyCollection<int>? sizes) =>
+        Common(DefaultConfig.Instance, sizes);
+
+    public static IConfig Quick(IReadOnlyCollection<int>? sizes) =>
+        Common(DefaultConfig.Instance, sizes ?? QuickSizes)
+            .AddJob(Job.Default
+                .WithId("Quick")
+                .WithLaunchCount(1)
+                .WithWarmupCount(1)
+                .WithIterationCount(5)
+                .WithIterationTime(TimeInterval.FromMilliseconds(50))
+                .WithToolchain(InProcessEmitToolchain.Instance));
+
+    private static ManualConfig Common(IConfig baseConfig, IReadOnlyCollection<int>? sizes)
+    {
+        var config = ManualConfig.Create(baseConfig)
+            .AddColumn(StatisticColumn.Median)
+            .WithBuildTimeout(TimeSpan.FromMinutes(10));
+        if (sizes is not null)
+        {
+            config.AddFilter(new SimpleFilter(benchmark => HasAllowedSize(benchmark, sizes)));
+        }
+
+        return config;
+    }
+
+    /// <summary>True for a benchmark without a store-size parameter, or with one of <paramref name="sizes"/>.</summary>
+    private static bool HasAllowedSize(BenchmarkCase benchmark, IReadOnlyCollection<int> sizes)
+    {
+        var size = benchmark.Parameters.Items.FirstOrDefault(p => p.Name == StoreSizeParameter)?.Value;
+        return size is not int value || sizes.Contains(value);
+    }
+}

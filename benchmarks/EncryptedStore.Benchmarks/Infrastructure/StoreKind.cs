@@ -1,0 +1,20 @@
+namespace EncryptedStore.Benchmarks.Infrastructure;
+
+/// <summary>The stores compared in every benchmark.</summary>
+internal enum StoreKind
+{
+    /// <summary>The in-memory dictionaries of the article's reference store (the baseline).</summary>
+    Dictionary,
+
+    /// <summary>The encrypted store's LiteDB layout with every field in clear and no cryptography.</summary>
+    PlainLiteDb,
+
+    /// <summary>The article's SQLite store: a new connection per call, no index but the primary key.</summary>
+    Sqlite,
+
+    /// <summary>The library under test, opened with key bytes.</summary>
+    Encrypted,
+
+    /// <summary>The library under test, created with a passphrase (PBKDF2 on every open).</summary>
+    EncryptedPassphrase,
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics.CodeAnalysis;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using EncryptedStore.Benchmarks.Data;
+using EncryptedStore.Benchmarks.Infrastructure;
+
+namespace EncryptedStore.Benchmarks;
+
+/// <summary>
+/// <c>SaveToken</c> of an existing token after a refresh: the SDK passes the same object back with a new
+/// access token and expiry and its id set. Each call updates the next of 16 records with the next of
+/// 1,024 new access tokens, so every save changes the stored value and the store size stays constant.
+/// File-backed stores commit durably on every save (LiteDB: fsync of the log; SQLite: its default
+/// rollback journal with synchronous=FULL).
+/// </summary>
+[MemoryDiagnoser]
+[CategoriesColumn]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet disposes the workspace in [GlobalCleanup].")]
+public class SaveBenchmarks
+{
+    private const string Category = "SaveToken update";
+    private const int RecordCount = 16;
+    private const int ValueCount = 1024;
+
+    private readonly OAuthToken[] _records = new OAuthToken[RecordCount];
+    private readonly string[] _accessTokens = new string[ValueCount];
+    private readonly string[] _expiries = new string[ValueCount];
+    private StoreWorkspace? _workspace;
+    private ITokenStore _store = null!;
+    private int _next;
+
+    /// <summary>Number of tokens in the store.</summary>
+    [Params(1_000, 10_000, 100_000)]
+    public int StoreSize { get; set; }
+
+    [GlobalSetup(Target = nameof(Dictionary_SaveToken_Update))]
+    public void SetupDictionary() => Setup(StoreKind.Dictionary);
+
+    [GlobalSetup(Target = nameof(PlainLiteDb_SaveToken_Update))]
+    public void SetupPlainLiteDb() => Setup(StoreKind.PlainLiteDb);
+
+    [GlobalSetup(Target = nameof(Sqlite_SaveToken_Update))]
+    public void SetupSqlite() => Setup(StoreKind.Sqlite);
+
+    [GlobalSetup(Target = nameof(Encrypted_SaveToken_Update))]
+    public void SetupEncrypted() => Setup(StoreKind.Encrypted);
+
+    [GlobalCleanup]
+    public void Cleanup() => _workspace?.Dispose();
+
+    [Benchmark(Baseline = true), BenchmarkCategory(Category)]
+    public void Dictionary_SaveToken_Update() => _store.SaveToken(NextUpdate());
+
+    [Benchmark, BenchmarkCategory(Category)]
+    public void PlainLiteDb_SaveToken_Update() => _store.SaveToken(NextUpdate());
+
+    [Benchmark, BenchmarkCategory(Category)]
+    public void Sqlite_SaveToken_Update() => _store.SaveToken(NextUpdate());
+
+    [Benchmark, BenchmarkCategory(Category)]
+    public void Encrypted_SaveToken_Update() => _store.SaveToken(NextUpdate());
+
+    private void Setup(StoreKind kind)
+    {
+        var tokens = DataSets.Tokens(StoreSize);
+        var targets = DataSets.Targets(StoreSize, RecordCount);
+        for (var i = 0; i < RecordCount; i++)
+        {
+            _records[i] = Baselines.TokenCopy.Clone(tokens[targets[i]]);
+        }
+
+        var generator = new TokenGenerator(seed: TokenGenerator.DefaultSeed - 2);
+        for (var i = 0; i < ValueCount; i++)
+        {
+            _accessTokens[i] = generator.NewTokenValue();
+            _expiries[i] = generator.NewExpiry();
+        }
+
+        _workspace = new StoreWorkspace();
+        _store = _workspace.Open(kind, StoreSize);
+
+        var probe = NextUpdate();
+        _store.SaveToken(probe);
+        if (((OAuthToken)_store.FindTokenById(probe.Id!)).AccessToken != probe.AccessToken)
+        {
+            throw new InvalidOperationException($"{_store.GetType().Name} did not save the update.");
+        }
+    }
+
+    /// <summary>The next record, given the next new access token and expiry; value j always goes to record j mod 16.</summary>
+    private OAuthToken NextUpdate()
+    {
+        var n = _next++;
+        var token = _records[n & (RecordCount - 1)];
+        token.AccessToken = _accessTokens[n & (ValueCount - 1)];
+        token.ExpiresIn = _expiries[n & (ValueCount - 1)];
+        return token;
+    }
+}
