@@ -9,6 +9,8 @@ namespace EncryptedStore.Benchmarks;
 /// <summary>
 /// The read paths of the token-store contract on stores of 1,000 to 100,000 tokens: the SDK's hot path
 /// <c>FindTokenById</c> (every API call), and <c>FindToken</c> by each key the SDK uses at start-up.
+/// <c>Encrypted</c> runs with its cache sized to the store and warmed in setup (a running app's steady
+/// state); <c>EncryptedNoCache</c> has the cache off, so every call reads LiteDB and decrypts.
 /// Each operation is its own category with the in-memory dictionary store as its baseline, so the
 /// Ratio column reads "times slower than a dictionary". Calls walk through every record of the store in
 /// a fixed shuffled order, so each value is looked up for the first time until the whole store has been
@@ -58,6 +60,10 @@ public class LookupBenchmarks
         nameof(Encrypted_FindToken_GrantToken), nameof(Encrypted_FindToken_RefreshToken), nameof(Encrypted_FindToken_Miss)])]
     public void SetupEncrypted() => Setup(StoreKind.Encrypted);
 
+    [GlobalSetup(Targets = [nameof(EncryptedNoCache_FindTokenById), nameof(EncryptedNoCache_FindToken_User), nameof(EncryptedNoCache_FindToken_AccessToken),
+        nameof(EncryptedNoCache_FindToken_GrantToken), nameof(EncryptedNoCache_FindToken_RefreshToken), nameof(EncryptedNoCache_FindToken_Miss)])]
+    public void SetupEncryptedNoCache() => Setup(StoreKind.EncryptedNoCache);
+
     [GlobalCleanup]
     public void Cleanup() => _workspace?.Dispose();
 
@@ -74,6 +80,9 @@ public class LookupBenchmarks
     [Benchmark, BenchmarkCategory("FindTokenById")]
     public IToken Encrypted_FindTokenById() => _store.FindTokenById(_ids[Next()]);
 
+    [Benchmark, BenchmarkCategory("FindTokenById")]
+    public IToken EncryptedNoCache_FindTokenById() => _store.FindTokenById(_ids[Next()]);
+
     // FindToken by user name and client id.
     [Benchmark(Baseline = true), BenchmarkCategory("FindToken user+client")]
     public IToken? Dictionary_FindToken_User() => _store.FindToken(UserQuery(Next()));
@@ -86,6 +95,9 @@ public class LookupBenchmarks
 
     [Benchmark, BenchmarkCategory("FindToken user+client")]
     public IToken? Encrypted_FindToken_User() => _store.FindToken(UserQuery(Next()));
+
+    [Benchmark, BenchmarkCategory("FindToken user+client")]
+    public IToken? EncryptedNoCache_FindToken_User() => _store.FindToken(UserQuery(Next()));
 
     // FindToken by access token alone.
     [Benchmark(Baseline = true), BenchmarkCategory("FindToken access")]
@@ -100,6 +112,9 @@ public class LookupBenchmarks
     [Benchmark, BenchmarkCategory("FindToken access")]
     public IToken? Encrypted_FindToken_AccessToken() => _store.FindToken(AccessQuery(Next()));
 
+    [Benchmark, BenchmarkCategory("FindToken access")]
+    public IToken? EncryptedNoCache_FindToken_AccessToken() => _store.FindToken(AccessQuery(Next()));
+
     // FindToken by grant token with client id and secret.
     [Benchmark(Baseline = true), BenchmarkCategory("FindToken grant")]
     public IToken? Dictionary_FindToken_GrantToken() => _store.FindToken(GrantQuery(Next()));
@@ -112,6 +127,9 @@ public class LookupBenchmarks
 
     [Benchmark, BenchmarkCategory("FindToken grant")]
     public IToken? Encrypted_FindToken_GrantToken() => _store.FindToken(GrantQuery(Next()));
+
+    [Benchmark, BenchmarkCategory("FindToken grant")]
+    public IToken? EncryptedNoCache_FindToken_GrantToken() => _store.FindToken(GrantQuery(Next()));
 
     // FindToken by refresh token with client id and secret.
     [Benchmark(Baseline = true), BenchmarkCategory("FindToken refresh")]
@@ -126,6 +144,9 @@ public class LookupBenchmarks
     [Benchmark, BenchmarkCategory("FindToken refresh")]
     public IToken? Encrypted_FindToken_RefreshToken() => _store.FindToken(RefreshQuery(Next()));
 
+    [Benchmark, BenchmarkCategory("FindToken refresh")]
+    public IToken? EncryptedNoCache_FindToken_RefreshToken() => _store.FindToken(RefreshQuery(Next()));
+
     // FindToken by an access token that no record holds: the SDK's first call for a new token.
     [Benchmark(Baseline = true), BenchmarkCategory("FindToken miss")]
     public IToken? Dictionary_FindToken_Miss() => _store.FindToken(MissQuery(NextMiss()));
@@ -138,6 +159,9 @@ public class LookupBenchmarks
 
     [Benchmark, BenchmarkCategory("FindToken miss")]
     public IToken? Encrypted_FindToken_Miss() => _store.FindToken(MissQuery(NextMiss()));
+
+    [Benchmark, BenchmarkCategory("FindToken miss")]
+    public IToken? EncryptedNoCache_FindToken_Miss() => _store.FindToken(MissQuery(NextMiss()));
 
     private void Setup(StoreKind kind)
     {
@@ -157,6 +181,19 @@ public class LookupBenchmarks
         _workspace = new StoreWorkspace();
         _store = _workspace.Open(kind, StoreSize);
         Verify();
+        if (kind == StoreKind.Encrypted)
+        {
+            // Warm the cache with every token and lookup value, as a running app's would be for its users.
+            for (var i = 0; i < _ids.Length; i++)
+            {
+                _store.FindTokenById(_ids[i]);
+                _store.FindToken(UserQuery(i));
+                _store.FindToken(AccessQuery(i));
+                _store.FindToken(GrantQuery(i));
+                _store.FindToken(RefreshQuery(i));
+            }
+        }
+
         Console.WriteLine($"// Setup of {kind} with {StoreSize:N0} tokens took {stopwatch.Elapsed.TotalSeconds:F2} s");
     }
 

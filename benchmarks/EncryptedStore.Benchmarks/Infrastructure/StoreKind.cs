@@ -12,8 +12,11 @@ internal enum StoreKind
     /// <summary>The article's SQLite store: a new connection per call, no index but the primary key.</summary>
     Sqlite,
 
-    /// <summary>The library under test, opened with key bytes.</summary>
+    /// <summary>The library under test, opened with key bytes, its cache sized to hold every token.</summary>
     Encrypted,
+
+    /// <summary>The library under test with its cache off (<c>CacheSize = 0</c>): every call reads and decrypts the file.</summary>
+    EncryptedNoCache,
 
     /// <summary>The library under test, created with a passphrase (PBKDF2 on every open).</summary>
     EncryptedPassphrase,

@@ -41,7 +41,14 @@ internal sealed class StoreWorkspace : IDisposable
                 store = new ArticleSqliteTokenStore(CopyOf(kind, size));
                 break;
             case StoreKind.Encrypted or StoreKind.EncryptedPassphrase:
-                store = new EncryptedTokenStore(BenchmarkKeys.Options(CopyOf(kind, size), kind == StoreKind.EncryptedPassphrase));
+                var options = BenchmarkKeys.Options(CopyOf(kind, size), kind == StoreKind.EncryptedPassphrase);
+                options.CacheSize = Math.Max(options.CacheSize, size);
+                store = new EncryptedTokenStore(options);
+                break;
+            case StoreKind.EncryptedNoCache:
+                var uncached = BenchmarkKeys.Options(CopyOf(StoreKind.Encrypted, size));
+                uncached.CacheSize = 0;
+                store = new EncryptedTokenStore(uncached);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);

@@ -34,8 +34,17 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<int> LockTimeout { get; } = new("--lock-timeout")
+    {
+        Description = "Seconds to wait while another process has the store open, before giving up with exit code 6 (0: do not wait).",
+        HelpName = "SECONDS",
+        DefaultValueFactory = _ => 30,
+        Recursive = true,
+    };
+
     public void AddTo(Command root)
     {
+        root.Options.Add(LockTimeout);
         root.Options.Add(Store);
         root.Options.Add(KeyFile);
         root.Options.Add(PassphraseEnv);

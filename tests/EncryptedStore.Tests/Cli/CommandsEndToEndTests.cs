@@ -163,7 +163,7 @@ public class CommandsEndToEndTests
         CliResult result;
         using (sandbox.OpenStore())
         {
-            result = sandbox.Run("list");
+            result = sandbox.Run("--lock-timeout", "0", "list");
         }
 
         AssertError(result, 6, "error: STORE_LOCKED");

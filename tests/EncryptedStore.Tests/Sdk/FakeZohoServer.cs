@@ -115,6 +115,9 @@ internal sealed class FakeZohoServer : IDisposable
             using var response = context.Response;
             var (status, body) = Handle(context.Request);
             var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body));
+            // One request per connection: a kept-alive connection that the listener drops between
+            // requests made the client fail now and then with "response ended prematurely".
+            response.KeepAlive = false;
             response.StatusCode = (int)status;
             response.ContentType = "application/json";
             response.ContentLength64 = bytes.Length;
