@@ -26,6 +26,7 @@ internal static class Program
                 "change-master-key" => ChangeMasterKey(path, key, Convert.FromHexString(args[3])),
                 "open" => Open(path, key),
                 "hold" => Hold(path, key),
+                "save-loop" => SaveLoop(path, key, int.Parse(args[3], CultureInfo.InvariantCulture)),
                 _ => Unknown(command),
             };
         }
@@ -61,6 +62,30 @@ internal static class Program
         using var store = Open(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key) });
         Console.WriteLine($"opened {store.GetTokens().Count}");
         return 0;
+    }
+
+    /// <summary>
+    /// Saves forever, 50 users in turn, each save's access token naming its sequence number; prints
+    /// "ack N" only after SaveToken(N) has returned, i.e. once the save is durable.
+    /// </summary>
+    private static int SaveLoop(string path, byte[] key, int start)
+    {
+        using var store = Open(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key), LockTimeout = TimeSpan.FromSeconds(30) });
+        Console.WriteLine("opened");
+        for (var sequence = start; ; sequence++)
+        {
+            var user = sequence % 50;
+            store.SaveToken(new OAuthToken
+            {
+                UserSignature = new UserSignature($"user{user}@example.com"),
+                ClientId = "1000.CRASHTEST",
+                ClientSecret = "secret",
+                RefreshToken = $"1000.refresh.{user}",
+                AccessToken = $"1000.access.{sequence}",
+                ExpiresIn = "1767225600000",
+            });
+            Console.WriteLine($"ack {sequence}");
+        }
     }
 
     /// <summary>Holds the store open until a line arrives on stdin.</summary>

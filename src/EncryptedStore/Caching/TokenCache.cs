@@ -55,7 +55,7 @@ internal sealed class TokenCache(int capacity)
                 return;
             }
 
-            if (_byId.Count >= _capacity)
+            if (_byId.Count >= _capacity && !_byId.ContainsKey(entry.Id))
             {
                 Clear();
             }

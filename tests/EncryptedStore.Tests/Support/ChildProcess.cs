@@ -64,6 +64,18 @@ internal sealed class ChildProcess : IDisposable
         return _lines.IsAddingCompleted ? null : throw new TimeoutException($"no line starting with '{prefix}' within {LineTimeout}");
     }
 
+    /// <summary>Every line not taken yet, after the process has ended (call after <see cref="Kill"/>).</summary>
+    public List<string> RemainingLines()
+    {
+        var lines = new List<string>();
+        while (_lines.TryTake(out var line, LineTimeout))
+        {
+            lines.Add(line);
+        }
+
+        return lines;
+    }
+
     /// <summary>Sends one line to the process's stdin.</summary>
     public void WriteLine(string line)
     {
