@@ -33,7 +33,7 @@ public sealed partial class EncryptedTokenStore
             return null;
         }
 
-        TokenFields.FillNulls(query, stored);
+        stored.Value.FillNulls(query);
         return query;
     }
 
@@ -77,7 +77,7 @@ public sealed partial class EncryptedTokenStore
     /// <summary>The stored token that <paramref name="query"/> matches by the contract's rules, decrypted; null when none.</summary>
     /// <param name="query">What to look for.</param>
     /// <param name="useCache">False inside a write, which must see its own transaction's changes.</param>
-    private OAuthToken? Match(OAuthToken query, bool useCache = true)
+    private MatchedToken? Match(OAuthToken query, bool useCache = true)
     {
         // A rotation that starts after the keys were read can move the record out of their sight:
         // a miss is confirmed with the keys in force now.
@@ -85,7 +85,7 @@ public sealed partial class EncryptedTokenStore
         return Match(query, active, useCache) ?? (ReferenceEquals(active, _active) ? null : Match(query, _active, useCache));
     }
 
-    private OAuthToken? Match(OAuthToken query, ActiveKeys active, bool useCache)
+    private MatchedToken? Match(OAuthToken query, ActiveKeys active, bool useCache)
     {
         var user = query.UserSignature?.Name;
         var clientId = TokenRecords.NullIfEmpty(query.ClientId);
@@ -112,11 +112,11 @@ public sealed partial class EncryptedTokenStore
             : !string.IsNullOrEmpty(query.RefreshToken)
                 ? Lookup(active, new LookupKey(BlindIndex.RefreshToken, query.RefreshToken), useCache)
                 : null;
-        return found is not null && TokenRecords.NullIfEmpty(found.ClientId) == clientId ? found : null;
+        return found is { } match && TokenRecords.NullIfEmpty(match.ClientId) == clientId ? found : null;
     }
 
     /// <summary>A user name without client id: the one token of that user, or an error when there are several.</summary>
-    private OAuthToken? MatchUserOfAnyClient(ActiveKeys active, string user)
+    private MatchedToken? MatchUserOfAnyClient(ActiveKeys active, string user)
     {
         if (!CanBeStored(user))
         {
@@ -143,19 +143,19 @@ public sealed partial class EncryptedTokenStore
         }
 
         var token = Decrypt(candidates.Values.First());
-        return token.UserSignature?.Name == user ? token : throw IndexMismatch(token);
+        return token.UserSignature?.Name == user ? new MatchedToken(token, null) : throw IndexMismatch(token);
     }
 
     /// <summary>
     /// A unique lookup: from the cache when it remembers the value and the token still holds it, else
     /// by blind index under each index key a lookup must try (see <see cref="ActiveKeys.LookupIndexKeys"/>).
     /// </summary>
-    private OAuthToken? Lookup(ActiveKeys active, LookupKey key, bool useCache)
+    private MatchedToken? Lookup(ActiveKeys active, LookupKey key, bool useCache)
     {
         var cache = useCache ? _cache : null;
         if (cache?.GetId(key) is { } cachedId && cache.Get(cachedId) is { } entry && key.IsHeldBy(entry.Get))
         {
-            return entry.ToToken();
+            return new MatchedToken(null, entry);
         }
 
         if (!CanBeStored(key.Value) || (key.Client is not null && !CanBeStored(key.Client)))
@@ -187,7 +187,7 @@ public sealed partial class EncryptedTokenStore
         }
 
         cache?.Add(generation, token, key);
-        return token;
+        return new MatchedToken(token, null);
     }
 
     /// <summary>

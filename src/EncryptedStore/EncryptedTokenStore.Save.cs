@@ -149,7 +149,7 @@ public sealed partial class EncryptedTokenStore
             stored = Decrypt(byId);
         }
 
-        stored ??= Match(incoming, useCache: false);
+        stored ??= Match(incoming, useCache: false)?.ToToken();
         var id = stored?.Id ?? incoming.Id ?? NewId();
         var merged = Copy(incoming);
         if (stored is not null)

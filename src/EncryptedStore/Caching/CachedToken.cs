@@ -21,6 +21,19 @@ internal sealed class CachedToken
 
     public string? Get(int field) => _fields[field];
 
+    /// <summary>Sets every null field of <paramref name="target"/> (and its id) from this entry.</summary>
+    public void FillNulls(OAuthToken target)
+    {
+        target.Id ??= Id;
+        for (var i = 0; i < _fields.Length; i++)
+        {
+            if (_fields[i] is { } value && TokenFields.Get(target, i) is null)
+            {
+                TokenFields.Set(target, i, value);
+            }
+        }
+    }
+
     public OAuthToken ToToken() => new()
     {
         Id = Id,

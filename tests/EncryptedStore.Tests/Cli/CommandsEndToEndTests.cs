@@ -70,6 +70,14 @@ public class CommandsEndToEndTests
             Assert.That(list.AllOutput, Does.Not.Contain(second.RefreshToken));
         });
 
+        var rotate = sandbox.Run("rotate", "--index");
+        Assert.Multiple(() =>
+        {
+            Assert.That(rotate.ExitCode, Is.EqualTo(0), rotate.ToString());
+            Assert.That(rotate.StdOut, Does.Contain("Rotated: 2 of 2 token(s) re-encrypted"));
+            Assert.That(rotate.AllOutput, Does.Not.Contain(second.RefreshToken).And.Not.Contain(token.RefreshToken));
+        });
+
         var verify = sandbox.Run("verify");
         Assert.Multiple(() =>
         {
