@@ -13,6 +13,7 @@ namespace EncryptedStore.Benchmarks;
 internal static class Program
 {
     private const string SizesVariable = "ENCRYPTEDSTORE_BENCH_SIZES";
+    private const string TieredCompilationVariable = "DOTNET_TieredCompilation";
 
     public static int Main(string[] args)
     {
@@ -28,6 +29,11 @@ internal static class Program
 
         var rest = new List<string>(args);
         var quick = rest.Remove("--quick");
+        if (quick && Environment.GetEnvironmentVariable(TieredCompilationVariable) is null)
+        {
+            return RunWithoutTieredCompilation(args);
+        }
+
         IReadOnlyCollection<int>? sizes = Environment.GetEnvironmentVariable(SizesVariable) is { Length: > 0 } fromEnvironment
             ? ParseSizes(fromEnvironment)
             : null;
@@ -41,6 +47,31 @@ internal static class Program
         var config = quick ? BenchmarkConfigs.Quick(sizes) : BenchmarkConfigs.Full(sizes);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest], config);
         return 0;
+    }
+
+    /// <summary>
+    /// The quick job runs in process with few, short iterations: a millisecond-scale operation would be
+    /// measured in tier-0 (unoptimized) code before tiered compilation catches up. So quick runs restart
+    /// the process with tiered compilation off, and every method is fully optimized from its first call.
+    /// </summary>
+    private static int RunWithoutTieredCompilation(string[] args)
+    {
+        var processPath = Environment.ProcessPath ?? throw new InvalidOperationException("Unknown process path.");
+        var start = new System.Diagnostics.ProcessStartInfo(processPath) { UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(processPath) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        }
+
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment[TieredCompilationVariable] = "0";
+        using var child = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("Could not restart the process.");
+        child.WaitForExit();
+        return child.ExitCode;
     }
 
     private static int[] ParseSizes(string text) =>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using EncryptedStore.Benchmarks.Infrastructure;
 
 namespace EncryptedStore.Benchmarks;
@@ -14,7 +13,9 @@ namespace EncryptedStore.Benchmarks;
 /// printed after each iteration (lines starting "// rotation").
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 3, id: "Rotation")]
+[WarmupCount(0)]
+[IterationCount(3)]
+[InvocationCount(1)]
 [SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet disposes the workspace in [IterationCleanup].")]
 public class RotationBenchmarks
 {

@@ -13,7 +13,8 @@ namespace EncryptedStore.Benchmarks.Infrastructure;
 /// every store size) for numbers to quote, and <b>quick</b> (in process, one launch, 1 warm-up and 5
 /// measured iterations of 50 ms, store sizes 1,000 and 10,000 unless told otherwise) for smoke runs on
 /// a small machine. Quick runs in the host process because building the per-case executables alone takes
-/// minutes on 2 busy cores.
+/// minutes on 2 busy cores; <see cref="Program"/> starts that process with tiered compilation off, so the
+/// few short iterations measure optimized code.
 /// </summary>
 internal static class BenchmarkConfigs
 {

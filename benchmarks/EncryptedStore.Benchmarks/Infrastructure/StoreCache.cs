@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 using EncryptedStore.Benchmarks.Baselines;
 using EncryptedStore.Benchmarks.Data;
 using EncryptedStore.Storage;
@@ -21,10 +23,22 @@ internal static class StoreCache
     /// <summary>Bump when a baseline's file layout changes.</summary>
     private const int BaselineLayoutVersion = 1;
 
+    /// <summary>
+    /// <c>ENCRYPTEDSTORE_BENCH_CACHE</c>, else a folder of the work tree's own under the temporary folder
+    /// (<c>cache-&lt;folder name&gt;-&lt;hash of its path&gt;</c>): two checkouts with different libraries
+    /// would otherwise each find the other's files unusable and rebuild them in turn.
+    /// </summary>
     public static string Folder =>
         Environment.GetEnvironmentVariable("ENCRYPTEDSTORE_BENCH_CACHE") is { Length: > 0 } folder
             ? folder
-            : Path.Combine(Path.GetTempPath(), "EncryptedStore.Benchmarks", "cache");
+            : DefaultFolder.Value;
+
+    private static readonly Lazy<string> DefaultFolder = new(() =>
+    {
+        var root = RepositoryRoot(AppContext.BaseDirectory) ?? AppContext.BaseDirectory;
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(root)))[..8];
+        return Path.Combine(Path.GetTempPath(), "EncryptedStore.Benchmarks", $"cache-{Path.GetFileName(root)}-{hash}");
+    });
 
     /// <summary>
     /// Where stores are built before they move into the cache: a RAM disk when there is one, because
@@ -77,6 +91,20 @@ internal static class StoreCache
         {
             Directory.Delete(building, recursive: true);
         }
+    }
+
+    /// <summary>The nearest folder above <paramref name="start"/> that holds the solution (BenchmarkDotNet builds under bin/).</summary>
+    private static string? RepositoryRoot(string start)
+    {
+        for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "EncryptedStore.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        return null;
     }
 
     private static string FileName(StoreKind kind, int size)
