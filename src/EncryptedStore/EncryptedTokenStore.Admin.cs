@@ -24,7 +24,7 @@ public sealed partial class EncryptedTokenStore
             }
         }
 
-        var keys = _keyRing.ListVersions()
+        var keys = Read(_keyRing.ListVersions)
             .Select(k => new StoreKeyInfo(
                 k.Version,
                 k.Purpose,
@@ -46,18 +46,18 @@ public sealed partial class EncryptedTokenStore
         ObjectDisposedException.ThrowIf(_disposed, this);
         var problems = new List<StoreProblem>();
         var keysChecked = 0;
-        foreach (var version in _keyRing.ListVersions().Where(v => v.State is StoreKeyState.Active or StoreKeyState.Retired))
+        foreach (var version in Read(_keyRing.ListVersions).Where(v => v.State is StoreKeyState.Active or StoreKeyState.Retired))
         {
             keysChecked++;
             try
             {
                 if (version.Purpose == StoreKeyPurpose.Data)
                 {
-                    _keyRing.GetDataKey(version.Version);
+                    Read(() => _keyRing.GetDataKey(version.Version));
                 }
                 else
                 {
-                    _keyRing.GetIndexKey(version.Version);
+                    Read(() => _keyRing.GetIndexKey(version.Version));
                 }
             }
             catch (TokenStoreException e)
@@ -72,9 +72,9 @@ public sealed partial class EncryptedTokenStore
             var id = document["_id"].IsString ? document["_id"].AsString : null;
             try
             {
-                var token = _records.Decrypt(document);
-                var (_, indexVersion) = TokenRecords.KeyVersions(document)!.Value;
-                foreach (var index in TokenRecords.MismatchedIndexes(document, token, _keyRing.GetIndexKey(indexVersion)))
+                var token = Read(() => _records.Decrypt(document));
+                var (_, indexVersion) = TokenRecords.KeyVersions(document) ?? throw Errors.Integrity($"token record '{id}'");
+                foreach (var index in TokenRecords.MismatchedIndexes(document, token, Read(() => _keyRing.GetIndexKey(indexVersion))))
                 {
                     problems.Add(new StoreProblem(id, TokenStoreErrorCodes.Integrity, $"the {TokenRecords.FieldName(index)} lookup index does not match the record."));
                 }

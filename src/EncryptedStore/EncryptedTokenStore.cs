@@ -52,11 +52,13 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         var masterKey = options.MasterKey ?? (_ephemeralKey = MasterKey.FromBytes(RandomNumberGenerator.GetBytes(32)));
 
         _file = StoreFile.Open(options.FilePath);
+        var creating = false;
         try
         {
             var existing = _file.Metadata.FindById(StoreMetadata.DocumentId);
             if (existing is null)
             {
+                creating = true;
                 (_metadata, _keyEncryptionKey, _keyRing) = Create(masterKey, options);
                 Log.StoreCreated(_logger, _file.Path);
             }
@@ -74,12 +76,25 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
                 RunRotation(KeyRotationOptions.DefaultBatchSize, progress: null, CancellationToken.None);
             }
         }
-        catch
+        catch (Exception e)
         {
             _keyRing?.Dispose();
             _keyEncryptionKey?.Dispose();
             _file.Dispose();
             _ephemeralKey?.Dispose();
+
+            // Opening reads the metadata, key list and key ring through LiteDB: a damaged page shows
+            // as a LiteDB error or as a runtime error from decoding it.
+            if (!creating && (e is LiteDB.LiteException || Errors.IsDamagedData(e)))
+            {
+                throw Errors.Integrity("the store file", e);
+            }
+
+            if (e is LiteDB.LiteException or IOException)
+            {
+                throw Errors.Io(creating ? "creating the store" : "opening the store", e);
+            }
+
             throw;
         }
     }
@@ -166,6 +181,17 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         }
 
         var metadata = StoreMetadata.FromDocument(document);
+
+        // Every store has these from its creation on; a damaged file header can make one vanish, and
+        // a store without its tokens would otherwise look empty.
+        foreach (var collection in new[] { _file.Tokens, _file.Keys, _file.KeyRing })
+        {
+            if (!_file.Database.CollectionExists(collection.Name))
+            {
+                throw Errors.Integrity($"the store file (its '{collection.Name}' collection is missing)");
+            }
+        }
+
         if (metadata.KeyKind != masterKey.Kind)
         {
             Log.WrongMasterKey(_logger, _file.Path);

@@ -229,11 +229,19 @@ internal sealed class KeyRing : IDisposable
                 ?? throw Errors.KeyUnavailable($"Data Protection key {info.ProtectionKeyId}");
             return encryptor.Decrypt(new ArraySegment<byte>(document["wrapped"].AsBinary), new ArraySegment<byte>(WrapContext(purpose, version)));
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException || IsDamagedKeyXml(e))
         {
             throw Errors.Integrity(what, e);
         }
     }
+
+    /// <summary>
+    /// What Data Protection throws when it cannot turn a key's stored XML into an encryptor: a type it
+    /// cannot load (which surfaces as a missing assembly), or malformed XML or values.
+    /// </summary>
+    private static bool IsDamagedKeyXml(Exception e) =>
+        e is TypeLoadException or FileNotFoundException or FileLoadException or System.Xml.XmlException
+            or FormatException or InvalidOperationException or ArgumentException;
 
     private IKey? FindProtectionKey(Guid id)
     {
