@@ -49,7 +49,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         _time = options.TimeProvider;
         _keyLifetime = options.KeyLifetime;
         _cache = options.CacheSize > 0 ? new TokenCache(options.CacheSize) : null;
-        var masterKey = options.MasterKey ?? (_ephemeralKey = MasterKey.FromBytes(RandomNumberGenerator.GetBytes(32)));
+        var masterKey = options.MasterKey ?? (_ephemeralKey = NewEphemeralKey());
 
         _file = StoreFile.Open(options.FilePath);
         var creating = false;
@@ -244,4 +244,18 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     }
 
     private void SaveMetadata() => _file.Metadata.Update(_metadata.ToDocument());
+
+    /// <summary>A random master key for an in-memory store; <see cref="MasterKey.FromBytes"/> copies the bytes, so these are cleared.</summary>
+    private static MasterKey NewEphemeralKey()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            return MasterKey.FromBytes(bytes);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
 }

@@ -88,14 +88,10 @@ internal sealed class KeyRing : IDisposable
     }
 
     public DataKey GetDataKey(int version) =>
-        _dataKeys.TryGetValue(version, out var key)
-            ? key
-            : _dataKeys.GetOrAdd(version, v => new DataKey(v, Unwrap(StoreKeyPurpose.Data, v), _storeId));
+        _dataKeys.TryGetValue(version, out var key) ? key : Keep(_dataKeys, version, new DataKey(version, Unwrap(StoreKeyPurpose.Data, version), _storeId));
 
     public BlindIndexKey GetIndexKey(int version) =>
-        _indexKeys.TryGetValue(version, out var key)
-            ? key
-            : _indexKeys.GetOrAdd(version, v => new BlindIndexKey(v, Unwrap(StoreKeyPurpose.Index, v)));
+        _indexKeys.TryGetValue(version, out var key) ? key : Keep(_indexKeys, version, new BlindIndexKey(version, Unwrap(StoreKeyPurpose.Index, version)));
 
     /// <summary>Every key version, oldest first, as recorded in the file (no material).</summary>
     public IReadOnlyList<KeyVersion> ListVersions() => _keys.FindAll().Select(ToVersion).ToList();
@@ -163,6 +159,22 @@ internal sealed class KeyRing : IDisposable
         }
 
         _services.Dispose();
+    }
+
+    /// <summary>
+    /// Caches an unwrapped key. When another thread unwrapped the same version first, its copy is kept
+    /// and this one cleared, so no copy of the material is left behind uncleared.
+    /// </summary>
+    private static TKey Keep<TKey>(ConcurrentDictionary<int, TKey> cache, int version, TKey created)
+        where TKey : class, IDisposable
+    {
+        var kept = cache.GetOrAdd(version, created);
+        if (!ReferenceEquals(kept, created))
+        {
+            created.Dispose();
+        }
+
+        return kept;
     }
 
     private bool HasLiveVersions(Guid protectionKeyId) =>
