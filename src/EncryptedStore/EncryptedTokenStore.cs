@@ -97,6 +97,12 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
 
             throw;
         }
+
+        if (!_file.IsMemory && !OperatingSystem.IsWindows())
+        {
+            WarnIfAccessibleByOthers(_file.Path);
+            WarnIfAccessibleByOthers(StoreFile.LogPathFor(_file.Path));
+        }
     }
 
     /// <summary>The full path of the store file, or <c>:memory:</c>.</summary>
@@ -244,6 +250,31 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     }
 
     private void SaveMetadata() => _file.Metadata.Update(_metadata.ToDocument());
+
+    /// <summary>
+    /// Warns about a store or log file that the group or others may read or write. The store creates
+    /// its files 0600; one made or changed by hand keeps its mode (opening never changes it).
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private void WarnIfAccessibleByOthers(string path)
+    {
+        const UnixFileMode shared = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        UnixFileMode mode;
+        try
+        {
+            mode = File.GetUnixFileMode(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The log may be gone already; an unreadable mode is no reason to refuse a store that opened.
+            return;
+        }
+
+        if ((mode & shared) != 0)
+        {
+            Log.FileAccessibleByOthers(_logger, path, Convert.ToString((int)mode & 0x1FF, 8).PadLeft(3, '0'));
+        }
+    }
 
     /// <summary>A random master key for an in-memory store; <see cref="MasterKey.FromBytes"/> copies the bytes, so these are cleared.</summary>
     private static MasterKey NewEphemeralKey()

@@ -52,4 +52,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "The master key of '{Path}' was changed; {Elements} key ring elements re-encrypted")]
     public static partial void MasterKeyChanged(ILogger logger, string path, int elements);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "Store file '{Path}' is accessible by other users (mode {Mode}); chmod 600 it")]
+    public static partial void FileAccessibleByOthers(ILogger logger, string path, string mode);
 }
