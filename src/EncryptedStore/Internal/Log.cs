@@ -55,4 +55,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "Store file '{Path}' is accessible by other users (mode {Mode}); chmod 600 it")]
     public static partial void FileAccessibleByOthers(ILogger logger, string path, string mode);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Information, Message = "Purged {Count} tokens that expired more than {OlderThan} ago without a refresh token")]
+    public static partial void ExpiredTokensPurged(ILogger logger, int count, TimeSpan olderThan);
 }

@@ -74,7 +74,7 @@ public class SecretsHygieneTests
             Assert.That(leaks, Is.Empty);
 
             // The search means something only if the failures and operations were logged and captured.
-            Assert.That(eventIds, Is.SupersetOf(Enumerable.Range(1, 16)));
+            Assert.That(eventIds, Is.SupersetOf(Enumerable.Range(1, 18)));
             Assert.That(logs.Entries.Select(e => e.Category), Has.Some.StartsWith("Microsoft.AspNetCore.DataProtection"));
             Assert.That(_produced.Select(p => p.Where), Has.Some.StartsWith("exception WRONG_KEY").And.Some.StartsWith("exception INTEGRITY")
                 .And.Some.StartsWith("exception DUPLICATE_TOKEN").And.Some.StartsWith("exception INVALID_TOKEN"));
@@ -135,6 +135,12 @@ public class SecretsHygieneTests
             store.SaveToken(SecretToken());
         }
 
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+            new EncryptedTokenStore(options).Dispose();
+        }
+
         Capture(() => new EncryptedTokenStore(Options(path, otherPassphrase, factory, clock)).Dispose());
         Capture(() => new EncryptedTokenStore(Options(path, keyBytes, factory, clock)).Dispose());
         Capture(() => MasterKey.FromPassphrase(Passphrase[..5]));
@@ -191,6 +197,8 @@ public class SecretsHygieneTests
             DescribeVerification(store.Verify(new Recorder<int>(_ => { })));
 
             store.DeleteToken(token.Id!);
+            store.SaveToken(new OAuthToken { UserSignature = new UserSignature("expired@example.com"), AccessToken = AccessToken + ".expired", ExpiresIn = "1" });
+            Assert.That(store.PurgeExpired(TimeSpan.Zero), Is.EqualTo(1));
 
             // Interrupted after its first batch; the next open resumes it.
             using var interrupt = new CancellationTokenSource();
