@@ -37,8 +37,10 @@ public sealed partial class EncryptedTokenStore
     }
 
     /// <summary>
-    /// Decrypts every record, recomputes its blind indexes, and unwraps every live key version;
-    /// reports what fails instead of throwing. Runs alongside other calls; takes time proportional to the store.
+    /// Decrypts every record, recomputes its blind indexes and checks that each lookup index leads back
+    /// to it, checks that every lookup index lists the same records as the id index (a damaged index can
+    /// hide a record from listings without an error), and unwraps every live key version; reports what
+    /// fails instead of throwing. Runs alongside other calls; takes time proportional to the store.
     /// </summary>
     /// <param name="progress">Receives the number of records checked so far, every 1,000 records and at the end.</param>
     public StoreVerification Verify(IProgress<int>? progress = null)
@@ -67,9 +69,11 @@ public sealed partial class EncryptedTokenStore
         }
 
         var checkedRecords = 0;
+        var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var document in Read(() => _records.FindAll().ToList()))
         {
             var id = document["_id"].IsString ? document["_id"].AsString : null;
+            ids.Add(id ?? string.Empty);
             try
             {
                 var token = Read(() => _records.Decrypt(document));
@@ -77,6 +81,11 @@ public sealed partial class EncryptedTokenStore
                 foreach (var index in TokenRecords.MismatchedIndexes(document, token, Read(() => _keyRing.GetIndexKey(indexVersion))))
                 {
                     problems.Add(new StoreProblem(id, TokenStoreErrorCodes.Integrity, $"the {TokenRecords.FieldName(index)} lookup index does not match the record."));
+                }
+
+                foreach (var index in Read(() => _records.UnreachableIndexes(document)))
+                {
+                    problems.Add(new StoreProblem(id, TokenStoreErrorCodes.Integrity, $"the {TokenRecords.FieldName(index)} lookup index does not lead to the record."));
                 }
             }
             catch (TokenStoreException e)
@@ -87,6 +96,22 @@ public sealed partial class EncryptedTokenStore
             if (++checkedRecords % 1000 == 0)
             {
                 progress?.Report(checkedRecords);
+            }
+        }
+
+        foreach (var index in new[] { BlindIndex.UserClient, BlindIndex.AccessToken, BlindIndex.RefreshToken, BlindIndex.GrantToken })
+        {
+            try
+            {
+                var listed = Read(() => _records.IdsListedBy(index));
+                if (!listed.SetEquals(ids))
+                {
+                    problems.Add(new StoreProblem(null, TokenStoreErrorCodes.Integrity, $"the {TokenRecords.FieldName(index)} lookup index and the id index list different records ({listed.Count} and {ids.Count})."));
+                }
+            }
+            catch (TokenStoreException e)
+            {
+                problems.Add(new StoreProblem(null, e.Code, $"the {TokenRecords.FieldName(index)} lookup index: {e.Message}"));
             }
         }
 
