@@ -24,7 +24,7 @@ public sealed partial class EncryptedTokenStore
             }
         }
 
-        var keys = _keyRing.ListVersions()
+        var keys = Read(_keyRing.ListVersions)
             .Select(k => new StoreKeyInfo(
                 k.Version,
                 k.Purpose,
@@ -37,8 +37,10 @@ public sealed partial class EncryptedTokenStore
     }
 
     /// <summary>
-    /// Decrypts every record, recomputes its blind indexes, and unwraps every live key version;
-    /// reports what fails instead of throwing. Runs alongside other calls; takes time proportional to the store.
+    /// Decrypts every record, recomputes its blind indexes and checks that each lookup index leads back
+    /// to it, checks that every lookup index lists the same records as the id index (a damaged index can
+    /// hide a record from listings without an error), and unwraps every live key version; reports what
+    /// fails instead of throwing. Runs alongside other calls; takes time proportional to the store.
     /// </summary>
     /// <param name="progress">Receives the number of records checked so far, every 1,000 records and at the end.</param>
     public StoreVerification Verify(IProgress<int>? progress = null)
@@ -46,18 +48,18 @@ public sealed partial class EncryptedTokenStore
         ObjectDisposedException.ThrowIf(_disposed, this);
         var problems = new List<StoreProblem>();
         var keysChecked = 0;
-        foreach (var version in _keyRing.ListVersions().Where(v => v.State is StoreKeyState.Active or StoreKeyState.Retired))
+        foreach (var version in Read(_keyRing.ListVersions).Where(v => v.State is StoreKeyState.Active or StoreKeyState.Retired))
         {
             keysChecked++;
             try
             {
                 if (version.Purpose == StoreKeyPurpose.Data)
                 {
-                    _keyRing.GetDataKey(version.Version);
+                    Read(() => _keyRing.GetDataKey(version.Version));
                 }
                 else
                 {
-                    _keyRing.GetIndexKey(version.Version);
+                    Read(() => _keyRing.GetIndexKey(version.Version));
                 }
             }
             catch (TokenStoreException e)
@@ -67,16 +69,23 @@ public sealed partial class EncryptedTokenStore
         }
 
         var checkedRecords = 0;
+        var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var document in Read(() => _records.FindAll().ToList()))
         {
             var id = document["_id"].IsString ? document["_id"].AsString : null;
+            ids.Add(id ?? string.Empty);
             try
             {
-                var token = _records.Decrypt(document);
-                var (_, indexVersion) = TokenRecords.KeyVersions(document)!.Value;
-                foreach (var index in TokenRecords.MismatchedIndexes(document, token, _keyRing.GetIndexKey(indexVersion)))
+                var token = Read(() => _records.Decrypt(document));
+                var (_, indexVersion) = TokenRecords.KeyVersions(document) ?? throw Errors.Integrity($"token record '{id}'");
+                foreach (var index in TokenRecords.MismatchedIndexes(document, token, Read(() => _keyRing.GetIndexKey(indexVersion))))
                 {
                     problems.Add(new StoreProblem(id, TokenStoreErrorCodes.Integrity, $"the {TokenRecords.FieldName(index)} lookup index does not match the record."));
+                }
+
+                foreach (var index in Read(() => _records.UnreachableIndexes(document)))
+                {
+                    problems.Add(new StoreProblem(id, TokenStoreErrorCodes.Integrity, $"the {TokenRecords.FieldName(index)} lookup index does not lead to the record."));
                 }
             }
             catch (TokenStoreException e)
@@ -87,6 +96,22 @@ public sealed partial class EncryptedTokenStore
             if (++checkedRecords % 1000 == 0)
             {
                 progress?.Report(checkedRecords);
+            }
+        }
+
+        foreach (var index in new[] { BlindIndex.UserClient, BlindIndex.AccessToken, BlindIndex.RefreshToken, BlindIndex.GrantToken })
+        {
+            try
+            {
+                var listed = Read(() => _records.IdsListedBy(index));
+                if (!listed.SetEquals(ids))
+                {
+                    problems.Add(new StoreProblem(null, TokenStoreErrorCodes.Integrity, $"the {TokenRecords.FieldName(index)} lookup index and the id index list different records ({listed.Count} and {ids.Count})."));
+                }
+            }
+            catch (TokenStoreException e)
+            {
+                problems.Add(new StoreProblem(null, e.Code, $"the {TokenRecords.FieldName(index)} lookup index: {e.Message}"));
             }
         }
 

@@ -207,7 +207,8 @@ public sealed partial class EncryptedTokenStore
     {
         try
         {
-            return _records.Decrypt(document);
+            // A record under an older key version unwraps that key now, reading the key list from the file.
+            return Read(() => _records.Decrypt(document));
         }
         catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.Integrity)
         {
@@ -216,14 +217,17 @@ public sealed partial class EncryptedTokenStore
         }
     }
 
-    /// <summary>Runs a LiteDB read, turning its failures into store exceptions.</summary>
-    private static T Read<T>(Func<T> read)
+    /// <summary>
+    /// Runs a LiteDB read, turning its failures into store exceptions: any LiteDB error, or a runtime
+    /// error from LiteDB decoding a damaged page, is an integrity failure.
+    /// </summary>
+    private T Read<T>(Func<T> read)
     {
         try
         {
             return read();
         }
-        catch (LiteException e)
+        catch (Exception e) when (e is LiteException || Errors.IsDamagedData(e) || IsClosedByLiteDb(e))
         {
             throw Errors.Integrity("the store file", e);
         }
@@ -232,4 +236,10 @@ public sealed partial class EncryptedTokenStore
             throw Errors.Io("reading tokens", e);
         }
     }
+
+    /// <summary>
+    /// LiteDB closes its engine when a consistency check fails, and every later call then meets its
+    /// disposed locks and streams: while the store itself is open, that is the earlier damage showing.
+    /// </summary>
+    private bool IsClosedByLiteDb(Exception e) => e is ObjectDisposedException && !_disposed;
 }

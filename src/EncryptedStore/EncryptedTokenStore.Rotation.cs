@@ -134,28 +134,39 @@ public sealed partial class EncryptedTokenStore
             var salt = RandomNumberGenerator.GetBytes(32);
             var derived = newMasterKey.DeriveKeyEncryptionKey(salt, Pbkdf2Iterations);
             using var next = new KeyEncryptionKey((byte[])derived.Clone(), _metadata.StoreId);
-            var elements = InTransaction(() =>
+            int elements;
+            try
             {
-                var count = _keyRing.Repository.Reencrypt(sealedXml =>
+                elements = InTransaction(() =>
                 {
-                    var plaintext = _keyEncryptionKey.Open(sealedXml, KeyEncryptionKey.KeyRingPurpose)
-                        ?? throw Errors.Integrity("the key ring");
-                    try
+                    var count = _keyRing.Repository.Reencrypt(sealedXml =>
                     {
-                        return next.Seal(plaintext, KeyEncryptionKey.KeyRingPurpose);
-                    }
-                    finally
-                    {
-                        CryptographicOperations.ZeroMemory(plaintext);
-                    }
+                        var plaintext = _keyEncryptionKey.Open(sealedXml, KeyEncryptionKey.KeyRingPurpose)
+                            ?? throw Errors.Integrity("the key ring");
+                        try
+                        {
+                            return next.Seal(plaintext, KeyEncryptionKey.KeyRingPurpose);
+                        }
+                        finally
+                        {
+                            CryptographicOperations.ZeroMemory(plaintext);
+                        }
+                    });
+                    _metadata.Salt = salt;
+                    _metadata.KeyKind = newMasterKey.Kind;
+                    _metadata.Iterations = Pbkdf2Iterations;
+                    _metadata.KeyCheck = next.CreateCheck();
+                    SaveMetadata();
+                    return count;
                 });
-                _metadata.Salt = salt;
-                _metadata.KeyKind = newMasterKey.Kind;
-                _metadata.Iterations = Pbkdf2Iterations;
-                _metadata.KeyCheck = next.CreateCheck();
-                SaveMetadata();
-                return count;
-            });
+            }
+            catch
+            {
+                // The store keeps its key; the new one was never used.
+                CryptographicOperations.ZeroMemory(derived);
+                throw;
+            }
+
             _keyEncryptionKey.Replace(derived);
             _file.Database.Checkpoint();
             Log.MasterKeyChanged(_logger, _file.Path, elements);

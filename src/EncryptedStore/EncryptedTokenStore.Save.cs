@@ -166,7 +166,11 @@ public sealed partial class EncryptedTokenStore
         }
         catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
         {
-            throw Errors.Duplicate(DescribeConflict(_records.FindConflict(document)));
+            throw Errors.Duplicate(DescribeConflict(Read(() => _records.FindConflict(document))));
+        }
+        catch (Exception e) when (Errors.IsDamagedData(e))
+        {
+            throw Errors.Integrity("the store file", e);
         }
 
         if (active.PreviousIndex is { } previous)
@@ -174,7 +178,7 @@ public sealed partial class EncryptedTokenStore
             // Mid-rotation, records not yet rewritten carry the previous index's hashes.
             var asBefore = new BsonDocument { ["_id"] = id };
             TokenRecords.SetIndexes(asBefore, id, merged, previous);
-            if (_records.FindConflict(asBefore) is { } conflict)
+            if (Read(() => _records.FindConflict(asBefore)) is { } conflict)
             {
                 throw Errors.Duplicate(DescribeConflict(conflict));
             }
@@ -205,11 +209,19 @@ public sealed partial class EncryptedTokenStore
         Log.DataKeyRotatedOnSchedule(_logger, _metadata.DataKeyVersion);
     }
 
-    private static T Mutate<T>(Func<T> mutate, string operation)
+    /// <summary>
+    /// Runs a LiteDB write, turning its failures into store exceptions: a damaged page is an integrity
+    /// failure (see <see cref="Errors.IsDamagedData"/>), any other LiteDB or I/O error a generic one.
+    /// </summary>
+    private T Mutate<T>(Func<T> mutate, string operation)
     {
         try
         {
             return mutate();
+        }
+        catch (Exception e) when (Errors.IsDamagedData(e) || IsClosedByLiteDb(e))
+        {
+            throw Errors.Integrity("the store file", e);
         }
         catch (Exception e) when (e is LiteException or IOException)
         {

@@ -49,14 +49,16 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         _time = options.TimeProvider;
         _keyLifetime = options.KeyLifetime;
         _cache = options.CacheSize > 0 ? new TokenCache(options.CacheSize) : null;
-        var masterKey = options.MasterKey ?? (_ephemeralKey = MasterKey.FromBytes(RandomNumberGenerator.GetBytes(32)));
+        var masterKey = options.MasterKey ?? (_ephemeralKey = NewEphemeralKey());
 
         _file = StoreFile.Open(options.FilePath, options.FlushToDisk, options.LockTimeout);
+        var creating = false;
         try
         {
             var existing = _file.Metadata.FindById(StoreMetadata.DocumentId);
             if (existing is null)
             {
+                creating = true;
                 (_metadata, _keyEncryptionKey, _keyRing) = Create(masterKey, options);
                 Log.StoreCreated(_logger, _file.Path);
             }
@@ -74,13 +76,32 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
                 RunRotation(KeyRotationOptions.DefaultBatchSize, progress: null, CancellationToken.None);
             }
         }
-        catch
+        catch (Exception e)
         {
             _keyRing?.Dispose();
             _keyEncryptionKey?.Dispose();
             _file.Dispose();
             _ephemeralKey?.Dispose();
+
+            // Opening reads the metadata, key list and key ring through LiteDB: a damaged page shows
+            // as a LiteDB error or as a runtime error from decoding it.
+            if (!creating && (e is LiteDB.LiteException || Errors.IsDamagedData(e)))
+            {
+                throw Errors.Integrity("the store file", e);
+            }
+
+            if (e is LiteDB.LiteException or IOException)
+            {
+                throw Errors.Io(creating ? "creating the store" : "opening the store", e);
+            }
+
             throw;
+        }
+
+        if (!_file.IsMemory && !OperatingSystem.IsWindows())
+        {
+            WarnIfAccessibleByOthers(_file.Path);
+            WarnIfAccessibleByOthers(StoreFile.LogPathFor(_file.Path));
         }
     }
 
@@ -166,6 +187,17 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         }
 
         var metadata = StoreMetadata.FromDocument(document);
+
+        // Every store has these from its creation on; a damaged file header can make one vanish, and
+        // a store without its tokens would otherwise look empty.
+        foreach (var collection in new[] { _file.Tokens, _file.Keys, _file.KeyRing })
+        {
+            if (!_file.Database.CollectionExists(collection.Name))
+            {
+                throw Errors.Integrity($"the store file (its '{collection.Name}' collection is missing)");
+            }
+        }
+
         if (metadata.KeyKind != masterKey.Kind)
         {
             Log.WrongMasterKey(_logger, _file.Path);
@@ -218,4 +250,43 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     }
 
     private void SaveMetadata() => _file.Metadata.Update(_metadata.ToDocument());
+
+    /// <summary>
+    /// Warns about a store or log file that the group or others may read or write. The store creates
+    /// its files 0600; one made or changed by hand keeps its mode (opening never changes it).
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private void WarnIfAccessibleByOthers(string path)
+    {
+        const UnixFileMode shared = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        UnixFileMode mode;
+        try
+        {
+            mode = File.GetUnixFileMode(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The log may be gone already; an unreadable mode is no reason to refuse a store that opened.
+            return;
+        }
+
+        if ((mode & shared) != 0)
+        {
+            Log.FileAccessibleByOthers(_logger, path, Convert.ToString((int)mode & 0x1FF, 8).PadLeft(3, '0'));
+        }
+    }
+
+    /// <summary>A random master key for an in-memory store; <see cref="MasterKey.FromBytes"/> copies the bytes, so these are cleared.</summary>
+    private static MasterKey NewEphemeralKey()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            return MasterKey.FromBytes(bytes);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
 }

@@ -49,6 +49,8 @@ internal static class Aead
         }
         catch (CryptographicException)
         {
+            // .NET clears the output on a failed tag check; clear it here too rather than rely on that.
+            CryptographicOperations.ZeroMemory(plaintext);
             return null;
         }
     }

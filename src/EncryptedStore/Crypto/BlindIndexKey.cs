@@ -67,12 +67,26 @@ internal sealed class BlindIndexKey : IDisposable
             hmac.AppendData(header);
         }
 
-        hmac.AppendData(Encoding.UTF8.GetBytes(first));
+        AppendUtf8(hmac, first);
         if (second is not null)
         {
-            hmac.AppendData(Encoding.UTF8.GetBytes(second));
+            AppendUtf8(hmac, second);
         }
 
         return hmac.GetHashAndReset();
+    }
+
+    /// <summary>Hashes a value's UTF-8 bytes and clears them: the value is a secret such as a token.</summary>
+    private static void AppendUtf8(IncrementalHash hmac, string value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(value);
+        try
+        {
+            hmac.AppendData(bytes);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
     }
 }

@@ -1,3 +1,5 @@
+using LiteDB;
+
 namespace EncryptedStore.Internal;
 
 /// <summary>The one place that builds the exceptions the store throws, so codes and wording stay consistent.</summary>
@@ -44,4 +46,20 @@ internal static class Errors
 
     public static TokenStoreException Io(string operation, Exception cause) =>
         new(TokenStoreErrorCodes.TokenStore, $"Exception in {operation}: {cause.GetType().Name}.", cause);
+
+    /// <summary>
+    /// True for what LiteDB throws when a page it reads was altered or corrupted: its consistency checks
+    /// (<see cref="LiteException.INVALID_DATAFILE_STATE"/>) and the runtime's errors from decoding garbage
+    /// (malformed UTF-8, unknown BSON types, out-of-range values, invalid casts or offsets). Only for
+    /// exceptions thrown from inside a LiteDB call, where they cannot be a mistake of the caller's.
+    /// </summary>
+    public static bool IsDamagedData(Exception e) => e switch
+    {
+        LiteException lite => lite.ErrorCode == LiteException.INVALID_DATAFILE_STATE,
+        ObjectDisposedException => false,
+        ArgumentException or NotSupportedException or NotImplementedException or InvalidCastException
+            or IndexOutOfRangeException or NullReferenceException or OverflowException or InvalidOperationException
+            or KeyNotFoundException or FormatException => true,
+        _ => false,
+    };
 }

@@ -52,4 +52,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "The master key of '{Path}' was changed; {Elements} key ring elements re-encrypted")]
     public static partial void MasterKeyChanged(ILogger logger, string path, int elements);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "Store file '{Path}' is accessible by other users (mode {Mode}); chmod 600 it")]
+    public static partial void FileAccessibleByOthers(ILogger logger, string path, string mode);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Information, Message = "Purged {Count} tokens that expired more than {OlderThan} ago without a refresh token")]
+    public static partial void ExpiredTokensPurged(ILogger logger, int count, TimeSpan olderThan);
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace EncryptedStore.Internal;
@@ -170,24 +171,33 @@ internal static class TokenFields
         }
 
         var buffer = new byte[size];
-        buffer[0] = EncodingVersion;
-        var offset = 1;
-        for (var i = 0; i < Names.Length; i++)
+        try
         {
-            var value = Get(token, i);
-            if (value is null)
+            buffer[0] = EncodingVersion;
+            var offset = 1;
+            for (var i = 0; i < Names.Length; i++)
             {
-                BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(offset), -1);
-                offset += 4;
-                continue;
+                var value = Get(token, i);
+                if (value is null)
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(offset), -1);
+                    offset += 4;
+                    continue;
+                }
+
+                var written = StrictUtf8.GetBytes(value, buffer.AsSpan(offset + 4));
+                BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(offset), written);
+                offset += 4 + written;
             }
 
-            var written = StrictUtf8.GetBytes(value, buffer.AsSpan(offset + 4));
-            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(offset), written);
-            offset += 4 + written;
+            return buffer;
         }
-
-        return buffer;
+        catch
+        {
+            // A value that cannot be encoded (refused by Validate before any save) leaves the ones before it here.
+            CryptographicOperations.ZeroMemory(buffer);
+            throw;
+        }
     }
 
     /// <summary>Decodes a payload made by <see cref="Encode"/>; returns null when it is malformed.</summary>

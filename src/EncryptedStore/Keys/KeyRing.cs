@@ -88,14 +88,10 @@ internal sealed class KeyRing : IDisposable
     }
 
     public DataKey GetDataKey(int version) =>
-        _dataKeys.TryGetValue(version, out var key)
-            ? key
-            : _dataKeys.GetOrAdd(version, v => new DataKey(v, Unwrap(StoreKeyPurpose.Data, v), _storeId));
+        _dataKeys.TryGetValue(version, out var key) ? key : Keep(_dataKeys, version, new DataKey(version, Unwrap(StoreKeyPurpose.Data, version), _storeId));
 
     public BlindIndexKey GetIndexKey(int version) =>
-        _indexKeys.TryGetValue(version, out var key)
-            ? key
-            : _indexKeys.GetOrAdd(version, v => new BlindIndexKey(v, Unwrap(StoreKeyPurpose.Index, v)));
+        _indexKeys.TryGetValue(version, out var key) ? key : Keep(_indexKeys, version, new BlindIndexKey(version, Unwrap(StoreKeyPurpose.Index, version)));
 
     /// <summary>Every key version, oldest first, as recorded in the file (no material).</summary>
     public IReadOnlyList<KeyVersion> ListVersions() => _keys.FindAll().Select(ToVersion).ToList();
@@ -165,6 +161,22 @@ internal sealed class KeyRing : IDisposable
         _services.Dispose();
     }
 
+    /// <summary>
+    /// Caches an unwrapped key. When another thread unwrapped the same version first, its copy is kept
+    /// and this one cleared, so no copy of the material is left behind uncleared.
+    /// </summary>
+    private static TKey Keep<TKey>(ConcurrentDictionary<int, TKey> cache, int version, TKey created)
+        where TKey : class, IDisposable
+    {
+        var kept = cache.GetOrAdd(version, created);
+        if (!ReferenceEquals(kept, created))
+        {
+            created.Dispose();
+        }
+
+        return kept;
+    }
+
     private bool HasLiveVersions(Guid protectionKeyId) =>
         _keys.Find(BsonExpression.Create("protectionKey = @0", protectionKeyId))
             .Any(d => d["state"].AsString is nameof(StoreKeyState.Active) or nameof(StoreKeyState.Retired));
@@ -229,11 +241,19 @@ internal sealed class KeyRing : IDisposable
                 ?? throw Errors.KeyUnavailable($"Data Protection key {info.ProtectionKeyId}");
             return encryptor.Decrypt(new ArraySegment<byte>(document["wrapped"].AsBinary), new ArraySegment<byte>(WrapContext(purpose, version)));
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException || IsDamagedKeyXml(e))
         {
             throw Errors.Integrity(what, e);
         }
     }
+
+    /// <summary>
+    /// What Data Protection throws when it cannot turn a key's stored XML into an encryptor: a type it
+    /// cannot load (which surfaces as a missing assembly), or malformed XML or values.
+    /// </summary>
+    private static bool IsDamagedKeyXml(Exception e) =>
+        e is TypeLoadException or FileNotFoundException or FileLoadException or System.Xml.XmlException
+            or FormatException or InvalidOperationException or ArgumentException;
 
     private IKey? FindProtectionKey(Guid id)
     {

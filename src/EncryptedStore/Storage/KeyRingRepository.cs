@@ -14,7 +14,9 @@ internal sealed class KeyRingRepository(ILiteCollection<BsonDocument> collection
 {
     private static readonly XName EncryptedSecretName = XName.Get("encryptedSecret", "http://schemas.asp.net/2015/03/dataProtection");
     private static readonly XName RequiresEncryptionName = XName.Get("requiresEncryption", "http://schemas.asp.net/2015/03/dataProtection");
+    private static readonly XName DecryptorTypeAttribute = "decryptorType";
     private static readonly string DecryptorTypeName = typeof(MasterKeyXmlDecryptor).FullName!;
+    private static readonly string DecryptorAssemblyQualifiedName = typeof(MasterKeyXmlDecryptor).AssemblyQualifiedName!;
 
     public IReadOnlyCollection<XElement> GetAllElements()
     {
@@ -33,6 +35,7 @@ internal sealed class KeyRingRepository(ILiteCollection<BsonDocument> collection
             }
 
             EnsureProtected(element, name);
+            PinDecryptorType(element);
             elements.Add(element);
         }
 
@@ -106,11 +109,30 @@ internal sealed class KeyRingRepository(ILiteCollection<BsonDocument> collection
         }
 
         var unencrypted = element.Descendants().Any(e => e.Attribute(RequiresEncryptionName) is not null);
-        var encrypted = element.Descendants(EncryptedSecretName)
-            .Any(e => (string?)e.Attribute("decryptorType") is { } type && type.StartsWith(DecryptorTypeName, StringComparison.Ordinal));
+        var secrets = element.Descendants(EncryptedSecretName).ToList();
+        var encrypted = secrets.Count > 0 && secrets.All(e => NamesOurDecryptor((string?)e.Attribute(DecryptorTypeAttribute)));
         if (unencrypted || !encrypted)
         {
             throw Errors.UnprotectedKey(name);
+        }
+    }
+
+    /// <summary>True when <paramref name="type"/> is the name of <see cref="MasterKeyXmlDecryptor"/>, in whichever assembly version.</summary>
+    private static bool NamesOurDecryptor(string? type) =>
+        type is not null
+        && System.Reflection.Metadata.TypeName.TryParse(type, out var parsed)
+        && parsed.FullName == DecryptorTypeName;
+
+    /// <summary>
+    /// Data Protection loads the decryptor by the type name in the XML, which is not authenticated:
+    /// point it at this assembly's decryptor, so a damaged or altered name never makes it load another
+    /// assembly. The secret itself stays authenticated by AES-GCM under the master key.
+    /// </summary>
+    private static void PinDecryptorType(XElement element)
+    {
+        foreach (var secret in element.Descendants(EncryptedSecretName))
+        {
+            secret.SetAttributeValue(DecryptorTypeAttribute, DecryptorAssemblyQualifiedName);
         }
     }
 }

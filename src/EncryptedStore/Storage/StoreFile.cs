@@ -130,6 +130,7 @@ internal sealed class StoreFile : IDisposable
                 IOException when data is null || log is null => Errors.Locked(fullPath, e),
                 UnauthorizedAccessException => Errors.Io("opening the store", e),
                 LiteException => Errors.Integrity("the store file", e),
+                _ when log is not null && Errors.IsDamagedData(e) => Errors.Integrity("the store file", e),
                 _ => Errors.Io("opening the store", e),
             };
         }
@@ -143,6 +144,7 @@ internal sealed class StoreFile : IDisposable
 
     public void Dispose()
     {
+        LiteDbTransactions.SuppressFinalizers(Database);
         Database.Dispose();
         var logEmpty = _log is { Length: 0 };
         if (logEmpty && _logPath is not null)

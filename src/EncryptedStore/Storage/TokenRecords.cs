@@ -147,6 +147,44 @@ internal sealed class TokenRecords(ILiteCollection<BsonDocument> collection, Key
         return mismatched;
     }
 
+    /// <summary>
+    /// The lookup indexes that do not lead back to <paramref name="document"/> by its own stored values:
+    /// a damaged index entry makes a lookup miss (or find another record) without any error.
+    /// </summary>
+    public List<BlindIndex> UnreachableIndexes(BsonDocument document)
+    {
+        var id = document["_id"];
+        var unreachable = new List<BlindIndex>();
+        foreach (var index in Enum.GetValues<BlindIndex>())
+        {
+            var value = document[FieldName(index)];
+            if (value.IsNull)
+            {
+                // Only the user index is left out, for a record without user name.
+                continue;
+            }
+
+            var found = index == BlindIndex.User
+                ? collection.Find(BsonExpression.Create(Equals(index), value)).Any(d => d["_id"] == id)
+                : collection.FindOne(Equals(index), value)?["_id"] == id;
+            if (!found)
+            {
+                unreachable.Add(index);
+            }
+        }
+
+        return unreachable;
+    }
+
+    /// <summary>
+    /// The ids of the records as listed through the unique lookup index <paramref name="index"/> rather
+    /// than the id index. Every record has an entry in each (its hash, or its id when the value is absent).
+    /// </summary>
+    public HashSet<string> IdsListedBy(BlindIndex index) =>
+        collection.Find(Query.All(FieldName(index)))
+            .Select(d => d["_id"].IsString ? d["_id"].AsString : string.Empty)
+            .ToHashSet(StringComparer.Ordinal);
+
     /// <summary>The data and index key versions a record uses; null when the record does not say.</summary>
     public static (int DataKey, int IndexKey)? KeyVersions(BsonDocument document) =>
         document[DataKeyField].IsInt32 && document[IndexKeyField].IsInt32
