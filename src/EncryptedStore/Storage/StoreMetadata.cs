@@ -13,6 +13,9 @@ internal sealed class StoreMetadata
     public const int CurrentFormat = 1;
     public const string DocumentId = "store";
 
+    /// <summary>The largest PBKDF2 iteration count a store may name (the library writes 600,000).</summary>
+    public const int MaxIterations = 10_000_000;
+
     public required int Format { get; init; }
 
     public required byte[] StoreId { get; init; }
@@ -84,7 +87,9 @@ internal sealed class StoreMetadata
             IndexKeyVersion = Int(document, "indexKey"),
             Rotation = ReadRotation(document),
         };
-        if (!Enum.IsDefined(metadata.KeyKind) || metadata.Iterations <= 0)
+        // The iteration count is read before the master key can be checked: cap it, so an altered file
+        // cannot make opening run for hours.
+        if (!Enum.IsDefined(metadata.KeyKind) || metadata.Iterations <= 0 || metadata.Iterations > MaxIterations)
         {
             throw Errors.Integrity("the store metadata");
         }

@@ -321,6 +321,7 @@ public class BadInputTests
         yield return Case("format 99", m => m["format"] = 99, TokenStoreErrorCodes.UnsupportedVersion);
         yield return Case("format as text", m => m["format"] = "1", TokenStoreErrorCodes.Integrity);
         yield return Case("salt removed", m => m.Remove("salt"), TokenStoreErrorCodes.Integrity);
+        yield return Case("iteration count huge", m => m["iterations"] = int.MaxValue, TokenStoreErrorCodes.Integrity);
         yield return Case("check value altered", m => m["check"] = new byte[m["check"].AsBinary.Length], TokenStoreErrorCodes.WrongKey);
     }
 
