@@ -153,7 +153,7 @@ public sealed partial class EncryptedTokenStore
     private MatchedToken? Lookup(ActiveKeys active, LookupKey key, bool useCache)
     {
         var cache = useCache ? _cache : null;
-        if (cache?.GetId(key) is { } cachedId && cache.Get(cachedId) is { } entry && key.IsHeldBy(entry.Get))
+        if (cache?.GetId(key) is { } cachedId && cache.Get(cachedId) is { } entry && key.IsHeldBy(entry.Fields))
         {
             return new MatchedToken(null, entry);
         }

@@ -10,6 +10,7 @@ internal sealed class CachedToken
     public CachedToken(OAuthToken token)
     {
         Id = token.Id!;
+        Fields = Get;
         _fields = new string?[TokenFields.Names.Length];
         for (var i = 0; i < _fields.Length; i++)
         {
@@ -18,6 +19,9 @@ internal sealed class CachedToken
     }
 
     public string Id { get; }
+
+    /// <summary><see cref="Get"/> as a delegate made once, so checking a warm lookup allocates nothing.</summary>
+    public Func<int, string?> Fields { get; }
 
     public string? Get(int field) => _fields[field];
 
