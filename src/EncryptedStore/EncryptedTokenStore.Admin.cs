@@ -11,6 +11,7 @@ public sealed partial class EncryptedTokenStore
     public StoreStatistics GetStatistics()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        using var lease = Hold();
         var dataCounts = new Dictionary<int, int>();
         var indexCounts = new Dictionary<int, int>();
         var total = 0;
@@ -46,6 +47,7 @@ public sealed partial class EncryptedTokenStore
     public StoreVerification Verify(IProgress<int>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        using var lease = Hold();
         var problems = new List<StoreProblem>();
         var keysChecked = 0;
         foreach (var version in Read(_keyRing.ListVersions).Where(v => v.State is StoreKeyState.Active or StoreKeyState.Retired))

@@ -27,6 +27,9 @@ public sealed partial class EncryptedTokenStore
     {
         var query = Guard.Token(token, nameof(token));
         ObjectDisposedException.ThrowIf(_disposed, this);
+
+        // Shared mode: catch up with another process's writes before trusting the cache.
+        using var lease = _file.IsSynchronized ? default : Hold();
         var stored = Match(query);
         if (stored is null)
         {
@@ -49,11 +52,12 @@ public sealed partial class EncryptedTokenStore
     {
         Guard.Id(id, nameof(id));
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_cache?.Get(id) is { } cached)
+        if (_file.IsSynchronized && _cache?.Get(id) is { } cached)
         {
             return cached.ToToken();
         }
 
+        using var lease = Hold();
         var generation = _cache?.BeginRead();
         var document = Read(() => _records.FindById(id));
         if (document is null)
@@ -71,6 +75,7 @@ public sealed partial class EncryptedTokenStore
     public List<IToken> GetTokens()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        using var lease = Hold();
         return Read(() => _records.FindAll().ToList()).Select(d => (IToken)Decrypt(d)).ToList();
     }
 
@@ -123,6 +128,7 @@ public sealed partial class EncryptedTokenStore
             return null;
         }
 
+        using var lease = Hold();
         var candidates = new Dictionary<string, BsonDocument>(StringComparer.Ordinal);
         foreach (var key in active.LookupIndexKeys())
         {
@@ -163,6 +169,7 @@ public sealed partial class EncryptedTokenStore
             return null;
         }
 
+        using var lease = Hold();
         var generation = cache?.BeginRead();
         BsonDocument? document = null;
         foreach (var indexKey in active.LookupIndexKeys())

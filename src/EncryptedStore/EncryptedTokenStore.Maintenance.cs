@@ -30,6 +30,7 @@ public sealed partial class EncryptedTokenStore
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var lease = Hold();
 
             // In milliseconds, where now minus any TimeSpan stays far inside a long (a DateTimeOffset would not).
             var cutoff = checked(_time.GetUtcNow().ToUnixTimeMilliseconds() - (olderThan.Ticks / TimeSpan.TicksPerMillisecond));

@@ -24,6 +24,7 @@ public sealed partial class EncryptedTokenStore
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var lease = Hold();
             resumed = _metadata.Rotation is not null;
             if (!resumed)
             {
@@ -46,6 +47,7 @@ public sealed partial class EncryptedTokenStore
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var lease = Hold();
             var info = _keyRing.FindVersion(version) ?? throw Errors.KeyUnavailable($"Key version {version} does not exist and");
             switch (info.State)
             {
@@ -92,6 +94,7 @@ public sealed partial class EncryptedTokenStore
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var lease = Hold();
             var info = _keyRing.FindVersion(version) ?? throw Errors.KeyUnavailable($"Key version {version} does not exist and");
             if (info.State == StoreKeyState.Destroyed)
             {
@@ -131,6 +134,7 @@ public sealed partial class EncryptedTokenStore
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var lease = Hold();
             var salt = RandomNumberGenerator.GetBytes(32);
             var derived = newMasterKey.DeriveKeyEncryptionKey(salt, Pbkdf2Iterations);
             using var next = new KeyEncryptionKey((byte[])derived.Clone(), _metadata.StoreId);
@@ -231,7 +235,12 @@ public sealed partial class EncryptedTokenStore
     /// <summary>Rewrites records in id order, one batch per transaction, until none is left under older keys.</summary>
     private (int Scanned, int Rewritten, List<string> Failed) RunRotation(int batchSize, IProgress<KeyRotationProgress>? progress, CancellationToken cancellationToken)
     {
-        var total = Read(() => _file.Tokens.Count());
+        int total;
+        using (Hold())
+        {
+            total = Read(() => _file.Tokens.Count());
+        }
+
         int scanned = 0, rewritten = 0;
         var failed = new List<string>();
         while (true)
@@ -240,6 +249,7 @@ public sealed partial class EncryptedTokenStore
             lock (_writeLock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
+                using var lease = Hold();
                 if (_metadata.Rotation is not { } rotation)
                 {
                     break;

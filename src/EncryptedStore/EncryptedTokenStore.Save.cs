@@ -35,6 +35,7 @@ public sealed partial class EncryptedTokenStore
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var lease = Hold();
             var (id, merged, inserted) = Write([incoming])[0];
             TokenFields.FillNulls(incoming, merged);
             incoming.Id = id;
@@ -65,6 +66,7 @@ public sealed partial class EncryptedTokenStore
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var lease = Hold();
             var written = Write(incoming);
             for (var i = 0; i < incoming.Count; i++)
             {
@@ -82,6 +84,7 @@ public sealed partial class EncryptedTokenStore
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var lease = Hold();
             _cache?.BeginWrite();
             try
             {
@@ -103,6 +106,7 @@ public sealed partial class EncryptedTokenStore
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var lease = Hold();
             _cache?.BeginWrite();
             try
             {

@@ -51,24 +51,29 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         _cache = options.CacheSize > 0 ? new TokenCache(options.CacheSize) : null;
         var masterKey = options.MasterKey ?? (_ephemeralKey = NewEphemeralKey());
 
-        _file = StoreFile.Open(options.FilePath, options.FlushToDisk, options.LockTimeout);
+        _file = StoreFile.Open(options.FilePath, options.FlushToDisk, options.LockTimeout, options.Sharing == StoreSharing.Shared);
         var creating = false;
         try
         {
-            var existing = _file.Metadata.FindById(StoreMetadata.DocumentId);
-            if (existing is null)
+            using (EnterFile())
             {
-                creating = true;
-                (_metadata, _keyEncryptionKey, _keyRing) = Create(masterKey, options);
-                Log.StoreCreated(_logger, _file.Path);
-            }
-            else
-            {
-                (_metadata, _keyEncryptionKey, _keyRing) = OpenExisting(existing, masterKey, options);
+                var existing = _file.Metadata.FindById(StoreMetadata.DocumentId);
+                if (existing is null)
+                {
+                    creating = true;
+                    (_metadata, _keyEncryptionKey, _keyRing) = Create(masterKey, options);
+                    Log.StoreCreated(_logger, _file.Path);
+                }
+                else
+                {
+                    (_metadata, _keyEncryptionKey, _keyRing) = OpenExisting(existing, masterKey, options);
+                }
+
+                _records = new TokenRecords(_file.Tokens, _keyRing);
+                _active = LoadActiveKeys();
+                _file.MarkSynchronized();
             }
 
-            _records = new TokenRecords(_file.Tokens, _keyRing);
-            _active = LoadActiveKeys();
             Log.StoreOpened(_logger, _file.Path, _metadata.DataKeyVersion, _metadata.IndexKeyVersion);
             if (_metadata.Rotation is not null)
             {
@@ -228,11 +233,83 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     }
 
     /// <summary>
+    /// Holds the file for one operation (shared mode; a no-op in exclusive mode) and, when another process
+    /// wrote since this one last looked, first reloads the metadata and keys and empties the cache.
+    /// Every public member that reads or writes the file holds it; nested holds are free.
+    /// </summary>
+    /// <exception cref="TokenStoreException"><c>STORE_LOCKED</c> when other processes keep the file past the lock timeout.</exception>
+    private StoreFile.Lease Hold()
+    {
+        var lease = EnterFile();
+        try
+        {
+            if (_file.IsStale)
+            {
+                Resynchronize();
+                _file.MarkSynchronized();
+            }
+
+            return lease;
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
+
+    private StoreFile.Lease EnterFile()
+    {
+        try
+        {
+            return _file.Enter();
+        }
+        catch (Exception e) when (e is LiteDB.LiteException || Errors.IsDamagedData(e))
+        {
+            // Entering a shared file after another process wrote opens a fresh engine, which reads the file.
+            throw Errors.Integrity("the store file", e);
+        }
+        catch (IOException e)
+        {
+            throw Errors.Io("reading the store", e);
+        }
+    }
+
+    /// <summary>
+    /// Catches up with another process's writes (shared mode): the metadata (key versions, rotation),
+    /// the keys in force, and key versions revoked meanwhile; the cache starts over empty.
+    /// </summary>
+    private void Resynchronize()
+    {
+        _cache?.BeginWrite();
+        try
+        {
+            var metadata = StoreMetadata.FromDocument(
+                Read(() => _file.Metadata.FindById(StoreMetadata.DocumentId)) ?? throw Errors.Integrity("the store metadata"));
+            if (!metadata.KeyCheck.AsSpan().SequenceEqual(_metadata.KeyCheck))
+            {
+                Log.WrongMasterKey(_logger, _file.Path);
+                throw Errors.WrongKey("Another process changed the master key; reopen the store with the new one.");
+            }
+
+            _metadata = metadata;
+            Read(_keyRing.ForgetUnusable);
+            _active = LoadActiveKeys();
+            Log.StoreReloaded(_logger, _file.Path);
+        }
+        finally
+        {
+            _cache?.EndWrite(touchedIds: null);
+        }
+    }
+
+    /// <summary>
     /// Runs <paramref name="work"/> in one LiteDB transaction. On failure it rolls back and reloads the
     /// metadata, so memory never holds a state the file does not.
     /// </summary>
     private T InTransaction<T>(Func<T> work)
     {
+        using var lease = Hold();
         var database = _file.Database;
         database.BeginTrans();
         try

@@ -37,8 +37,10 @@ public sealed class EncryptedTokenStoreOptions
     /// <summary>
     /// How many decrypted tokens the store keeps in memory to answer <c>FindTokenById</c> and
     /// <c>FindToken</c> without reading and decrypting the file. 0 turns the cache off. Default 10,000.
-    /// The cache is exact within the process (every save, delete and revocation invalidates it) and
-    /// needs no cross-process invalidation, since no other process can open the file meanwhile.
+    /// The cache is exact within the process (every save, delete and revocation invalidates it). Across
+    /// processes: in <see cref="StoreSharing.Exclusive"/> mode no other process can open the file
+    /// meanwhile; in <see cref="StoreSharing.Shared"/> mode every call first checks the file's write
+    /// generation and empties the cache when another process wrote, so it is never stale either.
     /// Trade-off: decrypted secrets stay in managed memory until evicted or the store is disposed.
     /// </summary>
     public int CacheSize { get; set; } = 10_000;
@@ -51,13 +53,23 @@ public sealed class EncryptedTokenStoreOptions
     /// </summary>
     public bool FlushToDisk { get; set; } = true;
 
+    /// <summary>
+    /// Whether other processes may use the file while this store has it open. Default
+    /// <see cref="StoreSharing.Exclusive"/>: the fastest; another process waits until this one disposes
+    /// the store. <see cref="StoreSharing.Shared"/>: several processes (an app and the CLI, two app
+    /// instances) use it at once, each call taking a lock file for its duration; every process on the
+    /// file must choose it. Ignored for <see cref="InMemory"/>.
+    /// </summary>
+    public StoreSharing Sharing { get; set; } = StoreSharing.Exclusive;
+
     /// <summary>The default <see cref="LockTimeout"/>: 5 seconds.</summary>
     public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// How long opening waits while another process holds the store, before it fails with
     /// <see cref="TokenStoreErrorCodes.StoreLocked"/>. Default <see cref="DefaultLockTimeout"/>; zero fails at once;
-    /// at most 10 minutes. One process holds a store at a time; others queue here.
+    /// at most 10 minutes. In exclusive mode one process holds a store at a time and others queue here;
+    /// in shared mode every call waits up to this long for the other processes' calls.
     /// </summary>
     public TimeSpan LockTimeout { get; set; } = DefaultLockTimeout;
 
@@ -69,7 +81,7 @@ public sealed class EncryptedTokenStoreOptions
 
     /// <summary>Describes the options without the master key's secret.</summary>
     public override string ToString() =>
-        $"EncryptedTokenStoreOptions {{ FilePath = {FilePath}, MasterKey = {MasterKey?.ToString() ?? "null"} }}";
+        $"EncryptedTokenStoreOptions {{ FilePath = {FilePath}, MasterKey = {MasterKey?.ToString() ?? "null"}, Sharing = {Sharing} }}";
 
     internal void Validate()
     {
@@ -85,6 +97,11 @@ public sealed class EncryptedTokenStoreOptions
 
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentOutOfRangeException.ThrowIfNegative(CacheSize, nameof(CacheSize));
+        if (!Enum.IsDefined(Sharing))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Sharing), Sharing, $"{nameof(Sharing)} must be {nameof(StoreSharing.Exclusive)} or {nameof(StoreSharing.Shared)}.");
+        }
+
         if (LockTimeout < TimeSpan.Zero || LockTimeout > TimeSpan.FromMinutes(10))
         {
             throw new ArgumentOutOfRangeException(nameof(LockTimeout), LockTimeout, $"{nameof(LockTimeout)} must be between zero and 10 minutes.");

@@ -27,6 +27,8 @@ internal static class Program
                 "open" => Open(path, key),
                 "hold" => Hold(path, key),
                 "save-loop" => SaveLoop(path, key, int.Parse(args[3], CultureInfo.InvariantCulture)),
+                "shared-mix" => SharedMix.Run(path, key, Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6]), args[7], readsOnly: args.Length > 8 && args[8] == "reads-only"),
+                "shared-hold" => HoldShared(path, key),
                 _ => Unknown(command),
             };
         }
@@ -100,6 +102,24 @@ internal static class Program
         Console.WriteLine("closed");
         return 0;
     }
+
+    /// <summary>Opens the store in shared mode, saves a token, prints its id, and keeps the store open until a line arrives on stdin.</summary>
+    private static int HoldShared(string path, byte[] key)
+    {
+        using (var store = Open(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key), Sharing = StoreSharing.Shared }))
+        {
+            var token = new OAuthToken { UserSignature = new UserSignature("holder@example.com"), ClientId = "1000.HOLD", AccessToken = "1000.access.holder" };
+            store.SaveToken(token);
+            Console.WriteLine($"opened {token.Id}");
+            Console.ReadLine();
+            Console.WriteLine($"sees {store.GetTokens().Count}");
+        }
+
+        Console.WriteLine("closed");
+        return 0;
+    }
+
+    private static int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
 
     private static EncryptedTokenStore Open(EncryptedTokenStoreOptions options)
     {

@@ -84,7 +84,14 @@ internal sealed class CommandContext(ParseResult parseResult, CommandEnvironment
 
     /// <summary>Opens (or, for a missing file, creates) the store at <paramref name="path"/>.</summary>
     public EncryptedTokenStore Open(string path, KeySource key) =>
-        new(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = key.MasterKey, TimeProvider = Time, LockTimeout = LockTimeout });
+        new(new EncryptedTokenStoreOptions
+        {
+            FilePath = path,
+            MasterKey = key.MasterKey,
+            TimeProvider = Time,
+            LockTimeout = LockTimeout,
+            Sharing = ParseResult.GetValue(environment.Options.Shared) ? StoreSharing.Shared : StoreSharing.Exclusive,
+        });
 
     /// <summary>How long to wait for another process's lock on the store (<c>--lock-timeout</c>, 0 to 600 seconds).</summary>
     public TimeSpan LockTimeout => ParseResult.GetValue(environment.Options.LockTimeout) is var seconds and >= 0 and <= 600

@@ -42,9 +42,17 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<bool> Shared { get; } = new("--shared")
+    {
+        Description = "Open the store in shared mode, alongside applications that have it open with Sharing = Shared "
+            + "(each call then takes the store's lock file). Without it the command waits until no other process has the store open.",
+        Recursive = true,
+    };
+
     public void AddTo(Command root)
     {
         root.Options.Add(LockTimeout);
+        root.Options.Add(Shared);
         root.Options.Add(Store);
         root.Options.Add(KeyFile);
         root.Options.Add(PassphraseEnv);

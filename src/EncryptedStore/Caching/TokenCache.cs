@@ -14,9 +14,10 @@ namespace EncryptedStore.Caching;
 /// invalidation also takes, so a stale entry is never visible, not even for a moment. Hits take no
 /// lock. A lookup value is only a hint: the
 /// token it leads to is checked to still hold that value, so a changed token cannot be found by its
-/// old values. Bounded: at <see cref="_capacity"/> entries the cache starts over empty. Other
-/// processes cannot write while this one holds the file's exclusive lock, so no cross-process
-/// invalidation is needed.
+/// old values. Bounded: at <see cref="_capacity"/> entries the cache starts over empty. Across
+/// processes: in exclusive mode no other process can write; in shared mode the store checks the
+/// file's write generation before every hit and, after another process's write, empties the cache
+/// (as a write that touched everything) before it serves anything.
 /// </remarks>
 internal sealed class TokenCache(int capacity)
 {

@@ -58,4 +58,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 18, Level = LogLevel.Information, Message = "Purged {Count} tokens that expired more than {OlderThan} ago without a refresh token")]
     public static partial void ExpiredTokensPurged(ILogger logger, int count, TimeSpan olderThan);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Debug, Message = "Reloaded '{Path}' after another process wrote to it")]
+    public static partial void StoreReloaded(ILogger logger, string path);
 }

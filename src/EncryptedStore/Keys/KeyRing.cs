@@ -132,6 +132,23 @@ internal sealed class KeyRing : IDisposable
         }
     }
 
+    /// <summary>Drops the cached material of every version the file now marks revoked or destroyed (by another process).</summary>
+    public int ForgetUnusable()
+    {
+        var forgotten = 0;
+        foreach (var version in ListVersions())
+        {
+            if (version.State is StoreKeyState.Revoked or StoreKeyState.Destroyed
+                && (_dataKeys.ContainsKey(version.Version) || _indexKeys.ContainsKey(version.Version)))
+            {
+                Forget(version.Version);
+                forgotten++;
+            }
+        }
+
+        return forgotten;
+    }
+
     /// <summary>Drops cached key material for a version (after revocation), so the next use rereads its state.</summary>
     public void Forget(int version)
     {

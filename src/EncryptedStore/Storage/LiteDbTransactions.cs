@@ -28,8 +28,16 @@ internal static class LiteDbTransactions
     /// <summary>Suppresses the finalizer of every transaction <paramref name="database"/>'s engine still holds.</summary>
     public static void SuppressFinalizers(LiteDatabase database)
     {
-        if (EngineField?.GetValue(database) is not LiteEngine engine
-            || MonitorField!.GetValue(engine) is not { } monitor
+        if (EngineField?.GetValue(database) is LiteEngine engine)
+        {
+            SuppressFinalizers(engine);
+        }
+    }
+
+    /// <summary>Suppresses the finalizer of every transaction <paramref name="engine"/> still holds.</summary>
+    public static void SuppressFinalizers(LiteEngine engine)
+    {
+        if (MonitorField?.GetValue(engine) is not { } monitor
             || TransactionsField!.GetValue(monitor) is not IDictionary transactions)
         {
             return;

@@ -8,9 +8,17 @@ namespace EncryptedStore.Storage;
 
 /// <summary>
 /// The LiteDB file (or memory) behind a store and its collections. The store opens the data and log
-/// files itself, so it controls their permissions (0600), holds an exclusive lock on them while open,
-/// and makes every LiteDB commit durable (fsync) before it returns.
+/// files itself, so it controls their permissions (0600), locks them while open, and makes every
+/// LiteDB commit durable (fsync) before it returns.
 /// </summary>
+/// <remarks>
+/// Exclusive mode (the default) holds an exclusive lock on the files from open to dispose. Shared mode
+/// (<see cref="StoreSharing.Shared"/>) holds a shared lock on them (so an exclusive opener waits), and
+/// serialises access between processes with a <see cref="SharedLockFile"/>: every access to the
+/// collections happens inside <see cref="Enter"/>, which takes the lock file and, when another process
+/// wrote since this one last held it, replaces the LiteDB engine with a fresh one over the same
+/// streams. <see cref="IsStale"/> then tells the store to reload what it keeps in memory.
+/// </remarks>
 internal sealed class StoreFile : IDisposable
 {
     public const string MemoryPath = ":memory:";
@@ -26,17 +34,29 @@ internal sealed class StoreFile : IDisposable
     private readonly FileStream? _log;
     private readonly string? _logPath;
 
-    private StoreFile(string path, LiteDatabase database, FileStream? data, FileStream? log, string? logPath)
+    // Shared mode only. _gate admits one thread of this process (re-entrantly); the lock file, one process.
+    private readonly SharedLockFile? _lockFile;
+    private readonly TimeSpan _lockTimeout;
+    private readonly Lock _gate = new();
+    private int _depth;
+    private bool _bumped;
+    private LiteEngine? _engine;
+    private long _engineGeneration;
+    private long _syncedGeneration = -1;
+
+    private StoreFile(string path, LiteDatabase? database, FileStream? data, FileStream? log, string? logPath, SharedLockFile? lockFile = null, TimeSpan lockTimeout = default)
     {
         Path = path;
-        Database = database;
         _data = data;
         _log = log;
         _logPath = logPath;
-        Metadata = database.GetCollection("meta");
-        Tokens = database.GetCollection("tokens");
-        KeyRing = database.GetCollection("keyring");
-        Keys = database.GetCollection("keys");
+        _lockFile = lockFile;
+        _lockTimeout = lockTimeout;
+        Database = database ?? new LiteDatabase(new SharedEngine(this));
+        Metadata = Database.GetCollection("meta");
+        Tokens = Database.GetCollection("tokens");
+        KeyRing = Database.GetCollection("keyring");
+        Keys = Database.GetCollection("keys");
     }
 
     public string Path { get; }
@@ -57,8 +77,24 @@ internal sealed class StoreFile : IDisposable
 
     public bool IsMemory => _data is null;
 
+    /// <summary>True in <see cref="StoreSharing.Shared"/> mode.</summary>
+    public bool IsShared => _lockFile is not null;
+
+    /// <summary>
+    /// False when another process may have written since the store last reloaded its state (shared mode;
+    /// always true otherwise): what the store caches may then be out of date. Reads the lock file's
+    /// generation, without taking the lock; any thread.
+    /// </summary>
+    public bool IsSynchronized => _lockFile is null || _lockFile.ReadGeneration() == Volatile.Read(ref _syncedGeneration);
+
+    /// <summary>Inside <see cref="Enter"/>: true when the engine is fresher than what the store has loaded.</summary>
+    public bool IsStale => _lockFile is not null && _syncedGeneration != _engineGeneration;
+
     /// <summary>The data file's size plus its log's, in bytes; 0 in memory.</summary>
     public long SizeInBytes => (_data?.Length ?? 0) + (_log?.Length ?? 0);
+
+    /// <summary>The log length past which a shared store checkpoints after a write (1 MB, 128 pages).</summary>
+    private const long SharedCheckpointBytes = 128 * LiteDbPageSize;
 
     /// <summary>How often a process waiting for the lock tries again.</summary>
     private static readonly TimeSpan LockRetryInterval = TimeSpan.FromMilliseconds(25);
@@ -68,14 +104,14 @@ internal sealed class StoreFile : IDisposable
     /// not a store. While another process holds the file, tries again until <paramref name="lockTimeout"/>
     /// has passed, then throws <see cref="TokenStoreErrorCodes.StoreLocked"/>.
     /// </summary>
-    public static StoreFile Open(string path, bool flushToDisk, TimeSpan lockTimeout)
+    public static StoreFile Open(string path, bool flushToDisk, TimeSpan lockTimeout, bool shared = false)
     {
         var started = Stopwatch.GetTimestamp();
         while (true)
         {
             try
             {
-                return OpenOnce(path, flushToDisk);
+                return shared && path != MemoryPath ? OpenShared(path, flushToDisk, lockTimeout) : OpenOnce(path, flushToDisk);
             }
             catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.StoreLocked && Stopwatch.GetElapsedTime(started) < lockTimeout)
             {
@@ -136,14 +172,244 @@ internal sealed class StoreFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens the files with shared locks and the lock file; the engine is made by the first
+    /// <see cref="Enter"/>, under the lock, since making it writes a new file's header.
+    /// </summary>
+    private static StoreFile OpenShared(string path, bool flushToDisk, TimeSpan lockTimeout)
+    {
+        var fullPath = System.IO.Path.GetFullPath(path);
+        var logPath = LogPathFor(fullPath);
+        ProbeHeader(fullPath);
+
+        SharedLockFile? lockFile = null;
+        FileStream? data = null;
+        FileStream? log = null;
+        try
+        {
+            lockFile = SharedLockFile.Open(LockPathFor(fullPath));
+            data = new DurableFileStream(fullPath, StreamOptions(FileMode.OpenOrCreate, FileShare.ReadWrite), flushToDisk);
+            log = new DurableFileStream(logPath, StreamOptions(FileMode.OpenOrCreate, FileShare.ReadWrite), flushToDisk);
+            return new StoreFile(fullPath, database: null, data, log, logPath, lockFile, lockTimeout);
+        }
+        catch (Exception e)
+        {
+            log?.Dispose();
+            data?.Dispose();
+            lockFile?.Dispose();
+            throw e switch
+            {
+                DirectoryNotFoundException => Errors.Io("opening the store (its folder does not exist)", e),
+                IOException => Errors.Locked(fullPath, e),
+                UnauthorizedAccessException => Errors.Io("opening the store", e),
+                _ => Errors.Io("opening the store", e),
+            };
+        }
+    }
+
     /// <summary>LiteDB's own name for the log beside a data file: <c>name-log.ext</c>.</summary>
-    public static string LogPathFor(string fullPath) =>
+    public static string LogPathFor(string fullPath) => SiblingPath(fullPath, "-log");
+
+    /// <summary>The lock file of shared mode: <c>name-lock.ext</c>. It stays after the store closes; deleting it while the store is open breaks the exclusion.</summary>
+    public static string LockPathFor(string fullPath) => SiblingPath(fullPath, "-lock");
+
+    private static string SiblingPath(string fullPath, string suffix) =>
         System.IO.Path.Combine(
             System.IO.Path.GetDirectoryName(fullPath) ?? ".",
-            System.IO.Path.GetFileNameWithoutExtension(fullPath) + "-log" + System.IO.Path.GetExtension(fullPath));
+            System.IO.Path.GetFileNameWithoutExtension(fullPath) + suffix + System.IO.Path.GetExtension(fullPath));
+
+    /// <summary>
+    /// Holds the file for one operation: in shared mode, admits this thread (re-entrantly) and this
+    /// process, waiting up to the lock timeout, and replaces the engine when another process wrote since;
+    /// a no-op otherwise. Dispose the lease to let others in.
+    /// </summary>
+    /// <exception cref="TokenStoreException"><c>STORE_LOCKED</c> when the wait times out.</exception>
+    public Lease Enter()
+    {
+        if (_lockFile is null)
+        {
+            return default;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        if (!_gate.TryEnter(_lockTimeout))
+        {
+            throw Errors.Locked(Path, new TimeoutException("Another thread held the store for longer than the lock timeout."));
+        }
+
+        try
+        {
+            ObjectDisposedException.ThrowIf(_engineGeneration < 0, this);
+            if (_depth == 0)
+            {
+                AcquireProcessLock(started);
+                try
+                {
+                    var generation = _lockFile.ReadGeneration();
+                    _bumped = false;
+                    if (_engine is null || generation != _engineGeneration)
+                    {
+                        ReplaceEngine(generation);
+                    }
+                }
+                catch
+                {
+                    _lockFile.Release();
+                    throw;
+                }
+            }
+
+            _depth++;
+            return new Lease(this);
+        }
+        catch
+        {
+            _gate.Exit();
+            throw;
+        }
+    }
+
+    /// <summary>Records that the store has reloaded its state from the engine it holds now (inside <see cref="Enter"/>).</summary>
+    public void MarkSynchronized() => Volatile.Write(ref _syncedGeneration, _engineGeneration);
+
+    /// <summary>The engine for a read, inside <see cref="Enter"/>.</summary>
+    internal LiteEngine EngineForRead()
+    {
+        if (!_gate.IsHeldByCurrentThread || _depth == 0 || _engine is null)
+        {
+            throw new System.Diagnostics.UnreachableException("A shared store file was used outside Enter().");
+        }
+
+        return _engine;
+    }
+
+    /// <summary>The engine for a change, inside <see cref="Enter"/>: first bumps the write generation (once per lease).</summary>
+    internal LiteEngine EngineForWrite()
+    {
+        var engine = EngineForRead();
+        if (!_bumped)
+        {
+            Bump();
+        }
+
+        return engine;
+    }
+
+    private void Bump()
+    {
+        var synchronized = _syncedGeneration == _engineGeneration;
+        var next = _engineGeneration + 1;
+        _lockFile!.WriteGeneration(next);
+        _engineGeneration = next;
+        _bumped = true;
+        if (synchronized)
+        {
+            // Our own write: the store's state follows it through its own bookkeeping, not a reload.
+            Volatile.Write(ref _syncedGeneration, next);
+        }
+    }
+
+    private void Exit()
+    {
+        try
+        {
+            if (--_depth == 0)
+            {
+                try
+                {
+                    CheckpointLongLog();
+                }
+                finally
+                {
+                    _lockFile!.Release();
+                }
+            }
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    /// <summary>
+    /// After a write, folds the log into the data file once it passes <see cref="SharedCheckpointBytes"/>:
+    /// every other process that replaces its engine rereads the whole log, and LiteDB alone would let it
+    /// grow to 1,000 pages (8 MB) first.
+    /// </summary>
+    private void CheckpointLongLog()
+    {
+        if (!_bumped || _engine is null || _log!.Length < SharedCheckpointBytes)
+        {
+            return;
+        }
+
+        try
+        {
+            _engine.Checkpoint();
+        }
+        catch (Exception e) when (e is IOException or LiteException)
+        {
+            // The commits are safe in the log; the next write tries again.
+        }
+    }
+
+    private void AcquireProcessLock(long started)
+    {
+        var attempts = 0;
+        while (!_lockFile!.TryAcquire())
+        {
+            if (Stopwatch.GetElapsedTime(started) >= _lockTimeout)
+            {
+                throw Errors.Locked(Path, new TimeoutException("Another process held the store for longer than the lock timeout."));
+            }
+
+            // A lease lasts microseconds to a few milliseconds: spin briefly, then sleep.
+            if (++attempts < 20)
+            {
+                Thread.Yield();
+            }
+            else
+            {
+                Thread.Sleep(1);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Drops the engine (never disposing it: a stale engine's checkpoint would write outdated pages) and
+    /// opens a new one over the same streams; LiteDB rereads the header and the log's committed transactions.
+    /// </summary>
+    private void ReplaceEngine(long generation)
+    {
+        DropEngine();
+        _engineGeneration = generation;
+        var creating = _data!.Length == 0;
+        if (creating)
+        {
+            // Making the engine writes a new file's header pages.
+            Bump();
+        }
+
+        _engine = new LiteEngine(new EngineSettings { DataStream = _data, LogStream = _log, Collation = creating ? OrdinalCollation : null });
+    }
+
+    private void DropEngine()
+    {
+        if (_engine is not null)
+        {
+            LiteDbTransactions.SuppressFinalizers(_engine);
+            _engine = null;
+        }
+    }
 
     public void Dispose()
     {
+        if (_lockFile is not null)
+        {
+            DisposeShared();
+            return;
+        }
+
         LiteDbTransactions.SuppressFinalizers(Database);
         Database.Dispose();
         var logEmpty = _log is { Length: 0 };
@@ -156,9 +422,61 @@ internal sealed class StoreFile : IDisposable
         _data?.Dispose();
     }
 
-    private static FileStreamOptions StreamOptions(FileMode mode)
+    /// <summary>
+    /// Closes a shared file. The engine checkpoints (folds the log into the file) only when it is current
+    /// and the lock is free within the timeout; otherwise it is dropped, which loses nothing, since every
+    /// commit is already in the log. The log file stays: another process may have it open.
+    /// </summary>
+    private void DisposeShared()
     {
-        var options = OwnerOnlyFile.Options(mode, FileShare.None);
+        lock (_gate)
+        {
+            if (_engineGeneration < 0)
+            {
+                return;
+            }
+
+            var locked = false;
+            try
+            {
+                var started = Stopwatch.GetTimestamp();
+                while (!(locked = _lockFile!.TryAcquire()) && Stopwatch.GetElapsedTime(started) < _lockTimeout)
+                {
+                    Thread.Sleep(1);
+                }
+
+                if (locked && _engine is not null && _lockFile.ReadGeneration() == _engineGeneration)
+                {
+                    _lockFile.WriteGeneration(_engineGeneration + 1);
+                    LiteDbTransactions.SuppressFinalizers(_engine);
+                    _engine.Dispose();
+                    _engine = null;
+                }
+            }
+            catch (Exception e) when (e is IOException or LiteException)
+            {
+                // Closing must not throw; whatever the checkpoint did not fold in stays in the log.
+            }
+            finally
+            {
+                DropEngine();
+                _engineGeneration = -1;
+                if (locked)
+                {
+                    _lockFile!.Release();
+                }
+
+                Database.Dispose();
+                _log!.Dispose();
+                _data!.Dispose();
+                _lockFile!.Dispose();
+            }
+        }
+    }
+
+    private static FileStreamOptions StreamOptions(FileMode mode, FileShare share = FileShare.None)
+    {
+        var options = OwnerOnlyFile.Options(mode, share);
         options.BufferSize = 0;
         return options;
     }
@@ -209,5 +527,11 @@ internal sealed class StoreFile : IDisposable
         {
             // A leftover empty log file is harmless; LiteDB reuses it on the next open.
         }
+    }
+
+    /// <summary>Holds a shared file for one operation (see <see cref="Enter"/>); the default value holds nothing.</summary>
+    public readonly struct Lease(StoreFile? file) : IDisposable
+    {
+        public void Dispose() => file?.Exit();
     }
 }

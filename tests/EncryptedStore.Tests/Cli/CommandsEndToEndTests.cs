@@ -165,6 +165,39 @@ public class CommandsEndToEndTests
     }
 
     [Test]
+    public void Shared_WhileAnAppHasTheStoreOpenShared_CommandsRunAndTheAppSeesTheirWrites()
+    {
+        using var sandbox = CliSandbox.Create();
+        using var app = new EncryptedTokenStore(new EncryptedTokenStoreOptions
+        {
+            FilePath = sandbox.StorePath,
+            MasterKey = MasterKey.FromKeyFile(sandbox.KeyPath),
+            Sharing = StoreSharing.Shared,
+        });
+        var fromApp = CliTokens.Token("app@example.com", id: "app1");
+        app.SaveToken(fromApp);
+        Assert.That(app.FindTokenById("app1"), Is.Not.Null, "warms the app's cache");
+
+        var put = sandbox.Run("--shared", "put", "--id", "cli1", "--user", "cli@example.com", "--client-id", "1000.CLI", "--access-token", "1000.cli-access");
+        var delete = sandbox.Run("--shared", "delete", "--id", "app1");
+        var list = sandbox.Run("--shared", "list", "--json");
+        var exclusive = sandbox.Run("--lock-timeout", "0", "list");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(put.ExitCode, Is.EqualTo(0), put.ToString());
+            Assert.That(delete.ExitCode, Is.EqualTo(0), delete.ToString());
+            Assert.That(list.ExitCode, Is.EqualTo(0), list.ToString());
+            Assert.That(JsonDocument.Parse(list.StdOut).RootElement.EnumerateArray().Select(t => t.GetProperty("id").GetString()), Is.EqualTo(SharedListIds));
+            AssertError(exclusive, 6, "error: STORE_LOCKED");
+            Assert.That(app.TryFindTokenById("app1"), Is.Null, "the app still served the token the CLI deleted");
+            Assert.That(((OAuthToken?)app.FindToken(new OAuthToken { AccessToken = "1000.cli-access" }))?.Id, Is.EqualTo("cli1"));
+        });
+    }
+
+    private static readonly string[] SharedListIds = ["cli1"];
+
+    [Test]
     public void AnyCommand_StoreOpenInAnotherProcess_ExitsWithStoreLocked()
     {
         using var sandbox = CliSandbox.Create();
