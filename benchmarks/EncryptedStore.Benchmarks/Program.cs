@@ -8,7 +8,8 @@ namespace EncryptedStore.Benchmarks;
 /// Entry point. <c>dotnet run -c Release -- [--quick] [--sizes 1000,10000] [BenchmarkDotNet arguments]</c>
 /// runs benchmarks through <see cref="BenchmarkSwitcher"/> (e.g. <c>--filter '*Lookup*'</c>);
 /// <c>prepare [sizes]</c> builds the cached store files and prints how long each took;
-/// <c>profile [size]</c> prints a Stopwatch breakdown of the encrypted read path.
+/// <c>profile [size]</c> prints a Stopwatch breakdown of the encrypted read path;
+/// <c>rotate-profile [size] [batch size|default] [data,index]</c> times <c>RotateKeys</c> with a concurrent reader.
 /// </summary>
 internal static class Program
 {
@@ -25,6 +26,14 @@ internal static class Program
         if (args is ["profile", .. var profileArgs])
         {
             return Tools.Profile(profileArgs.Length > 0 ? int.Parse(profileArgs[0], CultureInfo.InvariantCulture) : 10_000);
+        }
+
+        if (args is ["rotate-profile", .. var rotateArgs])
+        {
+            return RotationProfile.Run(
+                rotateArgs.Length > 0 ? int.Parse(rotateArgs[0], CultureInfo.InvariantCulture) : 10_000,
+                rotateArgs.Length > 1 && rotateArgs[1] != "default" ? int.Parse(rotateArgs[1], CultureInfo.InvariantCulture) : null,
+                rotateArgs.Length > 2 ? rotateArgs[2] : "data,index");
         }
 
         var rest = new List<string>(args);

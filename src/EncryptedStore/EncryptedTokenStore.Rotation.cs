@@ -267,6 +267,7 @@ public sealed partial class EncryptedTokenStore
                     }
 
                     var active = _active;
+                    var rewrites = new List<BsonDocument>(batch.Count);
                     foreach (var document in batch)
                     {
                         scanned++;
@@ -278,8 +279,7 @@ public sealed partial class EncryptedTokenStore
                         var id = document["_id"].AsString;
                         try
                         {
-                            _file.Tokens.Update(TokenRecords.Encrypt(id, _records.Decrypt(document), active.Data, active.Index));
-                            rewritten++;
+                            rewrites.Add(TokenRecords.Encrypt(id, _records.Decrypt(document), active.Data, active.Index));
                         }
                         catch (TokenStoreException e) when (e.Code is TokenStoreErrorCodes.Integrity or TokenStoreErrorCodes.KeyUnavailable)
                         {
@@ -287,6 +287,10 @@ public sealed partial class EncryptedTokenStore
                             Log.RotationRecordFailed(_logger, id, e.Code);
                         }
                     }
+
+                    // One engine call per batch: LiteDB sets up its write snapshot and index services once.
+                    _file.Tokens.Update(rewrites);
+                    rewritten += rewrites.Count;
 
                     _metadata.Rotation = rotation with { Cursor = batch[^1]["_id"].AsString };
                     SaveMetadata();

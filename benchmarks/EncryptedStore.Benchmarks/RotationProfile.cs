@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Globalization;
+using EncryptedStore.Benchmarks.Infrastructure;
+
+namespace EncryptedStore.Benchmarks;
+
+/// <summary>
+/// <c>rotate-profile [size] [batch size|default] [data,index]</c>: a Stopwatch run of <c>RotateKeys</c> on a
+/// fresh copy of the cached store of <c>size</c> tokens (cache off), data key only and/or data and index keys,
+/// each on its own copy, with a reader thread calling <c>FindTokenById</c> throughout. Prints the time,
+/// tokens per second, bytes allocated by the rotating thread per record, process CPU time, bytes the process
+/// wrote and read (Linux), the slowest batch, and the reader's answers and slowest call. Rough numbers for
+/// iterating; <see cref="RotationBenchmarks"/> is the reference.
+/// </summary>
+internal static class RotationProfile
+{
+    public static int Run(int size, int? batchSize, string modes = "data,index")
+    {
+        var ids = DataSets.Tokens(size).Select(t => t.Id!).ToArray();
+        foreach (var rotateIndexKey in modes.Split(',').Select(m => m == "index"))
+        {
+            using var workspace = new StoreWorkspace();
+            var options = BenchmarkKeys.Options(workspace.CopyOf(StoreKind.Encrypted, size));
+            options.CacheSize = 0;
+            using var store = new EncryptedTokenStore(options);
+            using var reader = new Reader(store, ids);
+
+            var rotation = new KeyRotationOptions { RotateIndexKey = rotateIndexKey };
+            if (batchSize is { } batch)
+            {
+                rotation.BatchSize = batch;
+            }
+
+            var batches = 0;
+            var slowestBatch = TimeSpan.Zero;
+            var lastReport = Stopwatch.GetTimestamp();
+            var progress = new SynchronousProgress(_ =>
+            {
+                batches++;
+                var now = Stopwatch.GetTimestamp();
+                var elapsed = Stopwatch.GetElapsedTime(lastReport, now);
+                slowestBatch = elapsed > slowestBatch ? elapsed : slowestBatch;
+                lastReport = now;
+            });
+
+            var ioBefore = ReadIo();
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var gcBefore = GC.CollectionCount(0);
+            var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            var stopwatch = Stopwatch.StartNew();
+            var result = store.RotateKeys(rotation, progress);
+            stopwatch.Stop();
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            reader.Stop();
+            var ioAfter = ReadIo();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+
+            var what = rotateIndexKey ? "data + index" : "data only   ";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{size,8:N0} tokens, {what}, batch {rotation.BatchSize,6:N0}: {stopwatch.Elapsed.TotalSeconds,6:F2} s, {size / stopwatch.Elapsed.TotalSeconds,8:N0} tokens/s, " +
+                $"{allocated / Math.Max(1, result.RecordsRewritten) / 1024.0,6:F1} KB allocated per record, gen0 GCs {GC.CollectionCount(0) - gcBefore}, " +
+                $"slowest batch {slowestBatch.TotalMilliseconds:F0} ms, {batches} batches, CPU {cpu.TotalSeconds:F1} s, " +
+                $"written {(ioAfter.Written - ioBefore.Written) / 1048576.0:N0} MiB ({(ioAfter.Written - ioBefore.Written) / 1024.0 / size:F1} KiB per token), read {(ioAfter.Read - ioBefore.Read) / 1048576.0:N0} MiB; " +
+                $"rewritten {result.RecordsRewritten:N0}, failed {result.FailedRecordIds.Count}; " +
+                $"reader: {reader.Answers:N0} answers, {reader.Failures} failed, slowest {reader.SlowestMilliseconds:F1} ms"));
+        }
+
+        return 0;
+    }
+
+    /// <summary>Bytes this process has written and read through system calls (Linux <c>/proc/self/io</c>; zeros elsewhere).</summary>
+    private static (long Written, long Read) ReadIo()
+    {
+        if (!File.Exists("/proc/self/io"))
+        {
+            return (0, 0);
+        }
+
+        var fields = File.ReadAllLines("/proc/self/io")
+            .Select(line => line.Split(':', 2))
+            .ToDictionary(parts => parts[0], parts => long.Parse(parts[1].Trim(), CultureInfo.InvariantCulture));
+        return (fields["wchar"], fields["rchar"]);
+    }
+
+    /// <summary>Reports on the rotating thread (<see cref="Progress{T}"/> would post to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<KeyRotationProgress> report) : IProgress<KeyRotationProgress>
+    {
+        public void Report(KeyRotationProgress value) => report(value);
+    }
+
+    private sealed class Reader : IDisposable
+    {
+        private readonly EncryptedTokenStore _store;
+        private readonly string[] _ids;
+        private readonly Thread _thread;
+        private volatile bool _stop;
+
+        public Reader(EncryptedTokenStore store, string[] ids)
+        {
+            _store = store;
+            _ids = ids;
+            _thread = new Thread(Loop) { IsBackground = true };
+            _thread.Start();
+        }
+
+        public long Answers { get; private set; }
+
+        public long Failures { get; private set; }
+
+        public double SlowestMilliseconds { get; private set; }
+
+        public void Stop()
+        {
+            _stop = true;
+            _thread.Join();
+        }
+
+        public void Dispose() => Stop();
+
+        private void Loop()
+        {
+            var random = new Random(7);
+            while (!_stop)
+            {
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    _store.FindTokenById(_ids[random.Next(_ids.Length)]);
+                    Answers++;
+                }
+                catch (TokenStoreException)
+                {
+                    Failures++;
+                }
+
+                SlowestMilliseconds = Math.Max(SlowestMilliseconds, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+    }
+}
