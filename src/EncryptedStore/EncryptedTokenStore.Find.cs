@@ -234,7 +234,7 @@ public sealed partial class EncryptedTokenStore
         {
             return read();
         }
-        catch (Exception e) when (e is LiteException || Errors.IsDamagedData(e) || IsClosedByLiteDb(e))
+        catch (Exception e) when (Errors.IsLiteDbFailure(e) || Errors.IsDamagedData(e) || IsClosedByLiteDb(e))
         {
             throw Errors.Integrity("the store file", e);
         }

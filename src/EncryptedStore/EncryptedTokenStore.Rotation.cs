@@ -255,7 +255,7 @@ public sealed partial class EncryptedTokenStore
                     break;
                 }
 
-                var finished = InTransaction(() =>
+                var finished = Mutate(() => InTransaction(() =>
                 {
                     var after = rotation.Cursor is null ? BsonValue.MinValue : new BsonValue(rotation.Cursor);
                     var batch = _file.Tokens.Find(BsonExpression.Create("_id > @0", after), 0, batchSize).ToList();
@@ -295,7 +295,7 @@ public sealed partial class EncryptedTokenStore
                     _metadata.Rotation = rotation with { Cursor = batch[^1]["_id"].AsString };
                     SaveMetadata();
                     return false;
-                });
+                }), "rotating keys");
 
                 if (finished)
                 {

@@ -134,7 +134,7 @@ public sealed partial class EncryptedTokenStore
             Log.SaveRefused(_logger, e.Code);
             throw;
         }
-        catch (Exception e) when (e is LiteException or IOException)
+        catch (Exception e) when (Errors.IsLiteDbFailure(e) || e is IOException)
         {
             throw Errors.Io("saving tokens", e);
         }
@@ -227,7 +227,7 @@ public sealed partial class EncryptedTokenStore
         {
             throw Errors.Integrity("the store file", e);
         }
-        catch (Exception e) when (e is LiteException or IOException)
+        catch (Exception e) when (Errors.IsLiteDbFailure(e) || e is IOException)
         {
             throw Errors.Io(operation, e);
         }

@@ -90,12 +90,12 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
 
             // Opening reads the metadata, key list and key ring through LiteDB: a damaged page shows
             // as a LiteDB error or as a runtime error from decoding it.
-            if (!creating && (e is LiteDB.LiteException || Errors.IsDamagedData(e)))
+            if (!creating && (Errors.IsLiteDbFailure(e) || Errors.IsDamagedData(e)))
             {
                 throw Errors.Integrity("the store file", e);
             }
 
-            if (e is LiteDB.LiteException or IOException)
+            if (Errors.IsLiteDbFailure(e) || e is IOException)
             {
                 throw Errors.Io(creating ? "creating the store" : "opening the store", e);
             }
@@ -264,7 +264,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         {
             return _file.Enter();
         }
-        catch (Exception e) when (e is LiteDB.LiteException || Errors.IsDamagedData(e))
+        catch (Exception e) when (Errors.IsLiteDbFailure(e) || Errors.IsDamagedData(e))
         {
             // Entering a shared file after another process wrote opens a fresh engine, which reads the file.
             throw Errors.Integrity("the store file", e);
@@ -320,8 +320,18 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         }
         catch
         {
-            database.Rollback();
-            _metadata = StoreMetadata.FromDocument(_file.Metadata.FindById(StoreMetadata.DocumentId));
+            try
+            {
+                database.Rollback();
+                _metadata = StoreMetadata.FromDocument(_file.Metadata.FindById(StoreMetadata.DocumentId));
+            }
+            catch (Exception rollbackError) when (Errors.IsLiteDbFailure(rollbackError) || Errors.IsDamagedData(rollbackError)
+                || rollbackError is IOException or ObjectDisposedException)
+            {
+                // LiteDB closed its engine on the first failure: nothing was committed, and every later call
+                // fails until the store is reopened. The first failure is the one to report.
+            }
+
             throw;
         }
     }

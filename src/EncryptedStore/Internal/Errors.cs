@@ -48,6 +48,13 @@ internal static class Errors
         new(TokenStoreErrorCodes.TokenStore, $"Exception in {operation}: {cause.GetType().Name}.", cause);
 
     /// <summary>
+    /// True for LiteDB's own failures: its <see cref="LiteException"/>, and the plain <see cref="Exception"/>
+    /// its internal consistency checks throw ("LiteDB ENSURE: …"), after which it closes its engine.
+    /// </summary>
+    public static bool IsLiteDbFailure(Exception e) =>
+        e is LiteException || (e.GetType() == typeof(Exception) && e.Message.StartsWith("LiteDB ENSURE", StringComparison.Ordinal));
+
+    /// <summary>
     /// True for what LiteDB throws when a page it reads was altered or corrupted: its consistency checks
     /// (<see cref="LiteException.INVALID_DATAFILE_STATE"/>) and the runtime's errors from decoding garbage
     /// (malformed UTF-8, unknown BSON types, out-of-range values, invalid casts or offsets). Only for
