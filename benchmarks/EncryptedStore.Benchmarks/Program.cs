@@ -1,5 +1,6 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
+using EncryptedStore.Benchmarks.Huge;
 using EncryptedStore.Benchmarks.Infrastructure;
 
 namespace EncryptedStore.Benchmarks;
@@ -8,7 +9,8 @@ namespace EncryptedStore.Benchmarks;
 /// Entry point. <c>dotnet run -c Release -- [--quick] [--sizes 1000,10000] [BenchmarkDotNet arguments]</c>
 /// runs benchmarks through <see cref="BenchmarkSwitcher"/> (e.g. <c>--filter '*Lookup*'</c>);
 /// <c>prepare [sizes]</c> builds the cached store files and prints how long each took;
-/// <c>profile [size]</c> prints a Stopwatch breakdown of the encrypted read path.
+/// <c>profile [size]</c> prints a Stopwatch breakdown of the encrypted read path;
+/// <c>huge [size]</c> opens a store of that many tokens (default 1,000,000) in a child process and reports memory and lookups.
 /// </summary>
 internal static class Program
 {
@@ -20,6 +22,16 @@ internal static class Program
         if (args is ["prepare", .. var prepareArgs])
         {
             return Tools.Prepare(prepareArgs.Length > 0 ? ParseSizes(prepareArgs[0]) : [1_000, 10_000, 100_000]);
+        }
+
+        if (args is ["huge", .. var hugeArgs])
+        {
+            return HugeStoreCheck.Run(hugeArgs.Length > 0 ? ParseSizes(hugeArgs[0])[0] : 1_000_000);
+        }
+
+        if (args is [HugeStoreCheck.ChildCommand, var hugePath, var sampleFile, var hugeSize])
+        {
+            return HugeStoreCheck.Open(hugePath, sampleFile, int.Parse(hugeSize, CultureInfo.InvariantCulture));
         }
 
         if (args is ["profile", .. var profileArgs])
