@@ -126,7 +126,18 @@ internal static class SoakRunner
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak for {options.Duration}, {options.Threads} threads, store {options.StorePath ?? "(temporary file)"}"));
-        var report = Run(options, Console.WriteLine);
+        SoakReport report;
+        try
+        {
+            report = Run(options, Console.WriteLine);
+        }
+        catch (TokenStoreException e)
+        {
+            // Opening the store or saving the shared tokens failed: nothing was soaked.
+            Console.Error.WriteLine($"The soak could not start: {e.Code} {e.Message}");
+            return 2;
+        }
+
         Console.WriteLine(report.Format());
         return report.ErrorCount == 0 ? 0 : 1;
     }
