@@ -1,6 +1,8 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
+using EncryptedStore.Benchmarks.Huge;
 using EncryptedStore.Benchmarks.Infrastructure;
+using EncryptedStore.Benchmarks.Soak;
 
 namespace EncryptedStore.Benchmarks;
 
@@ -9,7 +11,9 @@ namespace EncryptedStore.Benchmarks;
 /// runs benchmarks through <see cref="BenchmarkSwitcher"/> (e.g. <c>--filter '*Lookup*'</c>);
 /// <c>prepare [sizes]</c> builds the cached store files and prints how long each took;
 /// <c>profile [size]</c> prints a Stopwatch breakdown of the encrypted read path;
-/// <c>rotate-profile [size] [batch size|default] [data,index]</c> times <c>RotateKeys</c> with a concurrent reader.
+/// <c>rotate-profile [size] [batch size|default] [data,index]</c> times <c>RotateKeys</c> with a concurrent reader;
+/// <c>huge [size]</c> opens a store of that many tokens (default 1,000,000) in a child process and reports memory and lookups;
+/// <c>soak [--duration 60s] [--threads 4] …</c> runs checked mixed operations from several threads on one store.
 /// </summary>
 internal static class Program
 {
@@ -21,6 +25,21 @@ internal static class Program
         if (args is ["prepare", .. var prepareArgs])
         {
             return Tools.Prepare(prepareArgs.Length > 0 ? ParseSizes(prepareArgs[0]) : [1_000, 10_000, 100_000]);
+        }
+
+        if (args is ["huge", .. var hugeArgs])
+        {
+            return HugeStoreCheck.Run(hugeArgs.Length > 0 ? ParseSizes(hugeArgs[0])[0] : 1_000_000);
+        }
+
+        if (args is [HugeStoreCheck.ChildCommand, var hugePath, var sampleFile, var hugeSize])
+        {
+            return HugeStoreCheck.Open(hugePath, sampleFile, int.Parse(hugeSize, CultureInfo.InvariantCulture));
+        }
+
+        if (args is ["soak", .. var soakArgs])
+        {
+            return SoakRunner.Command(soakArgs);
         }
 
         if (args is ["profile", .. var profileArgs])
