@@ -46,6 +46,9 @@ public class SaveBenchmarks
     [GlobalSetup(Target = nameof(Encrypted_SaveToken_Update))]
     public void SetupEncrypted() => Setup(StoreKind.Encrypted);
 
+    [GlobalSetup(Target = nameof(EncryptedNoFlush_SaveToken_Update))]
+    public void SetupEncryptedNoFlush() => Setup(StoreKind.EncryptedNoFlush);
+
     [GlobalCleanup]
     public void Cleanup() => _workspace?.Dispose();
 
@@ -60,6 +63,10 @@ public class SaveBenchmarks
 
     [Benchmark, BenchmarkCategory(Category)]
     public void Encrypted_SaveToken_Update() => _store.SaveToken(NextUpdate());
+
+    /// <summary>The same save with <c>FlushToDisk = false</c>: survives the process being killed, not a power cut.</summary>
+    [Benchmark, BenchmarkCategory(Category)]
+    public void EncryptedNoFlush_SaveToken_Update() => _store.SaveToken(NextUpdate());
 
     private void Setup(StoreKind kind)
     {

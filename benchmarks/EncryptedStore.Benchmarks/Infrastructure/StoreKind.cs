@@ -18,6 +18,9 @@ internal enum StoreKind
     /// <summary>The library under test with its cache off (<c>CacheSize = 0</c>): every call reads and decrypts the file.</summary>
     EncryptedNoCache,
 
+    /// <summary>The library under test with <c>FlushToDisk = false</c>: commits reach the OS, not the disk, before returning.</summary>
+    EncryptedNoFlush,
+
     /// <summary>The library under test, created with a passphrase (PBKDF2 on every open).</summary>
     EncryptedPassphrase,
 }

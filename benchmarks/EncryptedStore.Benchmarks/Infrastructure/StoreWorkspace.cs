@@ -45,6 +45,11 @@ internal sealed class StoreWorkspace : IDisposable
                 options.CacheSize = Math.Max(options.CacheSize, size);
                 store = new EncryptedTokenStore(options);
                 break;
+            case StoreKind.EncryptedNoFlush:
+                var unflushed = BenchmarkKeys.Options(CopyOf(StoreKind.Encrypted, size));
+                unflushed.FlushToDisk = false;
+                store = new EncryptedTokenStore(unflushed);
+                break;
             case StoreKind.EncryptedNoCache:
                 var uncached = BenchmarkKeys.Options(CopyOf(StoreKind.Encrypted, size));
                 uncached.CacheSize = 0;
