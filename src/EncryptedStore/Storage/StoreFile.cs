@@ -231,18 +231,15 @@ internal sealed class StoreFile : IDisposable
             return default;
         }
 
-        var started = Stopwatch.GetTimestamp();
-        if (!_gate.TryEnter(_lockTimeout))
-        {
-            throw Errors.Locked(Path, new TimeoutException("Another thread held the store for longer than the lock timeout."));
-        }
-
+        // Threads of this process queue without a limit, as they do for writes in exclusive mode; the
+        // lock timeout bounds the wait for other processes.
+        _gate.Enter();
         try
         {
             ObjectDisposedException.ThrowIf(_engineGeneration < 0, this);
             if (_depth == 0)
             {
-                AcquireProcessLock(started);
+                AcquireProcessLock(Stopwatch.GetTimestamp());
                 try
                 {
                     var generation = _lockFile.ReadGeneration();
