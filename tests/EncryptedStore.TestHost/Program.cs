@@ -26,7 +26,7 @@ internal static class Program
                 "change-master-key" => ChangeMasterKey(path, key, Convert.FromHexString(args[3])),
                 "open" => Open(path, key),
                 "hold" => Hold(path, key),
-                "save-loop" => SaveLoop(path, key, int.Parse(args[3], CultureInfo.InvariantCulture)),
+                "save-loop" => SaveLoop(path, key, int.Parse(args[3], CultureInfo.InvariantCulture), shared: args.Length > 4 && args[4] == "shared"),
                 "shared-mix" => SharedMix.Run(path, key, Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6]), args[7], readsOnly: args.Length > 8 && args[8] == "reads-only"),
                 "shared-hold" => HoldShared(path, key),
                 _ => Unknown(command),
@@ -70,9 +70,15 @@ internal static class Program
     /// Saves forever, 50 users in turn, each save's access token naming its sequence number; prints
     /// "ack N" only after SaveToken(N) has returned, i.e. once the save is durable.
     /// </summary>
-    private static int SaveLoop(string path, byte[] key, int start)
+    private static int SaveLoop(string path, byte[] key, int start, bool shared)
     {
-        using var store = Open(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key), LockTimeout = TimeSpan.FromSeconds(30) });
+        using var store = Open(new EncryptedTokenStoreOptions
+        {
+            FilePath = path,
+            MasterKey = MasterKey.FromBytes(key),
+            LockTimeout = TimeSpan.FromSeconds(30),
+            Sharing = shared ? StoreSharing.Shared : StoreSharing.Exclusive,
+        });
         Console.WriteLine("opened");
         for (var sequence = start; ; sequence++)
         {
