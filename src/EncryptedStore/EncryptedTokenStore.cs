@@ -14,8 +14,10 @@ namespace EncryptedStore;
 /// and the key ring in the same file under a master key that never touches it.
 /// </summary>
 /// <remarks>
-/// Thread-safe: lookups run concurrently; saves and deletes are serialised and atomic. One process
-/// holds the file open at a time; another gets <see cref="TokenStoreErrorCodes.StoreLocked"/>.
+/// Thread-safe: lookups run concurrently; saves and deletes are serialised and atomic. By default one
+/// process holds the file open at a time; another waits up to the lock timeout, then gets
+/// <see cref="TokenStoreErrorCodes.StoreLocked"/>. With <see cref="StoreSharing.Shared"/> several
+/// processes use it at once, one call at a time (see <see cref="EncryptedTokenStoreOptions.Sharing"/>).
 /// Every failure is a <see cref="TokenStoreException"/> (see <see cref="TokenStoreException.Code"/>),
 /// or an <see cref="ArgumentException"/> for a programmer error such as a null argument.
 /// </remarks>
