@@ -110,6 +110,23 @@ internal sealed class DemoScenario
             VerifyCommand.Write(_out, store.Verify());
         }
 
+        Section("9. Shared mode: two openers at once (Sharing = StoreSharing.Shared)");
+        using (var app = Open(key, StoreSharing.Shared))
+        using (var other = Open(key, StoreSharing.Shared))
+        {
+            var before = (OAuthToken)app.FindTokenById(id);
+            Say($"The app opened the store in shared mode and read id {id} (access token {Redactor.Redact(before.AccessToken)}, now cached).");
+            Advance(TimeSpan.FromMinutes(50));
+            var refreshed = (OAuthToken)other.FindTokenById(id);
+            _zoho.Refresh(refreshed);
+            other.SaveToken(refreshed);
+            Say($"Meanwhile a second opener, as another process would (an app instance, or tokenstore --shared), refreshed it: access token {Redactor.Redact(refreshed.AccessToken)}.");
+            var after = (OAuthToken)app.FindTokenById(id);
+            Say(after.AccessToken == refreshed.AccessToken
+                ? $"The app's next FindTokenById({id}) → {Redactor.Redact(after.AccessToken)}: it noticed the other's write (the lock file's write generation) and dropped its cache."
+                : throw new CliException("demo: the app served a stale token in shared mode."));
+        }
+
         Section("Files");
         var common = $"tokenstore --store \"{_storePath}\" --key-file \"{_keyPath}\"";
         Print($"Store      {_storePath}");
@@ -136,8 +153,8 @@ internal sealed class DemoScenario
             + $"SaveToken(same token, id {token.Id}) → updated → {call}");
     }
 
-    private EncryptedTokenStore Open(KeySource key) =>
-        new(new EncryptedTokenStoreOptions { FilePath = _storePath, MasterKey = key.MasterKey, TimeProvider = _clock });
+    private EncryptedTokenStore Open(KeySource key, StoreSharing sharing = StoreSharing.Exclusive) =>
+        new(new EncryptedTokenStoreOptions { FilePath = _storePath, MasterKey = key.MasterKey, TimeProvider = _clock, Sharing = sharing });
 
     private void Advance(TimeSpan by) => _clock.Advance(by);
 

@@ -21,6 +21,7 @@ public partial class DemoCommandTests
                 Assert.That(result.StdOut, Does.Contain("FindToken(user_name + client_id)"));
                 Assert.That(result.StdOut, Does.Contain("access token expired").And.Contain("→ updated"));
                 Assert.That(result.StdOut, Does.Contain("OK: 2 token(s)"));
+                Assert.That(result.StdOut, Does.Contain("it noticed the other's write"));
                 Assert.That(FullZohoToken().IsMatch(result.StdOut), Is.False, "a token value printed in full");
                 Assert.That(Directory.Exists(folder), Is.True, folder);
                 Assert.That(File.Exists(Path.Combine(folder, "tokens.db")) && File.Exists(Path.Combine(folder, "master.key")), Is.True);
