@@ -219,9 +219,10 @@ internal sealed class StoreFile : IDisposable
             System.IO.Path.GetFileNameWithoutExtension(fullPath) + suffix + System.IO.Path.GetExtension(fullPath));
 
     /// <summary>
-    /// Holds the file for one operation: in shared mode, admits this thread (re-entrantly) and this
-    /// process, waiting up to the lock timeout, and replaces the engine when another process wrote since;
-    /// a no-op otherwise. Dispose the lease to let others in.
+    /// Holds the file for one operation: in shared mode, admits this thread (re-entrantly; threads of this
+    /// process queue without a limit) and this process (waiting up to the lock timeout for the others), and
+    /// replaces the engine when another process wrote since; a no-op otherwise. Dispose the lease to let
+    /// others in.
     /// </summary>
     /// <exception cref="TokenStoreException"><c>STORE_LOCKED</c> when the wait times out.</exception>
     public Lease Enter()
