@@ -201,7 +201,6 @@ internal sealed class StoreFile : IDisposable
             {
                 DirectoryNotFoundException => Errors.Io("opening the store (its folder does not exist)", e),
                 IOException => Errors.Locked(fullPath, e),
-                UnauthorizedAccessException => Errors.Io("opening the store", e),
                 _ => Errors.Io("opening the store", e),
             };
         }
@@ -240,7 +239,11 @@ internal sealed class StoreFile : IDisposable
             ObjectDisposedException.ThrowIf(_engineGeneration < 0, this);
             if (_depth == 0)
             {
-                AcquireProcessLock(Stopwatch.GetTimestamp());
+                if (!TryAcquireProcessLock())
+                {
+                    throw Errors.Locked(Path, new TimeoutException("Another process held the store for longer than the lock timeout."));
+                }
+
                 try
                 {
                     var generation = _lockFile.ReadGeneration();
@@ -351,14 +354,16 @@ internal sealed class StoreFile : IDisposable
         }
     }
 
-    private void AcquireProcessLock(long started)
+    /// <summary>Takes the lock file, trying again until the lock timeout has passed; false when it has.</summary>
+    private bool TryAcquireProcessLock()
     {
+        var started = Stopwatch.GetTimestamp();
         var attempts = 0;
         while (!_lockFile!.TryAcquire())
         {
             if (Stopwatch.GetElapsedTime(started) >= _lockTimeout)
             {
-                throw Errors.Locked(Path, new TimeoutException("Another process held the store for longer than the lock timeout."));
+                return false;
             }
 
             // A lease lasts microseconds to a few milliseconds: spin briefly, then sleep.
@@ -371,6 +376,8 @@ internal sealed class StoreFile : IDisposable
                 Thread.Sleep(1);
             }
         }
+
+        return true;
     }
 
     /// <summary>
@@ -437,13 +444,8 @@ internal sealed class StoreFile : IDisposable
             var locked = false;
             try
             {
-                var started = Stopwatch.GetTimestamp();
-                while (!(locked = _lockFile!.TryAcquire()) && Stopwatch.GetElapsedTime(started) < _lockTimeout)
-                {
-                    Thread.Sleep(1);
-                }
-
-                if (locked && _engine is not null && _lockFile.ReadGeneration() == _engineGeneration)
+                locked = TryAcquireProcessLock();
+                if (locked && _engine is not null && _lockFile!.ReadGeneration() == _engineGeneration)
                 {
                     _lockFile.WriteGeneration(_engineGeneration + 1);
                     LiteDbTransactions.SuppressFinalizers(_engine);

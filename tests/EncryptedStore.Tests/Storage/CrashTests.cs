@@ -18,20 +18,11 @@ public class CrashTests
         var aheadOfAcknowledged = 0;
         for (var kill = 0; kill < 50; kill++)
         {
-            var acknowledged = new List<int>();
+            List<int> acknowledged;
             using (var child = ChildProcess.StartTestHost("save-loop", path, key, next.ToString(CultureInfo.InvariantCulture)))
             {
                 Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
-                var waitFor = random.Next(0, 40);
-                for (var i = 0; i < waitFor; i++)
-                {
-                    acknowledged.Add(Sequence(child.WaitForLine("ack")));
-                }
-
-                // Jitter so the kill also lands inside a commit, not only right after an acknowledgement.
-                Thread.Sleep(random.Next(0, 8));
-                child.Kill();
-                acknowledged.AddRange(child.RemainingLines().Where(l => l.StartsWith("ack", StringComparison.Ordinal)).Select(Sequence));
+                acknowledged = child.AcknowledgedUntilKilled(random);
             }
 
             foreach (var sequence in acknowledged)
@@ -67,7 +58,4 @@ public class CrashTests
         Assert.That(lastAcknowledged, Is.Not.Empty);
         TestContext.Out.WriteLine($"50 kills; after {aheadOfAcknowledged} of them the store held a save that had committed but not been acknowledged");
     }
-
-    private static int Sequence(string? line) =>
-        int.Parse((line ?? throw new InvalidOperationException("the writer stopped early"))["ack ".Length..], CultureInfo.InvariantCulture);
 }

@@ -73,19 +73,11 @@ public sealed class SharedCrashTests
         {
             for (var kill = 0; kill < Kills; kill++)
             {
-                var acknowledged = new List<int>();
+                List<int> acknowledged;
                 using (var child = ChildProcess.StartTestHost("save-loop", path, key, next.ToString(CultureInfo.InvariantCulture), "shared"))
                 {
                     Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
-                    var waitFor = random.Next(0, 40);
-                    for (var i = 0; i < waitFor; i++)
-                    {
-                        acknowledged.Add(Sequence(child.WaitForLine("ack")));
-                    }
-
-                    Thread.Sleep(random.Next(0, 8));
-                    child.Kill();
-                    acknowledged.AddRange(child.RemainingLines().Where(l => l.StartsWith("ack", StringComparison.Ordinal)).Select(Sequence));
+                    acknowledged = child.AcknowledgedUntilKilled(random);
                 }
 
                 foreach (var sequence in acknowledged)
@@ -141,7 +133,4 @@ public sealed class SharedCrashTests
         });
         TestContext.Out.WriteLine($"{Kills} kills; the survivor's reader answered {Interlocked.Read(ref reads)} lookups meanwhile");
     }
-
-    private static int Sequence(string? line) =>
-        int.Parse((line ?? throw new InvalidOperationException("the writer stopped early"))["ack ".Length..], CultureInfo.InvariantCulture);
 }

@@ -76,6 +76,29 @@ internal sealed class ChildProcess : IDisposable
         return lines;
     }
 
+    /// <summary>
+    /// For a TestHost <c>save-loop</c>: waits for a seeded number (0 to 39) of "ack N" lines, then after a
+    /// seeded jitter (0 to 7 ms, so the kill also lands inside a commit) kills the process; returns every
+    /// sequence number it acknowledged, those printed just before the kill included.
+    /// </summary>
+    public List<int> AcknowledgedUntilKilled(Random random)
+    {
+        var acknowledged = new List<int>();
+        var waitFor = random.Next(0, 40);
+        for (var i = 0; i < waitFor; i++)
+        {
+            acknowledged.Add(AckSequence(WaitForLine("ack")));
+        }
+
+        Thread.Sleep(random.Next(0, 8));
+        Kill();
+        acknowledged.AddRange(RemainingLines().Where(l => l.StartsWith("ack", StringComparison.Ordinal)).Select(AckSequence));
+        return acknowledged;
+    }
+
+    private static int AckSequence(string? line) =>
+        int.Parse((line ?? throw new InvalidOperationException("the writer stopped early"))["ack ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Sends one line to the process's stdin.</summary>
     public void WriteLine(string line)
     {
