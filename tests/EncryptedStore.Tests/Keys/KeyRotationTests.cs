@@ -53,7 +53,13 @@ public class KeyRotationTests
         });
         reader.Start();
 
-        OAuthToken? savedDuring = null;
+        // Two tokens saved mid-rotation, with ids on either side of the rotation's cursor, so the count
+        // below does not depend on where a random id would fall: the early one lies behind the cursor
+        // and is never scanned, the late one is scanned but is already under the new keys.
+        var savedBehindCursor = StoreFixture.Token("during-early@example.com");
+        savedBehindCursor.Id = new string('0', 32);
+        var savedAheadOfCursor = StoreFixture.Token("during-late@example.com");
+        savedAheadOfCursor.Id = new string('f', 32);
         OAuthToken? updatedDuring = null;
         var firstBatch = true;
         var result = store.RotateKeys(
@@ -68,8 +74,8 @@ public class KeyRotationTests
                 firstBatch = false;
                 // Mid-rotation: the reader must have done lookups against half-rotated data, and saves go on.
                 Assert.That(lookupsDuring.Wait(TimeSpan.FromSeconds(60)), Is.True, "reader made no progress during rotation");
-                savedDuring = StoreFixture.Token("during@example.com");
-                store.SaveToken(savedDuring);
+                store.SaveToken(savedBehindCursor);
+                store.SaveToken(savedAheadOfCursor);
                 updatedDuring = new OAuthToken { Id = tokens[^1].Id, AccessToken = "1000.access.updated-during-rotation" };
                 store.SaveToken(updatedDuring);
             }));
@@ -83,11 +89,11 @@ public class KeyRotationTests
         Assert.Multiple(() =>
         {
             Assert.That(failuresDuring, Is.Empty, "lookups during rotation");
-            Assert.That(LookupFailures(store, sample.Append(savedDuring!).Append(tokens[^1]).ToList()), Is.Empty, "after rotation");
-            Assert.That(result.RecordsScanned, Is.EqualTo(10_001));
+            Assert.That(LookupFailures(store, sample.Append(savedBehindCursor).Append(savedAheadOfCursor).Append(tokens[^1]).ToList()), Is.Empty, "after rotation");
+            Assert.That(result.RecordsScanned, Is.EqualTo(10_001), "the 10,000 tokens and the one saved ahead of the cursor");
             Assert.That(result.Resumed, Is.False);
-            Assert.That(data.RecordCount, Is.EqualTo(10_001), "all records under the new data key");
-            Assert.That(index.RecordCount, Is.EqualTo(10_001), "all records under the new index key");
+            Assert.That(data.RecordCount, Is.EqualTo(10_002), "all records under the new data key");
+            Assert.That(index.RecordCount, Is.EqualTo(10_002), "all records under the new index key");
             Assert.That(statistics.Keys.Where(k => k.State == StoreKeyState.Retired).Sum(k => k.RecordCount), Is.Zero);
             Assert.That(store.Verify().IsHealthy, Is.True);
         });
