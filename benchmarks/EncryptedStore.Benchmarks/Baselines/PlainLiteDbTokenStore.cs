@@ -27,6 +27,7 @@ internal sealed class PlainLiteDbTokenStore : ITokenStore, IDisposable
     private const string AccessToken = "access_token";
     private const string RefreshToken = "refresh_token";
     private const string GrantToken = "grant_token";
+    private static readonly string[] LookupFields = [UserName, UserClient, AccessToken, RefreshToken, GrantToken];
 
     private readonly FileStream _data;
     private readonly FileStream _log;
@@ -42,11 +43,7 @@ internal sealed class PlainLiteDbTokenStore : ITokenStore, IDisposable
             Path.GetDirectoryName(fullPath)!, Path.GetFileNameWithoutExtension(fullPath) + "-log" + Path.GetExtension(fullPath)));
         _database = new LiteDatabase(new LiteEngine(new EngineSettings { DataStream = _data, LogStream = _log }));
         _tokens = _database.GetCollection(Collection);
-        _tokens.EnsureIndex(UserName, "$." + UserName, unique: false);
-        foreach (var field in new[] { UserClient, AccessToken, RefreshToken, GrantToken })
-        {
-            _tokens.EnsureIndex(field, "$." + field, unique: false);
-        }
+        EnsureLookupIndexes();
     }
 
     public IToken? FindToken(IToken token)
@@ -133,6 +130,76 @@ internal sealed class PlainLiteDbTokenStore : ITokenStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// The LiteDB work of a key rotation without its cryptography, for the rotation benchmark's baselines:
+    /// every document rewritten in id order, <paramref name="batchSize"/> per transaction, each batch one
+    /// <c>Update</c> call, as <c>RotateKeys</c> does. With <paramref name="moveIndexEntries"/> the five lookup
+    /// fields get new values of the same length (reversed), so every index entry moves as it does under a new
+    /// blind-index key; without, only a field no index covers changes, as under a new data key.
+    /// </summary>
+    /// <returns>The number of documents rewritten.</returns>
+    public int RewriteAll(int batchSize, bool moveIndexEntries)
+    {
+        var rewritten = 0;
+        var after = BsonValue.MinValue;
+        while (true)
+        {
+            lock (_writeLock)
+            {
+                _database.BeginTrans();
+                var batch = _tokens.Find(BsonExpression.Create("_id > @0", after), 0, batchSize).ToList();
+                if (batch.Count == 0)
+                {
+                    _database.Commit();
+                    return rewritten;
+                }
+
+                foreach (var document in batch)
+                {
+                    Reverse(document, "client_secret");
+                    if (moveIndexEntries)
+                    {
+                        foreach (var field in LookupFields)
+                        {
+                            Reverse(document, field);
+                        }
+                    }
+                }
+
+                _tokens.Update(batch);
+                _database.Commit();
+                rewritten += batch.Count;
+                after = batch[^1]["_id"];
+            }
+        }
+    }
+
+    /// <summary>Drops the five lookup indexes (benchmark setup for <see cref="BuildLookupIndexes"/>).</summary>
+    public void DropLookupIndexes()
+    {
+        lock (_writeLock)
+        {
+            foreach (var field in LookupFields)
+            {
+                _tokens.DropIndex(field);
+            }
+
+            _database.Checkpoint();
+        }
+    }
+
+    /// <summary>
+    /// Builds the five lookup indexes over every document, each in one LiteDB transaction, with nothing else
+    /// to do: the least any rebuild of every lookup index can cost with LiteDB's indexes.
+    /// </summary>
+    public void BuildLookupIndexes()
+    {
+        lock (_writeLock)
+        {
+            EnsureLookupIndexes();
+        }
+    }
+
     public void Dispose()
     {
         _database.Dispose();
@@ -142,6 +209,24 @@ internal sealed class PlainLiteDbTokenStore : ITokenStore, IDisposable
         if (logEmpty)
         {
             File.Delete(_log.Name);
+        }
+    }
+
+    private void EnsureLookupIndexes()
+    {
+        foreach (var field in LookupFields)
+        {
+            _tokens.EnsureIndex(field, "$." + field, unique: false);
+        }
+    }
+
+    private static void Reverse(BsonDocument document, string field)
+    {
+        if (document[field].IsString)
+        {
+            var characters = document[field].AsString.ToCharArray();
+            Array.Reverse(characters);
+            document[field] = new string(characters);
         }
     }
 
