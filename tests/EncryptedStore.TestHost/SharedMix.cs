@@ -6,7 +6,7 @@ namespace EncryptedStore.TestHost;
 
 /// <summary>
 /// One process of the multi-process concurrency test: opens the store in shared mode and runs
-/// <c>threads</c> threads for <c>seconds</c>, each doing random saves, lookups (by id, user, access
+/// <c>threads</c> threads for <c>seconds</c>, each doing seeded random saves, lookups (by id, user, access
 /// token) and deletes on users shared with the other processes (or lookups only). Every operation goes to a journal
 /// (one line each, with its start and end on the machine-wide monotonic clock) that the test checks
 /// afterwards. A user's record always has the same id, so each user is one register: a save writes a
@@ -54,7 +54,9 @@ internal static class SharedMix
 
     private static StringBuilder Work(EncryptedTokenStore store, int seconds, int worker, int thread, int users, bool readsOnly)
     {
-        var random = new Random(HashCode.Combine(worker, thread, 7919));
+        // A fixed seed per process and thread (HashCode.Combine is randomised per process, so it was not one):
+        // each thread's sequence of calls is the same in every run, and a failing run can be replayed.
+        var random = new Random((worker * 7919) + thread);
         var journal = new StringBuilder();
         var lastStamp = new Dictionary<int, string>();
         var deadline = Stopwatch.GetTimestamp() + (seconds * Stopwatch.Frequency);

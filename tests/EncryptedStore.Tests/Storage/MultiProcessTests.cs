@@ -46,9 +46,13 @@ public sealed class MultiProcessTests
             .ToList();
         try
         {
+            // A child prints "done" only after its threads have worked for Seconds, on top of starting up with
+            // three other processes on maybe two cores: wait for the run itself plus the usual line timeout,
+            // not the line timeout alone (which left a loaded machine only about half a minute of slack).
+            var doneTimeout = TimeSpan.FromSeconds(Seconds) + ChildProcess.LineTimeout;
             foreach (var child in children)
             {
-                Assert.That(child.WaitForLine("done"), Is.Not.Null, child.StandardError);
+                Assert.That(child.WaitForLine("done", doneTimeout), Is.Not.Null, child.StandardError);
                 Assert.That(child.WaitForExit(), Is.Zero, child.StandardError);
             }
         }

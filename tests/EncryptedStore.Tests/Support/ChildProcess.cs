@@ -9,7 +9,9 @@ namespace EncryptedStore.Tests.Support;
 /// </summary>
 internal sealed class ChildProcess : IDisposable
 {
-    private static readonly TimeSpan LineTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>How long <see cref="WaitForLine(string)"/> waits by default: ample for a line a child prints within seconds.</summary>
+    public static readonly TimeSpan LineTimeout = TimeSpan.FromSeconds(60);
+
     private readonly Process _process;
     private readonly BlockingCollection<string> _lines = [];
 
@@ -50,10 +52,17 @@ internal sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Waits for the next line that starts with <paramref name="prefix"/>; null when the process ended first.</summary>
-    public string? WaitForLine(string prefix)
+    public string? WaitForLine(string prefix) => WaitForLine(prefix, LineTimeout);
+
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for the next line that starts with <paramref name="prefix"/>; null
+    /// when the process ended first. The wait is timed on the monotonic clock, so a step of the wall clock
+    /// (NTP, a VM resuming) neither cuts it short nor stretches it.
+    /// </summary>
+    public string? WaitForLine(string prefix, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + LineTimeout;
-        while (_lines.TryTake(out var line, deadline - DateTime.UtcNow > TimeSpan.Zero ? deadline - DateTime.UtcNow : TimeSpan.Zero))
+        var waited = Stopwatch.StartNew();
+        while (_lines.TryTake(out var line, timeout > waited.Elapsed ? timeout - waited.Elapsed : TimeSpan.Zero))
         {
             if (line.StartsWith(prefix, StringComparison.Ordinal))
             {
@@ -61,7 +70,7 @@ internal sealed class ChildProcess : IDisposable
             }
         }
 
-        return _lines.IsAddingCompleted ? null : throw new TimeoutException($"no line starting with '{prefix}' within {LineTimeout}");
+        return _lines.IsAddingCompleted ? null : throw new TimeoutException($"no line starting with '{prefix}' within {timeout}");
     }
 
     /// <summary>Every line not taken yet, after the process has ended (call after <see cref="Kill"/>).</summary>
