@@ -22,6 +22,12 @@ internal static class BenchmarkConfigs
 
     public static readonly int[] QuickSizes = [1_000, 10_000];
 
+    /// <summary>
+    /// In process, with room for one rotation of 100,000 tokens (over a minute per invocation, four invocations
+    /// per case): the toolchain's default allows five minutes per case.
+    /// </summary>
+    private static readonly InProcessEmitToolchain InProcessToolchain = new(TimeSpan.FromHours(1), logOutput: true);
+
     public static IConfig Full(IReadOnlyCollection<int>? sizes) =>
         Common(DefaultConfig.Instance, sizes);
 
@@ -33,7 +39,7 @@ internal static class BenchmarkConfigs
                 .WithWarmupCount(1)
                 .WithIterationCount(5)
                 .WithIterationTime(TimeInterval.FromMilliseconds(50))
-                .WithToolchain(InProcessEmitToolchain.Instance));
+                .WithToolchain(InProcessToolchain));
 
     private static ManualConfig Common(IConfig baseConfig, IReadOnlyCollection<int>? sizes)
     {
