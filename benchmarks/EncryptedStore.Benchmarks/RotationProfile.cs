@@ -9,8 +9,8 @@ namespace EncryptedStore.Benchmarks;
 /// fresh copy of the cached store of <c>size</c> tokens (cache off), data key only and/or data and index keys,
 /// each on its own copy, with a reader thread calling <c>FindTokenById</c> throughout. Prints the time,
 /// tokens per second, bytes allocated by the rotating thread per record, process CPU time, bytes the process
-/// wrote and read (Linux), the slowest batch, and the reader's answers and slowest call. Rough numbers for
-/// iterating; <see cref="RotationBenchmarks"/> is the reference.
+/// wrote and read (Linux), the slowest batch, the longest LiteDB log seen between batches, and the reader's
+/// answers and slowest call. Rough numbers for iterating; <see cref="RotationBenchmarks"/> is the reference.
 /// </summary>
 internal static class RotationProfile
 {
@@ -20,7 +20,9 @@ internal static class RotationProfile
         foreach (var rotateIndexKey in modes.Split(',').Select(m => m == "index"))
         {
             using var workspace = new StoreWorkspace();
-            var options = BenchmarkKeys.Options(workspace.CopyOf(StoreKind.Encrypted, size));
+            var path = workspace.CopyOf(StoreKind.Encrypted, size);
+            var log = new FileInfo(EncryptedStore.Storage.StoreFile.LogPathFor(Path.GetFullPath(path)));
+            var options = BenchmarkKeys.Options(path);
             options.CacheSize = 0;
             using var store = new EncryptedTokenStore(options);
             using var reader = new Reader(store, ids);
@@ -33,6 +35,7 @@ internal static class RotationProfile
 
             var batches = 0;
             var slowestBatch = TimeSpan.Zero;
+            var longestLog = 0L;
             var lastReport = Stopwatch.GetTimestamp();
             var progress = new SynchronousProgress(_ =>
             {
@@ -40,6 +43,8 @@ internal static class RotationProfile
                 var now = Stopwatch.GetTimestamp();
                 var elapsed = Stopwatch.GetElapsedTime(lastReport, now);
                 slowestBatch = elapsed > slowestBatch ? elapsed : slowestBatch;
+                log.Refresh();
+                longestLog = Math.Max(longestLog, log.Exists ? log.Length : 0);
                 lastReport = now;
             });
 
@@ -59,7 +64,7 @@ internal static class RotationProfile
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{size,8:N0} tokens, {what}, batch {rotation.BatchSize,6:N0}: {stopwatch.Elapsed.TotalSeconds,6:F2} s, {size / stopwatch.Elapsed.TotalSeconds,8:N0} tokens/s, " +
                 $"{allocated / Math.Max(1, result.RecordsRewritten) / 1024.0,6:F1} KB allocated per record, gen0 GCs {GC.CollectionCount(0) - gcBefore}, " +
-                $"slowest batch {slowestBatch.TotalMilliseconds:F0} ms, {batches} batches, CPU {cpu.TotalSeconds:F1} s, " +
+                $"slowest batch {slowestBatch.TotalMilliseconds:F0} ms, {batches} batches, longest log between batches {longestLog / 1048576.0:N0} MiB, CPU {cpu.TotalSeconds:F1} s, " +
                 $"written {(ioAfter.Written - ioBefore.Written) / 1048576.0:N0} MiB ({(ioAfter.Written - ioBefore.Written) / 1024.0 / size:F1} KiB per token), read {(ioAfter.Read - ioBefore.Read) / 1048576.0:N0} MiB; " +
                 $"rewritten {result.RecordsRewritten:N0}, failed {result.FailedRecordIds.Count}; " +
                 $"reader: {reader.Answers:N0} answers, {reader.Failures} failed, slowest {reader.SlowestMilliseconds:F1} ms"));

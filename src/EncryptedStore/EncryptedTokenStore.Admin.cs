@@ -15,7 +15,7 @@ public sealed partial class EncryptedTokenStore
         var dataCounts = new Dictionary<int, int>();
         var indexCounts = new Dictionary<int, int>();
         var total = 0;
-        foreach (var document in Read(() => _records.FindAll().ToList()))
+        foreach (var document in Scan(() => _records.FindAll().ToList()))
         {
             total++;
             if (TokenRecords.KeyVersions(document) is var (data, index))
@@ -72,7 +72,7 @@ public sealed partial class EncryptedTokenStore
 
         var checkedRecords = 0;
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var document in Read(() => _records.FindAll().ToList()))
+        foreach (var document in Scan(() => _records.FindAll().ToList()))
         {
             var id = document["_id"].IsString ? document["_id"].AsString : null;
             ids.Add(id ?? string.Empty);
@@ -105,7 +105,7 @@ public sealed partial class EncryptedTokenStore
         {
             try
             {
-                var listed = Read(() => _records.IdsListedBy(index));
+                var listed = Scan(() => _records.IdsListedBy(index));
                 if (!listed.SetEquals(ids))
                 {
                     problems.Add(new StoreProblem(null, TokenStoreErrorCodes.Integrity, $"the {TokenRecords.FieldName(index)} lookup index and the id index list different records ({listed.Count} and {ids.Count})."));

@@ -76,7 +76,7 @@ public sealed partial class EncryptedTokenStore
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var lease = Hold();
-        return Read(() => _records.FindAll().ToList()).Select(d => (IToken)Decrypt(d)).ToList();
+        return Scan(() => _records.FindAll().ToList()).Select(d => (IToken)Decrypt(d)).ToList();
     }
 
     /// <summary>The stored token that <paramref name="query"/> matches by the contract's rules, decrypted; null when none.</summary>
@@ -241,6 +241,24 @@ public sealed partial class EncryptedTokenStore
         catch (IOException e)
         {
             throw Errors.Io("reading tokens", e);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Read"/> for a read that visits every record (listing, counting, verifying): while one runs,
+    /// a write leaves LiteDB's log for later rather than checkpoint, which would wait for the scan to end
+    /// and hold every other call meanwhile (see <see cref="StoreFile.CheckpointAfterWrite"/>).
+    /// </summary>
+    private T Scan<T>(Func<T> read)
+    {
+        Interlocked.Increment(ref _scans);
+        try
+        {
+            return Read(read);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _scans);
         }
     }
 

@@ -40,7 +40,7 @@ public sealed partial class EncryptedTokenStore
             {
                 purged = InTransaction(() =>
                 {
-                    var expired = Read(() => _records.FindAll().ToList())
+                    var expired = Scan(() => _records.FindAll().ToList())
                         .Select(Decrypt)
                         .Where(token => IsPurgeable(token, cutoff))
                         .Select(token => token.Id!)

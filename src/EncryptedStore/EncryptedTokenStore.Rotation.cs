@@ -107,7 +107,7 @@ public sealed partial class EncryptedTokenStore
             }
 
             var field = info.Purpose == StoreKeyPurpose.Data ? "kv" : "iv";
-            var users = Read(() => _file.Tokens.Count(BsonExpression.Create($"{field} = @0", version)));
+            var users = Scan(() => _file.Tokens.Count(BsonExpression.Create($"{field} = @0", version)));
             if (users > 0)
             {
                 throw Errors.KeyInUse($"Key version {version} still protects {users} records; rotate them to a newer key (RotateKeys) before destroying it.");
@@ -238,7 +238,7 @@ public sealed partial class EncryptedTokenStore
         int total;
         using (Hold())
         {
-            total = Read(() => _file.Tokens.Count());
+            total = Scan(() => _file.Tokens.Count());
         }
 
         int scanned = 0, rewritten = 0;

@@ -91,6 +91,7 @@ public sealed partial class EncryptedTokenStore
                 if (Mutate(() => _records.Delete(id), "deleting a token"))
                 {
                     Log.TokenDeleted(_logger, id);
+                    CheckpointAfterWrite();
                 }
             }
             finally
@@ -112,6 +113,7 @@ public sealed partial class EncryptedTokenStore
             {
                 var count = Mutate(_records.DeleteAll, "deleting tokens");
                 Log.AllTokensDeleted(_logger, count);
+                CheckpointAfterWrite();
             }
             finally
             {

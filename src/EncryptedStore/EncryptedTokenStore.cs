@@ -31,6 +31,9 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _keyLifetime;
     private readonly Lock _writeLock = new();
+
+    /// <summary>Reads in progress that visit every record (<see cref="Scan"/>).</summary>
+    private int _scans;
     private readonly TokenCache? _cache;
     private StoreMetadata _metadata;
     private volatile ActiveKeys _active;
@@ -314,11 +317,11 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         using var lease = Hold();
         var database = _file.Database;
         database.BeginTrans();
+        T result;
         try
         {
-            var result = work();
+            result = work();
             database.Commit();
-            return result;
         }
         catch
         {
@@ -335,6 +338,18 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             }
 
             throw;
+        }
+
+        CheckpointAfterWrite();
+        return result;
+    }
+
+    /// <summary>After a write, outside any transaction: keeps LiteDB's log short unless a scan is running.</summary>
+    private void CheckpointAfterWrite()
+    {
+        if (Volatile.Read(ref _scans) == 0)
+        {
+            _file.CheckpointAfterWrite();
         }
     }
 

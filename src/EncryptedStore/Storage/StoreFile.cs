@@ -96,6 +96,9 @@ internal sealed class StoreFile : IDisposable
     /// <summary>The log length past which a shared store checkpoints after a write (1 MB, 128 pages).</summary>
     private const long SharedCheckpointBytes = 128 * LiteDbPageSize;
 
+    /// <summary>The log length past which an exclusive store checkpoints after a write (8 MB, LiteDB's own 1,000 pages).</summary>
+    private const long ExclusiveCheckpointBytes = 1000 * LiteDbPageSize;
+
     /// <summary>How often a process waiting for the lock tries again.</summary>
     private static readonly TimeSpan LockRetryInterval = TimeSpan.FromMilliseconds(25);
 
@@ -351,6 +354,32 @@ internal sealed class StoreFile : IDisposable
         catch (Exception e) when (e is IOException or LiteException)
         {
             // The commits are safe in the log; the next write tries again.
+        }
+    }
+
+    /// <summary>
+    /// After a write in exclusive mode, outside any transaction: folds LiteDB's log into the data file once
+    /// it passes <see cref="ExclusiveCheckpointBytes"/>. LiteDB tries that itself after each commit, but
+    /// gives up whenever a reader is inside a call at that instant, so under a steady stream of lookups it
+    /// never checkpoints: the log then grows without bound (5 GB over a 100,000-token rotation), and the
+    /// checkpoint that finally runs copies all of it while every reader waits. This one waits for the
+    /// readers' current calls instead, so the caller skips it while a long read runs. Shared mode does the
+    /// same in <see cref="CheckpointLongLog"/>.
+    /// </summary>
+    public void CheckpointAfterWrite()
+    {
+        if (_lockFile is not null || _log is null || _log.Length < ExclusiveCheckpointBytes)
+        {
+            return;
+        }
+
+        try
+        {
+            Database.Checkpoint();
+        }
+        catch (Exception e) when (e is IOException or LiteException || Errors.IsLiteDbFailure(e))
+        {
+            // The commits are safe in the log; the next write tries again (or reports LiteDB's failure).
         }
     }
 

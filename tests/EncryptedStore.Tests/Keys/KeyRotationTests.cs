@@ -64,7 +64,7 @@ public class KeyRotationTests
         var firstBatch = true;
         var result = store.RotateKeys(
             new KeyRotationOptions { RotateIndexKey = true, BatchSize = 500 },
-            new InlineProgress(_ =>
+            new InlineProgress<KeyRotationProgress>(_ =>
             {
                 if (!firstBatch)
                 {
@@ -403,11 +403,6 @@ public class KeyRotationTests
         }
 
         return failures;
-    }
-
-    private sealed class InlineProgress(Action<KeyRotationProgress> report) : IProgress<KeyRotationProgress>
-    {
-        public void Report(KeyRotationProgress value) => report(value);
     }
 
     private sealed class ConcurrentBagOfStrings : System.Collections.Concurrent.ConcurrentBag<string>;
