@@ -31,14 +31,14 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _keyLifetime;
     private readonly Lock _writeLock = new();
-
-    /// <summary>Reads in progress that visit every record (<see cref="Scan"/>).</summary>
-    private int _scans;
     private readonly TokenCache? _cache;
     private StoreMetadata _metadata;
     private volatile ActiveKeys _active;
     private MasterKey? _ephemeralKey;
     private bool _disposed;
+
+    /// <summary>Reads in progress that visit every record (<see cref="Scan"/>).</summary>
+    private int _scans;
 
     /// <summary>Opens the store at <see cref="EncryptedTokenStoreOptions.FilePath"/>, creating it when missing.</summary>
     /// <exception cref="ArgumentException">The options are incomplete.</exception>
