@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
@@ -39,13 +38,7 @@ public class RotationBenchmarks
     private StoreWorkspace? _workspace;
     private EncryptedTokenStore? _encrypted;
     private PlainLiteDbTokenStore? _plain;
-    private ITokenStore _store = null!;
-    private string[] _ids = [];
-    private Thread? _reader;
-    private volatile bool _stop;
-    private long _answers;
-    private long _failures;
-    private double _slowestMilliseconds;
+    private LookupReader? _reader;
 
     /// <summary>Number of tokens in the store.</summary>
     [Params(10_000, 100_000)]
@@ -57,25 +50,25 @@ public class RotationBenchmarks
         _workspace = new StoreWorkspace();
         var options = BenchmarkKeys.Options(_workspace.CopyOf(StoreKind.Encrypted, StoreSize));
         options.CacheSize = 0;
-        _store = _encrypted = new EncryptedTokenStore(options);
-        StartReader();
+        _encrypted = new EncryptedTokenStore(options);
+        StartReader(_encrypted);
     }
 
     [IterationSetup(Targets = [nameof(PlainLiteDb_RewriteAll), nameof(PlainLiteDb_RewriteAllMovingIndexEntries)])]
     public void SetupPlain()
     {
         _workspace = new StoreWorkspace();
-        _store = _plain = new PlainLiteDbTokenStore(_workspace.CopyOf(StoreKind.PlainLiteDb, StoreSize));
-        StartReader();
+        _plain = new PlainLiteDbTokenStore(_workspace.CopyOf(StoreKind.PlainLiteDb, StoreSize));
+        StartReader(_plain);
     }
 
     [IterationSetup(Target = nameof(PlainLiteDb_BuildLookupIndexes))]
     public void SetupPlainWithoutIndexes()
     {
         _workspace = new StoreWorkspace();
-        _store = _plain = new PlainLiteDbTokenStore(_workspace.CopyOf(StoreKind.PlainLiteDb, StoreSize));
+        _plain = new PlainLiteDbTokenStore(_workspace.CopyOf(StoreKind.PlainLiteDb, StoreSize));
         _plain.DropLookupIndexes();
-        StartReader();
+        StartReader(_plain);
     }
 
     [Benchmark(Baseline = true), BenchmarkCategory(DataKey)]
@@ -102,9 +95,8 @@ public class RotationBenchmarks
     [IterationCleanup]
     public void Cleanup()
     {
-        _stop = true;
-        _reader?.Join();
-        Console.WriteLine($"// rotation of {StoreSize:N0}: reader answered {_answers:N0} FindTokenById calls meanwhile, {_failures} failed, slowest {_slowestMilliseconds:F1} ms");
+        _reader?.Stop();
+        Console.WriteLine($"// rotation of {StoreSize:N0}: reader answered {_reader?.Answers:N0} FindTokenById calls meanwhile, {_reader?.Failures} failed, slowest {_reader?.SlowestMilliseconds:F1} ms");
         _encrypted?.Dispose();
         _plain?.Dispose();
         _encrypted = null;
@@ -115,35 +107,8 @@ public class RotationBenchmarks
     /// <summary>The rotation's default batch size, which the plaintext rewrites use too.</summary>
     private static int KeyRotationBatch => new KeyRotationOptions().BatchSize;
 
-    private void StartReader()
-    {
-        _ids = [.. DataSets.Tokens(StoreSize).Select(t => t.Id!)];
-        _stop = false;
-        _answers = _failures = 0;
-        _slowestMilliseconds = 0;
-        _reader = new Thread(ReadUntilStopped) { IsBackground = true };
-        _reader.Start();
-    }
-
-    private void ReadUntilStopped()
-    {
-        var random = new Random(7);
-        while (!_stop)
-        {
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                _store.FindTokenById(_ids[random.Next(_ids.Length)]);
-                _answers++;
-            }
-            catch (TokenStoreException)
-            {
-                _failures++;
-            }
-
-            _slowestMilliseconds = Math.Max(_slowestMilliseconds, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        }
-    }
+    private void StartReader(ITokenStore store) =>
+        _reader = new LookupReader(store, [.. DataSets.Tokens(StoreSize).Select(t => t.Id!)]);
 
     private sealed class Columns : ManualConfig
     {

@@ -25,7 +25,7 @@ internal static class RotationProfile
             var options = BenchmarkKeys.Options(path);
             options.CacheSize = 0;
             using var store = new EncryptedTokenStore(options);
-            using var reader = new Reader(store, ids);
+            using var reader = new LookupReader(store, ids);
 
             var rotation = new KeyRotationOptions { RotateIndexKey = rotateIndexKey };
             if (batchSize is { } batch)
@@ -91,55 +91,5 @@ internal static class RotationProfile
     private sealed class SynchronousProgress(Action<KeyRotationProgress> report) : IProgress<KeyRotationProgress>
     {
         public void Report(KeyRotationProgress value) => report(value);
-    }
-
-    private sealed class Reader : IDisposable
-    {
-        private readonly EncryptedTokenStore _store;
-        private readonly string[] _ids;
-        private readonly Thread _thread;
-        private volatile bool _stop;
-
-        public Reader(EncryptedTokenStore store, string[] ids)
-        {
-            _store = store;
-            _ids = ids;
-            _thread = new Thread(Loop) { IsBackground = true };
-            _thread.Start();
-        }
-
-        public long Answers { get; private set; }
-
-        public long Failures { get; private set; }
-
-        public double SlowestMilliseconds { get; private set; }
-
-        public void Stop()
-        {
-            _stop = true;
-            _thread.Join();
-        }
-
-        public void Dispose() => Stop();
-
-        private void Loop()
-        {
-            var random = new Random(7);
-            while (!_stop)
-            {
-                var started = Stopwatch.GetTimestamp();
-                try
-                {
-                    _store.FindTokenById(_ids[random.Next(_ids.Length)]);
-                    Answers++;
-                }
-                catch (TokenStoreException)
-                {
-                    Failures++;
-                }
-
-                SlowestMilliseconds = Math.Max(SlowestMilliseconds, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
-        }
     }
 }

@@ -88,10 +88,9 @@ public sealed partial class EncryptedTokenStore
             _cache?.BeginWrite();
             try
             {
-                if (Mutate(() => _records.Delete(id), "deleting a token"))
+                if (Mutate(() => InTransaction(() => _records.Delete(id)), "deleting a token"))
                 {
                     Log.TokenDeleted(_logger, id);
-                    CheckpointAfterWrite();
                 }
             }
             finally
@@ -111,9 +110,8 @@ public sealed partial class EncryptedTokenStore
             _cache?.BeginWrite();
             try
             {
-                var count = Mutate(_records.DeleteAll, "deleting tokens");
+                var count = Mutate(() => InTransaction(_records.DeleteAll), "deleting tokens");
                 Log.AllTokensDeleted(_logger, count);
-                CheckpointAfterWrite();
             }
             finally
             {

@@ -310,7 +310,8 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
 
     /// <summary>
     /// Runs <paramref name="work"/> in one LiteDB transaction. On failure it rolls back and reloads the
-    /// metadata, so memory never holds a state the file does not.
+    /// metadata, so memory never holds a state the file does not. Every write after creation goes through
+    /// here, so here the store checkpoints LiteDB's log after committing (<see cref="StoreFile.CheckpointAfterWrite"/>).
     /// </summary>
     private T InTransaction<T>(Func<T> work)
     {
@@ -340,17 +341,13 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             throw;
         }
 
-        CheckpointAfterWrite();
-        return result;
-    }
-
-    /// <summary>After a write, outside any transaction: keeps LiteDB's log short unless a scan is running.</summary>
-    private void CheckpointAfterWrite()
-    {
+        // Outside the transaction: keep LiteDB's log short, unless a scan would make the checkpoint wait.
         if (Volatile.Read(ref _scans) == 0)
         {
             _file.CheckpointAfterWrite();
         }
+
+        return result;
     }
 
     private void SaveMetadata() => _file.Metadata.Update(_metadata.ToDocument());

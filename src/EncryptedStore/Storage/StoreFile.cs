@@ -342,18 +342,9 @@ internal sealed class StoreFile : IDisposable
     /// </summary>
     private void CheckpointLongLog()
     {
-        if (!_bumped || _engine is null || _log!.Length < SharedCheckpointBytes)
+        if (_bumped && _engine is not null && LogPasses(SharedCheckpointBytes))
         {
-            return;
-        }
-
-        try
-        {
-            _engine.Checkpoint();
-        }
-        catch (Exception e) when (e is IOException or LiteException)
-        {
-            // The commits are safe in the log; the next write tries again.
+            CheckpointQuietly(() => _engine.Checkpoint());
         }
     }
 
@@ -368,18 +359,24 @@ internal sealed class StoreFile : IDisposable
     /// </summary>
     public void CheckpointAfterWrite()
     {
-        if (_lockFile is not null || _log is null || _log.Length < ExclusiveCheckpointBytes)
+        if (_lockFile is null && LogPasses(ExclusiveCheckpointBytes))
         {
-            return;
+            CheckpointQuietly(Database.Checkpoint);
         }
+    }
 
+    private bool LogPasses(long bytes) => _log is not null && _log.Length >= bytes;
+
+    /// <summary>A checkpoint after a write: its failure leaves the commits safe in the log, and the next write tries again.</summary>
+    private static void CheckpointQuietly(Action checkpoint)
+    {
         try
         {
-            Database.Checkpoint();
+            checkpoint();
         }
         catch (Exception e) when (e is IOException or LiteException || Errors.IsLiteDbFailure(e))
         {
-            // The commits are safe in the log; the next write tries again (or reports LiteDB's failure).
+            // A damaged or closed engine reports itself at the next call.
         }
     }
 
