@@ -118,7 +118,7 @@ public sealed partial class EncryptedTokenStore
                 _keyRing.Destroy(version);
                 return version;
             });
-            _file.Database.Checkpoint();
+            _file.Checkpoint();
             Log.KeyDestroyed(_logger, version);
         }
     }
@@ -172,7 +172,7 @@ public sealed partial class EncryptedTokenStore
             }
 
             _keyEncryptionKey.Replace(derived);
-            _file.Database.Checkpoint();
+            _file.Checkpoint();
             Log.MasterKeyChanged(_logger, _file.Path, elements);
         }
     }

@@ -121,6 +121,9 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     /// <summary>How many decrypted tokens the cache holds (for tests and diagnostics).</summary>
     internal int CachedTokenCount => _cache?.Count ?? 0;
 
+    /// <summary>The file behind the store (for tests and diagnostics).</summary>
+    internal StoreFile BackingFile => _file;
+
     /// <summary>Closes the file (after LiteDB's checkpoint) and clears the keys held in memory.</summary>
     public void Dispose()
     {
@@ -177,6 +180,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             _file.Metadata.Insert(metadata.ToDocument());
             TokenRecords.EnsureIndexes(_file.Tokens);
             database.Commit();
+            _file.SyncCommitted();
             return (metadata, keyEncryptionKey, keyRing);
         }
         catch
@@ -311,7 +315,8 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     /// <summary>
     /// Runs <paramref name="work"/> in one LiteDB transaction. On failure it rolls back and reloads the
     /// metadata, so memory never holds a state the file does not. Every write after creation goes through
-    /// here, so here the store checkpoints LiteDB's log after committing (<see cref="StoreFile.CheckpointAfterWrite"/>).
+    /// here, so here the commit is put on the disk before the write returns (<see cref="StoreFile.SyncCommitted"/>)
+    /// and the store checkpoints LiteDB's log after committing (<see cref="StoreFile.CheckpointAfterWrite"/>).
     /// </summary>
     private T InTransaction<T>(Func<T> work)
     {
@@ -323,6 +328,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         {
             result = work();
             database.Commit();
+            _file.SyncCommitted();
         }
         catch
         {

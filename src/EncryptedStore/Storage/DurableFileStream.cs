@@ -1,11 +1,82 @@
 namespace EncryptedStore.Storage;
 
 /// <summary>
-/// A file stream whose plain <see cref="Flush()"/> can also flush the operating system's buffers
-/// (fsync), so LiteDB's commit (which calls <c>Flush()</c> through its own stream wrapper) is on the
-/// disk when it returns. Without it a commit survives the process dying, not the machine.
+/// A LiteDB data or log file that knows whether it holds writes the disk may not have yet. LiteDB 5.0.21
+/// writes each commit's pages to the log and never asks the system to put them on the disk (it flushes
+/// only at checkpoints), so a commit would survive the process dying but not the machine. The store
+/// calls <see cref="SyncIfWritten"/> after every commit, which makes the commit durable (fsync) before
+/// the call that made it returns.
 /// </summary>
 internal sealed class DurableFileStream(string path, FileStreamOptions options, bool flushToDisk) : FileStream(path, options)
 {
+    private int _written;
+    private long _syncs;
+
+    /// <summary>True when bytes were written since the last fsync (always, once written, when flushing to disk is off).</summary>
+    public bool HasUnsyncedWrites => Volatile.Read(ref _written) != 0;
+
+    /// <summary>How many times this file was flushed to the disk (for tests).</summary>
+    public long SyncCount => Interlocked.Read(ref _syncs);
+
     public override void Flush() => Flush(flushToDisk);
+
+    public override void Flush(bool flushToDisk)
+    {
+        if (flushToDisk)
+        {
+            // Cleared first: a write that lands during the fsync marks the file again.
+            Volatile.Write(ref _written, 0);
+        }
+
+        base.Flush(flushToDisk);
+        if (flushToDisk)
+        {
+            Interlocked.Increment(ref _syncs);
+        }
+    }
+
+    /// <summary>Puts what was written on the disk (fsync), unless nothing was or flushing to disk is off.</summary>
+    public void SyncIfWritten()
+    {
+        if (flushToDisk && HasUnsyncedWrites)
+        {
+            Flush(flushToDisk: true);
+        }
+    }
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        Volatile.Write(ref _written, 1);
+        base.Write(buffer, offset, count);
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        Volatile.Write(ref _written, 1);
+        base.Write(buffer);
+    }
+
+    public override void WriteByte(byte value)
+    {
+        Volatile.Write(ref _written, 1);
+        base.WriteByte(value);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _written, 1);
+        return base.WriteAsync(buffer, offset, count, cancellationToken);
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        Volatile.Write(ref _written, 1);
+        return base.WriteAsync(buffer, cancellationToken);
+    }
+
+    public override void SetLength(long value)
+    {
+        Volatile.Write(ref _written, 1);
+        base.SetLength(value);
+    }
 }

@@ -8,8 +8,8 @@ namespace EncryptedStore.Storage;
 
 /// <summary>
 /// The LiteDB file (or memory) behind a store and its collections. The store opens the data and log
-/// files itself, so it controls their permissions (0600), locks them while open, and makes every
-/// LiteDB commit durable (fsync) before it returns.
+/// files itself, so it controls their permissions (0600), locks them while open, and can make each
+/// LiteDB commit durable (fsync, <see cref="SyncCommitted"/>): LiteDB itself never does.
 /// </summary>
 /// <remarks>
 /// Exclusive mode (the default) holds an exclusive lock on the files from open to dispose. Shared mode
@@ -30,8 +30,8 @@ internal sealed class StoreFile : IDisposable
     /// <summary>Ids compare by code unit, so "Abc" and "abc" are two records (LiteDB's default ignores case).</summary>
     private static readonly Collation OrdinalCollation = new(System.Globalization.CultureInfo.InvariantCulture.LCID, System.Globalization.CompareOptions.Ordinal);
 
-    private readonly FileStream? _data;
-    private readonly FileStream? _log;
+    private readonly DurableFileStream? _data;
+    private readonly DurableFileStream? _log;
     private readonly string? _logPath;
 
     // Shared mode only. _gate admits one thread of this process (re-entrantly); the lock file, one process.
@@ -44,7 +44,7 @@ internal sealed class StoreFile : IDisposable
     private long _engineGeneration;
     private long _syncedGeneration = -1;
 
-    private StoreFile(string path, LiteDatabase? database, FileStream? data, FileStream? log, string? logPath, SharedLockFile? lockFile = null, TimeSpan lockTimeout = default)
+    private StoreFile(string path, LiteDatabase? database, DurableFileStream? data, DurableFileStream? log, string? logPath, SharedLockFile? lockFile = null, TimeSpan lockTimeout = default)
     {
         Path = path;
         _data = data;
@@ -89,6 +89,12 @@ internal sealed class StoreFile : IDisposable
 
     /// <summary>Inside <see cref="Enter"/>: true when the engine is fresher than what the store has loaded.</summary>
     public bool IsStale => _lockFile is not null && _syncedGeneration != _engineGeneration;
+
+    /// <summary>True when the data file or the log holds writes not yet flushed to the disk (for tests).</summary>
+    public bool HasUnsyncedWrites => _log?.HasUnsyncedWrites == true || _data?.HasUnsyncedWrites == true;
+
+    /// <summary>How many times the log was flushed to the disk since the file was opened (for tests).</summary>
+    public long LogSyncCount => _log?.SyncCount ?? 0;
 
     /// <summary>The data file's size plus its log's, in bytes; 0 in memory.</summary>
     public long SizeInBytes => (_data?.Length ?? 0) + (_log?.Length ?? 0);
@@ -140,8 +146,8 @@ internal sealed class StoreFile : IDisposable
         var logPath = LogPathFor(fullPath);
         ProbeHeader(fullPath);
 
-        FileStream? data = null;
-        FileStream? log = null;
+        DurableFileStream? data = null;
+        DurableFileStream? log = null;
         var createdLog = false;
         try
         {
@@ -186,8 +192,8 @@ internal sealed class StoreFile : IDisposable
         ProbeHeader(fullPath);
 
         SharedLockFile? lockFile = null;
-        FileStream? data = null;
-        FileStream? log = null;
+        DurableFileStream? data = null;
+        DurableFileStream? log = null;
         try
         {
             lockFile = SharedLockFile.Open(LockPathFor(fullPath));
@@ -365,14 +371,38 @@ internal sealed class StoreFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Puts the last commit on the disk before the write that made it returns: fsync of the log (where
+    /// LiteDB wrote the commit's pages), then of the data file if something wrote it since its last flush.
+    /// Nothing happens when nothing was written, or when the store was opened without <c>FlushToDisk</c>.
+    /// Call it right after every commit, inside the same lease in shared mode.
+    /// </summary>
+    public void SyncCommitted()
+    {
+        _log?.SyncIfWritten();
+        _data?.SyncIfWritten();
+    }
+
     private bool LogPasses(long bytes) => _log is not null && _log.Length >= bytes;
 
+    /// <summary>
+    /// Folds the log into the data file now (LiteDB flushes the data file), then flushes the log's
+    /// truncation too: what the checkpoint removed from the log (a destroyed key's material, say) does
+    /// not come back after a power cut.
+    /// </summary>
+    public void Checkpoint()
+    {
+        Database.Checkpoint();
+        SyncCommitted();
+    }
+
     /// <summary>A checkpoint after a write: its failure leaves the commits safe in the log, and the next write tries again.</summary>
-    private static void CheckpointQuietly(Action checkpoint)
+    private void CheckpointQuietly(Action checkpoint)
     {
         try
         {
             checkpoint();
+            SyncCommitted();
         }
         catch (Exception e) when (e is IOException or LiteException || Errors.IsLiteDbFailure(e))
         {
