@@ -58,7 +58,15 @@ public sealed partial class EncryptedTokenStore
         }
 
         using var lease = Hold();
+
+        // The generation is read before looking at the pending saves: a save published after it makes
+        // the token read below too old to cache (see TokenCache).
         var generation = _cache?.BeginRead();
+        if (!_pending.IsEmpty && _pending.TryGetValue(id, out var pending))
+        {
+            return pending.Token.ToToken();
+        }
+
         var document = Read(() => _records.FindById(id));
         if (document is null)
         {
@@ -129,6 +137,7 @@ public sealed partial class EncryptedTokenStore
         }
 
         using var lease = Hold();
+        ApplyPendingOrThrow();
         var candidates = new Dictionary<string, BsonDocument>(StringComparer.Ordinal);
         foreach (var key in active.LookupIndexKeys())
         {
@@ -170,6 +179,7 @@ public sealed partial class EncryptedTokenStore
         }
 
         using var lease = Hold();
+        ApplyPendingOrThrow();
         var generation = cache?.BeginRead();
         BsonDocument? document = null;
         foreach (var indexKey in active.LookupIndexKeys())
@@ -251,6 +261,7 @@ public sealed partial class EncryptedTokenStore
     /// </summary>
     private T Scan<T>(Func<T> read)
     {
+        ApplyPendingOrThrow();
         Interlocked.Increment(ref _scans);
         try
         {

@@ -196,10 +196,13 @@ public sealed partial class EncryptedTokenStore
         File.Delete(StoreFile.LogPathFor(temporaryPath));
         using (var source = StoreFile.Open(fullPath, flushToDisk: true, EncryptedTokenStoreOptions.DefaultLockTimeout))
         {
-            if (source.Metadata.FindById(StoreMetadata.DocumentId) is null)
+            if (source.Metadata.FindById(StoreMetadata.DocumentId) is not { } metadata)
             {
                 throw Errors.NotAStore(fullPath, "it has no EncryptedStore metadata.");
             }
+
+            // Saves a process acknowledged through the journal and died before applying belong in the copy.
+            source.ReplayJournal(StoreMetadata.FromDocument(metadata).StoreId);
 
             using var target = StoreFile.Open(temporaryPath, flushToDisk: true, TimeSpan.Zero);
             target.Database.BeginTrans();

@@ -36,6 +36,13 @@ public sealed partial class EncryptedTokenStore
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             using var lease = Hold();
+            if (TrySaveThroughJournal(incoming) is var (journaledId, journaled))
+            {
+                TokenFields.FillNulls(incoming, journaled);
+                Log.TokenSaved(_logger, journaledId, "updated");
+                return;
+            }
+
             var (id, merged, inserted) = Write([incoming])[0];
             TokenFields.FillNulls(incoming, merged);
             incoming.Id = id;

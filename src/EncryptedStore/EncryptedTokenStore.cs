@@ -57,6 +57,8 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         var masterKey = options.MasterKey ?? (_ephemeralKey = NewEphemeralKey());
 
         _file = StoreFile.Open(options.FilePath, options.FlushToDisk, options.LockTimeout, options.Sharing == StoreSharing.Shared);
+        _journalEnabled = options.UseSaveJournal && !_file.IsMemory && !_file.IsShared;
+        _flushJournal = options.FlushToDisk;
         var creating = false;
         try
         {
@@ -72,6 +74,13 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
                 else
                 {
                     (_metadata, _keyEncryptionKey, _keyRing) = OpenExisting(existing, masterKey, options);
+                }
+
+                // After the key check, so a wrong key leaves the file unchanged. A new store deletes a
+                // journal left beside it by an earlier store of the same name.
+                if (_file.ReplayJournal(_metadata.StoreId) is > 0 and var replayed)
+                {
+                    Log.JournalReplayed(_logger, replayed, _file.Path);
                 }
 
                 _records = new TokenRecords(_file.Tokens, _keyRing);
@@ -135,6 +144,11 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             }
 
             _disposed = true;
+        }
+
+        if (_journalEnabled)
+        {
+            CloseJournal();
         }
 
         _cache?.Clear();
@@ -315,12 +329,13 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     /// <summary>
     /// Runs <paramref name="work"/> in one LiteDB transaction. On failure it rolls back and reloads the
     /// metadata, so memory never holds a state the file does not. Every write after creation goes through
-    /// here, so here the commit is put on the disk before the write returns (<see cref="StoreFile.SyncCommitted"/>)
+    /// here, so here what the save journal holds is applied first (<see cref="ApplyPendingOrThrow"/>), the commit is put on the disk before the write returns (<see cref="StoreFile.SyncCommitted"/>)
     /// and the store checkpoints LiteDB's log after committing (<see cref="StoreFile.CheckpointAfterWrite"/>).
     /// </summary>
     private T InTransaction<T>(Func<T> work)
     {
         using var lease = Hold();
+        ApplyPendingOrThrow();
         var database = _file.Database;
         database.BeginTrans();
         T result;

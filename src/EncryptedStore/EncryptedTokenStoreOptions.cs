@@ -54,6 +54,19 @@ public sealed class EncryptedTokenStoreOptions
     public bool FlushToDisk { get; set; } = true;
 
     /// <summary>
+    /// Whether <see cref="EncryptedTokenStore.SaveToken"/> of an existing token goes through the save
+    /// journal (default true). The new record is appended to a small journal file beside the store
+    /// (<c>name-journal.ext</c>, 2 MiB while open, deleted at dispose) with one fsync, and a background
+    /// thread applies the journal to LiteDB in batches: a durable save then costs about one fsync instead
+    /// of a LiteDB commit plus one. Lookups see the save at once; anything that reads LiteDB otherwise
+    /// (a lookup by value that misses the cache, a listing, another kind of write) first applies what is
+    /// pending. A process that dies leaves the journal, and the next open replays it. Inserts, saves that
+    /// need a duplicate check, and saves during a rotation take the ordinary path. Used in exclusive
+    /// mode only; ignored in shared mode and in memory.
+    /// </summary>
+    public bool UseSaveJournal { get; set; } = true;
+
+    /// <summary>
     /// Whether other processes may use the file while this store has it open. Default
     /// <see cref="StoreSharing.Exclusive"/>: the fastest; another process waits until this one disposes
     /// the store. <see cref="StoreSharing.Shared"/>: several processes (an app and the CLI, two app

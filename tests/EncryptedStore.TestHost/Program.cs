@@ -27,6 +27,7 @@ internal static class Program
                 "open" => Open(path, key),
                 "hold" => Hold(path, key),
                 "save-loop" => SaveLoop(path, key, int.Parse(args[3], CultureInfo.InvariantCulture), shared: args.Length > 4 && args[4] == "shared"),
+                "journal-save-loop" => JournalSaveLoop(path, key, int.Parse(args[3], CultureInfo.InvariantCulture), pauseApplier: args.Length > 4 && args[4] == "paused"),
                 "shared-mix" => SharedMix.Run(path, key, Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6]), args[7], readsOnly: args.Length > 8 && args[8] == "reads-only"),
                 "shared-hold" => HoldShared(path, key),
                 _ => Unknown(command),
@@ -93,6 +94,47 @@ internal static class Program
                 ExpiresIn = "1767225600000",
             });
             Console.WriteLine($"ack {sequence}");
+        }
+    }
+
+    /// <summary>
+    /// Updates 50 tokens by id, round robin, forever, printing "ack N" after each save returns: the tokens
+    /// are found by user (or inserted on the first run), then every save goes through the save journal. With
+    /// <paramref name="pauseApplier"/> nothing is applied to LiteDB, so a kill leaves every save in the journal.
+    /// </summary>
+    private static int JournalSaveLoop(string path, byte[] key, int start, bool pauseApplier)
+    {
+        using var store = Open(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key), LockTimeout = TimeSpan.FromSeconds(30) });
+        store.JournalApplierPaused = pauseApplier;
+        var tokens = new OAuthToken[50];
+        for (var user = 0; user < tokens.Length; user++)
+        {
+            var query = new OAuthToken { UserSignature = new UserSignature($"user{user}@example.com"), ClientId = "1000.CRASHTEST" };
+            if (store.FindToken(query) is OAuthToken found)
+            {
+                tokens[user] = found;
+                continue;
+            }
+
+            tokens[user] = new OAuthToken
+            {
+                UserSignature = new UserSignature($"user{user}@example.com"),
+                ClientId = "1000.CRASHTEST",
+                ClientSecret = "secret",
+                RefreshToken = $"1000.refresh.{user}",
+                AccessToken = $"1000.access.start.{user}",
+                ExpiresIn = "1767225600000",
+            };
+            store.SaveToken(tokens[user]);
+        }
+
+        Console.WriteLine("opened");
+        for (var sequence = start; ; sequence++)
+        {
+            var token = tokens[sequence % 50];
+            token.AccessToken = $"1000.access.{sequence}";
+            store.SaveToken(token);
+            Console.WriteLine($"ack {sequence} {store.JournaledSaveCount}");
         }
     }
 

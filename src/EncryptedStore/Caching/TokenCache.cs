@@ -93,6 +93,24 @@ internal sealed class TokenCache(int capacity)
         }
     }
 
+    /// <summary>
+    /// Called under the store's write lock after a write of one token, with its new state: the cache
+    /// holds that from now on (write-through), so the next read of the token stays warm.
+    /// </summary>
+    public void EndWrite(CachedToken written)
+    {
+        lock (_sync)
+        {
+            if (_byId.Count >= _capacity && !_byId.ContainsKey(written.Id))
+            {
+                Clear();
+            }
+
+            _byId[written.Id] = written;
+            Interlocked.Increment(ref _generation);
+        }
+    }
+
     public void Clear()
     {
         _byId.Clear();

@@ -61,4 +61,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 19, Level = LogLevel.Debug, Message = "Reloaded '{Path}' after another process wrote to it")]
     public static partial void StoreReloaded(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "Applying the save journal to the store file failed; the journal keeps the saves, and the next open replays them")]
+    public static partial void JournalApplyFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Replayed {Count} saves from the journal of '{Path}', left by a process that did not close the store")]
+    public static partial void JournalReplayed(ILogger logger, int count, string path);
 }

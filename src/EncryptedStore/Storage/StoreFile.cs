@@ -218,6 +218,50 @@ internal sealed class StoreFile : IDisposable
     /// <summary>LiteDB's own name for the log beside a data file: <c>name-log.ext</c>.</summary>
     public static string LogPathFor(string fullPath) => SiblingPath(fullPath, "-log");
 
+    /// <summary>The save journal (<see cref="SaveJournal"/>): <c>name-journal.ext</c>. Deleted when the store closes cleanly.</summary>
+    public static string JournalPathFor(string fullPath) => SiblingPath(fullPath, "-journal");
+
+    /// <summary>
+    /// Applies to the tokens what the save journal of the store <paramref name="storeId"/> holds (the saves
+    /// of a process that died before applying them), in one durable transaction, then deletes the journal.
+    /// A journal of another store, or one with nothing valid in it, is deleted without being applied.
+    /// Needs no key: an entry is a record as stored. In shared mode, call it inside <see cref="Enter"/>.
+    /// </summary>
+    /// <returns>How many journal entries were applied.</returns>
+    public int ReplayJournal(byte[] storeId)
+    {
+        if (IsMemory)
+        {
+            return 0;
+        }
+
+        var path = JournalPathFor(Path);
+        var entries = SaveJournal.ReadEntries(path, storeId);
+        if (entries.Count > 0)
+        {
+            Database.BeginTrans();
+            try
+            {
+                foreach (var record in entries)
+                {
+                    Tokens.Upsert(BsonSerializer.Deserialize(record));
+                }
+
+                Database.Commit();
+            }
+            catch
+            {
+                Database.Rollback();
+                throw;
+            }
+
+            SyncCommitted();
+        }
+
+        File.Delete(path);
+        return entries.Count;
+    }
+
     /// <summary>The lock file of shared mode: <c>name-lock.ext</c>. It stays after the store closes; deleting it while the store is open breaks the exclusion.</summary>
     public static string LockPathFor(string fullPath) => SiblingPath(fullPath, "-lock");
 

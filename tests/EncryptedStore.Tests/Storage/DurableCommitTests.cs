@@ -7,7 +7,8 @@ namespace EncryptedStore.Tests.Storage;
 /// checkpoints), so a commit it reports survives the process dying but not a power cut. The store flushes
 /// (fsync) the log after every commit when <see cref="EncryptedTokenStoreOptions.FlushToDisk"/> is on:
 /// these tests check, after each kind of write, that no written byte is left unflushed and that the log
-/// was flushed by that very call, and that reads never flush.
+/// was flushed by that very call, and that reads never flush. The save journal is off here, so every save
+/// commits to LiteDB; <see cref="SaveJournalTests"/> covers the journaled save's own fsync.
 /// </summary>
 [TestFixture(StoreSharing.Exclusive)]
 [TestFixture(StoreSharing.Shared)]
@@ -32,6 +33,7 @@ public class DurableCommitTests(StoreSharing sharing)
         MasterKey = MasterKey.FromBytes(StoreFixture.Key),
         Sharing = sharing,
         FlushToDisk = flushToDisk,
+        UseSaveJournal = false,
     });
 
     /// <summary>Each case prepares the store (reads and writes as it needs) and returns the one write under test.</summary>

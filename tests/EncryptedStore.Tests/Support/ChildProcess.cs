@@ -105,8 +105,13 @@ internal sealed class ChildProcess : IDisposable
         return acknowledged;
     }
 
-    private static int AckSequence(string? line) =>
-        int.Parse((line ?? throw new InvalidOperationException("the writer stopped early"))["ack ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The sequence number of an "ack N" line (a line may carry more after it).</summary>
+    public static int AckSequence(string? line)
+    {
+        var rest = (line ?? throw new InvalidOperationException("the writer stopped early"))["ack ".Length..];
+        var end = rest.IndexOf(' ', StringComparison.Ordinal);
+        return int.Parse(end < 0 ? rest : rest[..end], System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Sends one line to the process's stdin.</summary>
     public void WriteLine(string line)

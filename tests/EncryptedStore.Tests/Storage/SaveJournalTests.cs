@@ -1,0 +1,512 @@
+using System.Globalization;
+using EncryptedStore.Storage;
+using EncryptedStore.Tests.Support;
+
+namespace EncryptedStore.Tests.Storage;
+
+/// <summary>
+/// The save journal: a <c>SaveToken</c> update by id is acknowledged after one append and fsync of the
+/// journal and applied to LiteDB in the background. These tests check that such a save is durable (a
+/// killed process's journal is replayed), visible at once to every lookup, never reordered against other
+/// writes, refused like any other save when it would duplicate a value, and that the journal format
+/// rejects torn, stale and foreign entries.
+/// </summary>
+public class SaveJournalTests
+{
+    private TempDirectory _dir = null!;
+    private string _path = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = new TempDirectory();
+        _path = _dir.File("tokens.db");
+    }
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    private string JournalPath => StoreFile.JournalPathFor(Path.GetFullPath(_path));
+
+    private EncryptedTokenStore Open(int cacheSize = 10_000, bool journal = true, byte[]? key = null) => new(new EncryptedTokenStoreOptions
+    {
+        FilePath = _path,
+        MasterKey = MasterKey.FromBytes(key ?? StoreFixture.Key),
+        CacheSize = cacheSize,
+        UseSaveJournal = journal,
+    });
+
+    [Test]
+    public void SaveToken_UpdateById_GoesThroughTheJournalWithOneFsync()
+    {
+        using var store = Open();
+        var token = StoreFixture.Token("ann@example.com");
+        store.SaveToken(token);
+        Assert.That(store.JournaledSaveCount, Is.Zero, "an insert takes the ordinary path");
+
+        token.AccessToken = "1000.access.renewed";
+        store.SaveToken(token);
+        var afterFirst = store.JournalSyncCount;
+        token.AccessToken = "1000.access.renewed.again";
+        store.SaveToken(token);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(store.JournaledSaveCount, Is.EqualTo(2));
+            Assert.That(store.JournalSyncCount - afterFirst, Is.GreaterThanOrEqualTo(1), "the save's own fsync");
+            Assert.That(File.Exists(JournalPath), Is.True);
+        });
+    }
+
+    [TestCase(10_000)]
+    [TestCase(0)]
+    public void JournaledSave_IsSeenAtOnceByEveryLookup(int cacheSize)
+    {
+        using var store = Open(cacheSize);
+        store.JournalApplierPaused = true;
+        var ann = StoreFixture.Token("ann@example.com");
+        var bob = StoreFixture.Token("bob@example.com");
+        store.SaveTokens([ann, bob]);
+        var oldAccess = ann.AccessToken;
+
+        ann.AccessToken = "1000.access.renewed";
+        ann.ExpiresIn = "1893456000000";
+        store.SaveToken(ann);
+        Assert.That(store.PendingSaveCount, Is.EqualTo(1), "the save waits in the journal");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(StoreFixture.Fields(store.FindTokenById(ann.Id!)), Is.EqualTo(StoreFixture.Fields(ann)), "by id");
+            Assert.That(store.FindToken(new OAuthToken { AccessToken = oldAccess }), Is.Null, "by the old access token");
+            Assert.That(StoreFixture.Fields(store.FindToken(new OAuthToken { AccessToken = "1000.access.renewed" })), Is.EqualTo(StoreFixture.Fields(ann)), "by the new access token");
+            Assert.That(StoreFixture.Fields(store.FindToken(new OAuthToken { UserSignature = new UserSignature("ann@example.com"), ClientId = ann.ClientId })), Is.EqualTo(StoreFixture.Fields(ann)), "by user");
+            Assert.That(store.GetTokens().Cast<OAuthToken>().Select(t => t.AccessToken), Is.EquivalentTo(new[] { "1000.access.renewed", bob.AccessToken }), "listing");
+        });
+    }
+
+    [Test]
+    public void Dispose_AppliesTheJournalAndDeletesIt()
+    {
+        var token = StoreFixture.Token("ann@example.com");
+        using (var store = Open())
+        {
+            store.JournalApplierPaused = true;
+            store.SaveToken(token);
+            for (var i = 0; i < 20; i++)
+            {
+                token.AccessToken = $"1000.access.{i}";
+                store.SaveToken(token);
+            }
+
+            Assert.That(store.PendingSaveCount, Is.EqualTo(1), "20 saves of one record pend as one");
+        }
+
+        Assert.That(File.Exists(JournalPath), Is.False);
+        using var reopened = Open(journal: false);
+        Assert.That(((OAuthToken)reopened.FindTokenById(token.Id!)).AccessToken, Is.EqualTo("1000.access.19"));
+    }
+
+    [Test]
+    public void ApplierRunning_ManySaves_EndUpInLiteDb()
+    {
+        using var store = Open(cacheSize: 0);
+        var tokens = Enumerable.Range(0, 16).Select(i => StoreFixture.Token($"user{i}@example.com")).ToList();
+        store.SaveTokens(tokens);
+        for (var i = 0; i < 400; i++)
+        {
+            var token = tokens[i % tokens.Count];
+            token.AccessToken = $"1000.access.{i}";
+            store.SaveToken(token);
+        }
+
+        store.ApplyPendingSaves();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(store.JournaledSaveCount, Is.EqualTo(400));
+            Assert.That(store.PendingSaveCount, Is.Zero);
+            Assert.That(store.Verify().IsHealthy, Is.True);
+            foreach (var token in tokens)
+            {
+                Assert.That(StoreFixture.Fields(store.FindTokenById(token.Id!)), Is.EqualTo(StoreFixture.Fields(token)));
+            }
+        });
+    }
+
+    [Test]
+    public void SaveToken_AccessTokenOfAnotherRecord_IsRefusedAsDuplicateAndChangesNothing()
+    {
+        using var store = Open();
+        var ann = StoreFixture.Token("ann@example.com");
+        var bob = StoreFixture.Token("bob@example.com");
+        store.SaveTokens([ann, bob]);
+        var annBefore = StoreFixture.Fields(store.FindTokenById(ann.Id!));
+
+        var clash = StoreFixture.Copy(ann);
+        clash.AccessToken = bob.AccessToken;
+        var error = Assert.Throws<TokenStoreException>(() => store.SaveToken(clash));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Code, Is.EqualTo(TokenStoreErrorCodes.DuplicateToken));
+            Assert.That(store.JournaledSaveCount, Is.Zero);
+            Assert.That(StoreFixture.Fields(store.FindTokenById(ann.Id!)), Is.EqualTo(annBefore));
+        });
+    }
+
+    [Test]
+    public void SaveToken_AccessTokenOfAPendingRecord_IsRefusedAsDuplicate()
+    {
+        using var store = Open();
+        store.JournalApplierPaused = true;
+        var ann = StoreFixture.Token("ann@example.com");
+        var bob = StoreFixture.Token("bob@example.com");
+        store.SaveTokens([ann, bob]);
+        ann.AccessToken = "1000.access.new-for-ann";
+        store.SaveToken(ann);
+
+        var clash = StoreFixture.Copy(bob);
+        clash.AccessToken = "1000.access.new-for-ann";
+        var error = Assert.Throws<TokenStoreException>(() => store.SaveToken(clash));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Code, Is.EqualTo(TokenStoreErrorCodes.DuplicateToken));
+            Assert.That(((OAuthToken)store.FindTokenById(bob.Id!)).AccessToken, Is.EqualTo(bob.AccessToken));
+            Assert.That(((OAuthToken)store.FindTokenById(ann.Id!)).AccessToken, Is.EqualTo("1000.access.new-for-ann"));
+        });
+    }
+
+    [Test]
+    public void ValueMovedBetweenPendingRecords_IsAppliedInOrderAndSurvivesReopen()
+    {
+        var ann = StoreFixture.Token("ann@example.com");
+        var bob = StoreFixture.Token("bob@example.com");
+        var annOld = ann.AccessToken;
+        using (var store = Open())
+        {
+            store.JournalApplierPaused = true;
+            store.SaveTokens([ann, bob]);
+
+            // Ann gives up her access token, then Bob takes it: free, since Ann's pending save moved off it.
+            ann.AccessToken = "1000.access.ann.next";
+            store.SaveToken(ann);
+            bob.AccessToken = annOld;
+            store.SaveToken(bob);
+            Assert.That(store.JournaledSaveCount, Is.EqualTo(2));
+            store.ApplyPendingSaves();
+            Assert.That((store.FindToken(new OAuthToken { AccessToken = annOld }) as OAuthToken)?.Id, Is.EqualTo(bob.Id));
+        }
+
+        using var reopened = Open();
+        Assert.Multiple(() =>
+        {
+            Assert.That((reopened.FindToken(new OAuthToken { AccessToken = annOld }) as OAuthToken)?.Id, Is.EqualTo(bob.Id));
+            Assert.That((reopened.FindToken(new OAuthToken { AccessToken = "1000.access.ann.next" }) as OAuthToken)?.Id, Is.EqualTo(ann.Id));
+            Assert.That(reopened.Verify().IsHealthy, Is.True);
+        });
+    }
+
+    [Test]
+    public void OrdinaryWrite_AfterJournaledSaves_IsNotUndoneByThem()
+    {
+        var ann = StoreFixture.Token("ann@example.com");
+        using (var store = Open())
+        {
+            store.JournalApplierPaused = true;
+            store.SaveToken(ann);
+            ann.AccessToken = "1000.access.journaled";
+            store.SaveToken(ann);
+
+            // An ordinary write (here a delete) applies the journal first, so the journaled save cannot land after it.
+            store.DeleteToken(ann.Id!);
+            Assert.That(store.TryFindTokenById(ann.Id!), Is.Null);
+        }
+
+        using var reopened = Open();
+        Assert.That(reopened.TryFindTokenById(ann.Id!), Is.Null);
+    }
+
+    [Test]
+    public void RotateKeys_AfterJournaledSaves_RewritesTheirNewValues()
+    {
+        using var store = Open(cacheSize: 0);
+        store.JournalApplierPaused = true;
+        var tokens = Enumerable.Range(0, 10).Select(i => StoreFixture.Token($"user{i}@example.com")).ToList();
+        store.SaveTokens(tokens);
+        foreach (var token in tokens)
+        {
+            token.AccessToken += ".renewed";
+            store.SaveToken(token);
+        }
+
+        var result = store.RotateKeys(new KeyRotationOptions { RotateIndexKey = true });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.RecordsRewritten, Is.EqualTo(10));
+            foreach (var token in tokens)
+            {
+                Assert.That((store.FindToken(new OAuthToken { AccessToken = token.AccessToken }) as OAuthToken)?.Id, Is.EqualTo(token.Id));
+            }
+        });
+    }
+
+    [Test]
+    public void ReadersDuringJournaledSaves_NeverSeeAValueGoBack()
+    {
+        using var store = Open();
+        var token = StoreFixture.Token("ann@example.com");
+        token.AccessToken = "1000.access.0";
+        store.SaveToken(token);
+        var id = token.Id!;
+        using var stop = new CancellationTokenSource();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            var seen = 0;
+            var reads = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var value = int.Parse(((OAuthToken)store.FindTokenById(id)).AccessToken!["1000.access.".Length..], CultureInfo.InvariantCulture);
+                if (value < seen)
+                {
+                    failures.Enqueue($"read {value} after {seen}");
+                }
+
+                seen = value;
+                reads++;
+            }
+
+            return reads;
+        })).ToList();
+
+        for (var i = 1; i <= 500; i++)
+        {
+            token.AccessToken = $"1000.access.{i}";
+            store.SaveToken(token);
+            var read = int.Parse(((OAuthToken)store.FindTokenById(id)).AccessToken!["1000.access.".Length..], CultureInfo.InvariantCulture);
+            Assert.That(read, Is.EqualTo(i), "the writer reads its own save");
+        }
+
+        stop.Cancel();
+        Task.WaitAll(readers);
+        Assert.Multiple(() =>
+        {
+            Assert.That(failures, Is.Empty);
+            Assert.That(readers.Select(r => r.Result), Has.All.GreaterThan(0));
+            Assert.That(store.JournaledSaveCount, Is.EqualTo(500));
+        });
+    }
+
+    [Test]
+    public void KilledWithSavesOnlyInTheJournal_NextOpenReplaysThem()
+    {
+        var key = Convert.ToHexString(StoreFixture.Key);
+        List<int> acknowledged;
+        using (var child = ChildProcess.StartTestHost("journal-save-loop", _path, key, "0", "paused"))
+        {
+            Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
+            acknowledged = Enumerable.Range(0, 120).Select(_ => ChildProcess.AckSequence(child.WaitForLine("ack"))).ToList();
+            child.Kill();
+        }
+
+        var inJournal = SaveJournal.ReadEntries(JournalPath, StoreIdOf(_path));
+        Assert.That(inJournal, Has.Count.GreaterThanOrEqualTo(120), "the paused applier left every save in the journal");
+
+        using var store = Open();
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.Exists(JournalPath), Is.False, "replayed, then deleted");
+            Assert.That(store.Verify().IsHealthy, Is.True);
+            foreach (var user in Enumerable.Range(0, 50))
+            {
+                var last = acknowledged.Where(s => s % 50 == user).Max();
+                var stored = (OAuthToken?)store.FindToken(new OAuthToken { UserSignature = new UserSignature($"user{user}@example.com"), ClientId = "1000.CRASHTEST" });
+                Assert.That(stored?.AccessToken, Does.StartWith("1000.access.").And.Not.StartWith("1000.access.start."), $"user {user}");
+
+                // The writer went on until the kill: a later save of the same user may be there too.
+                var saved = int.Parse(stored!.AccessToken!["1000.access.".Length..], CultureInfo.InvariantCulture);
+                Assert.That(saved, Is.GreaterThanOrEqualTo(last), $"user {user}: acknowledged {last}");
+                Assert.That((saved - last) % 50, Is.Zero, $"user {user}: holds another user's save");
+            }
+        });
+    }
+
+    [Test]
+    public void SaveLoopThroughTheJournal_Killed20Times_EveryAcknowledgedSaveSurvives()
+    {
+        var key = Convert.ToHexString(StoreFixture.Key);
+        var random = new Random(20);
+        var lastAcknowledged = new Dictionary<int, int>();
+        var next = 0;
+        for (var kill = 0; kill < 20; kill++)
+        {
+            List<int> acknowledged;
+            using (var child = ChildProcess.StartTestHost("journal-save-loop", _path, key, next.ToString(CultureInfo.InvariantCulture)))
+            {
+                Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
+                acknowledged = child.AcknowledgedUntilKilled(random);
+            }
+
+            foreach (var sequence in acknowledged)
+            {
+                lastAcknowledged[sequence % 50] = sequence;
+            }
+
+            next = (acknowledged.Count == 0 ? next : acknowledged.Max() + 1) + 1;
+            using var store = Open();
+            var verification = store.Verify();
+            Assert.Multiple(() =>
+            {
+                Assert.That(verification.IsHealthy, Is.True, $"kill {kill}: {string.Join("; ", verification.Problems)}");
+                foreach (var (user, sequence) in lastAcknowledged)
+                {
+                    var stored = (OAuthToken?)store.FindToken(new OAuthToken { UserSignature = new UserSignature($"user{user}@example.com"), ClientId = "1000.CRASHTEST" });
+                    Assert.That(stored?.AccessToken, Does.Not.StartWith("1000.access.start."), $"kill {kill}: user {user} lost every save");
+                    var saved = int.Parse(stored!.AccessToken!["1000.access.".Length..], CultureInfo.InvariantCulture);
+                    Assert.That(saved, Is.GreaterThanOrEqualTo(sequence), $"kill {kill}: user {user} lost acknowledged save {sequence}");
+                }
+            });
+        }
+
+        Assert.That(lastAcknowledged, Is.Not.Empty);
+    }
+
+    [Test]
+    public void WrongKey_LeavesTheJournalOfAKilledProcessInPlace()
+    {
+        var key = Convert.ToHexString(StoreFixture.Key);
+        using (var child = ChildProcess.StartTestHost("journal-save-loop", _path, key, "0", "paused"))
+        {
+            Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
+            for (var i = 0; i < 10; i++)
+            {
+                child.WaitForLine("ack");
+            }
+
+            child.Kill();
+        }
+
+        var journal = File.ReadAllBytes(JournalPath);
+        var error = Assert.Throws<TokenStoreException>(() => Open(key: StoreFixture.OtherKey).Dispose());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Code, Is.EqualTo(TokenStoreErrorCodes.WrongKey));
+            Assert.That(File.ReadAllBytes(JournalPath), Is.EqualTo(journal));
+        });
+    }
+
+    [Test]
+    public void JournalOfAnotherStore_IsDeletedWithoutBeingApplied()
+    {
+        using (var store = Open())
+        {
+            store.SaveToken(StoreFixture.Token("ann@example.com"));
+        }
+
+        using (var foreign = SaveJournal.Create(JournalPath, storeId: new byte[16], flushToDisk: false))
+        {
+            Assert.That(foreign.Append(LiteDB.BsonSerializer.Serialize(new LiteDB.BsonDocument { ["_id"] = "0123456789abcdef0123456789abcdef" })), Is.Not.Null);
+        }
+
+        using var reopened = Open();
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.Exists(JournalPath), Is.False);
+            Assert.That(reopened.GetTokens(), Has.Count.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public void Compact_OfAStoreLeftWithAJournal_KeepsTheJournaledSaves()
+    {
+        var key = Convert.ToHexString(StoreFixture.Key);
+        List<int> acknowledged;
+        using (var child = ChildProcess.StartTestHost("journal-save-loop", _path, key, "0", "paused"))
+        {
+            Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
+            acknowledged = Enumerable.Range(0, 60).Select(_ => ChildProcess.AckSequence(child.WaitForLine("ack"))).ToList();
+            child.Kill();
+        }
+
+        EncryptedTokenStore.Compact(_path);
+
+        using var store = Open();
+        var last = acknowledged.Max();
+        var stored = ((OAuthToken)store.FindToken(new OAuthToken { UserSignature = new UserSignature($"user{last % 50}@example.com"), ClientId = "1000.CRASHTEST" })!).AccessToken!;
+        Assert.That(int.Parse(stored["1000.access.".Length..], CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(last), "the writer went on until the kill, so a later save may be there");
+    }
+
+    [Test]
+    public void Journal_TornLastEntry_IsIgnored()
+    {
+        var storeId = Enumerable.Range(1, 16).Select(i => (byte)i).ToArray();
+        var path = _dir.File("torn-journal.db");
+        using (var journal = SaveJournal.Create(path, storeId, flushToDisk: false))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                journal.Append(new byte[] { (byte)i, 1, 2, 3 });
+            }
+        }
+
+        Assert.That(SaveJournal.ReadEntries(path, storeId).Select(e => e[0]), Is.EqualTo(new byte[] { 0, 1, 2 }));
+
+        // The third entry starts at 32 + 2 * (12 + 4 + 16); flip a byte of its record.
+        using (var file = File.OpenWrite(path))
+        {
+            file.Position = 32 + (2 * 32) + 12;
+            file.WriteByte(0xFF);
+        }
+
+        Assert.That(SaveJournal.ReadEntries(path, storeId).Select(e => e[0]), Is.EqualTo(new byte[] { 0, 1 }));
+    }
+
+    [Test]
+    public void Journal_ResetRegion_DropsItsEntriesAndKeepsTheOtherRegionsInOrder()
+    {
+        var storeId = new byte[16];
+        var path = _dir.File("regions-journal.db");
+        using var journal = SaveJournal.Create(path, storeId, flushToDisk: false);
+        journal.Append([1]);
+        journal.Append([2]);
+        var first = journal.SwitchRegion();
+        journal.Append([3]);
+        Assert.That(SaveJournal.ReadEntries(path, storeId).Select(e => e[0]), Is.EqualTo(new byte[] { 1, 2, 3 }));
+
+        journal.Reset(first);
+        Assert.That(SaveJournal.ReadEntries(path, storeId).Select(e => e[0]), Is.EqualTo(new byte[] { 3 }));
+
+        // Back in the first region: the new entry overwrites the old first one, and the stale second one is not read.
+        journal.SwitchRegion();
+        journal.Append([4]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(SaveJournal.ReadEntries(path, storeId).Select(e => e[0]), Is.EqualTo(new byte[] { 3, 4 }));
+            Assert.That(SaveJournal.ReadEntries(path, [.. Enumerable.Repeat((byte)9, 16)]), Is.Empty, "another store's id");
+        });
+    }
+
+    [Test]
+    public void Journal_FullRegion_RefusesTheAppend()
+    {
+        using var journal = SaveJournal.Create(_dir.File("full-journal.db"), new byte[16], flushToDisk: false);
+        var record = new byte[100_000];
+        var appended = 0;
+        while (journal.Append(record) is not null)
+        {
+            appended++;
+        }
+
+        Assert.That(appended, Is.EqualTo((SaveJournal.RegionSize - 32) / (record.Length + 28)), "a header of 32 bytes, then entries of 28 bytes plus the record");
+    }
+
+    private static byte[] StoreIdOf(string path)
+    {
+        using var file = StoreFile.Open(path, flushToDisk: false, TimeSpan.Zero);
+        return file.Metadata.FindById(StoreMetadata.DocumentId)?["storeId"].AsBinary
+            ?? throw new InvalidOperationException("no store metadata");
+    }
+}
