@@ -62,7 +62,7 @@ public sealed partial class EncryptedTokenStore
         // The generation is read before looking at the pending saves: a save published after it makes
         // the token read below too old to cache (see TokenCache).
         var generation = _cache?.BeginRead();
-        if (!_pending.IsEmpty && _pending.TryGetValue(id, out var pending))
+        if (_pendingCount > 0 && _pending.TryGetValue(id, out var pending))
         {
             return pending.Token.ToToken();
         }

@@ -23,25 +23,41 @@ namespace EncryptedStore;
 /// </remarks>
 public sealed partial class EncryptedTokenStore
 {
+    private const int ApplyDelayMilliseconds = 20;
+
+    /// <summary>How long the background thread lets journaled saves gather before it applies them.</summary>
+    private static readonly TimeSpan ApplyDelay = TimeSpan.FromMilliseconds(ApplyDelayMilliseconds);
+
     private static readonly BlindIndex[] UniqueIndexes = [BlindIndex.UserClient, BlindIndex.AccessToken, BlindIndex.RefreshToken, BlindIndex.GrantToken];
 
     private readonly Lock _journalLock = new();
     private readonly Lock _applyLock = new();
     private readonly ConcurrentDictionary<string, PendingSave> _pending = new(StringComparer.Ordinal);
     private readonly AutoResetEvent _applySignal = new(initialState: false);
+    private readonly ManualResetEventSlim _stopRequested = new(initialState: false);
     private readonly bool _journalEnabled;
     private readonly bool _flushJournal;
     private SaveJournal? _journal;
     private Thread? _applier;
     private volatile bool _stopApplier;
     private volatile Exception? _applyFailure;
+
+    /// <summary><c>_pending.Count</c>, kept under the journal lock: reading a <see cref="ConcurrentDictionary{TKey, TValue}"/>'s count or emptiness takes all its locks.</summary>
+    private volatile int _pendingCount;
     private long _journaledSaves;
+
+    // The unique values records may hold (see UniqueValueFilter): set, replaced and read under the write lock.
+    private UniqueValueFilter? _uniqueValues;
+    private UniqueValueFilter? _uniqueValuesBuilding;
+    private Task? _uniqueValuesBuild;
+    private long _uniqueValuesAtBuild;
+    private long _uniqueValueProbes;
 
     /// <summary>How many saves went through the journal (for tests and diagnostics).</summary>
     internal long JournaledSaveCount => Interlocked.Read(ref _journaledSaves);
 
     /// <summary>How many records are acknowledged but not yet applied to LiteDB (for tests and diagnostics).</summary>
-    internal int PendingSaveCount => _pending.Count;
+    internal int PendingSaveCount => _pendingCount;
 
     /// <summary>The journal's fsync count, 0 before the first journaled save (for tests).</summary>
     internal long JournalSyncCount
@@ -60,6 +76,25 @@ public sealed partial class EncryptedTokenStore
     /// read that needs them, and at dispose): lets a test kill a process with saves only in the journal.
     /// </summary>
     internal bool JournalApplierPaused { get; set; }
+
+    /// <summary>How many times a journaled save asked LiteDB whether a lookup value was taken (for tests).</summary>
+    internal long UniqueValueProbeCount => Interlocked.Read(ref _uniqueValueProbes);
+
+    /// <summary>Waits until the filter of unique values being built, if any, is ready (for tests); true when one is.</summary>
+    internal bool WaitForUniqueValues()
+    {
+        Task? build;
+        lock (_writeLock)
+        {
+            build = _uniqueValuesBuild;
+        }
+
+        build?.Wait();
+        lock (_writeLock)
+        {
+            return _uniqueValues is not null;
+        }
+    }
 
     /// <summary>Applies every pending save to LiteDB now (for tests and benchmarks).</summary>
     internal void ApplyPendingSaves() => ApplyPendingOrThrow();
@@ -103,9 +138,10 @@ public sealed partial class EncryptedTokenStore
         merged.Id = id;
         var active = _active;
         var record = TokenRecords.Encrypt(id, merged, active.Data, active.Index);
+        var uniqueValues = UniqueValues();
         foreach (var index in UniqueIndexes)
         {
-            if (ChangesLookupValue(index, stored, merged) && !IsFree(index, record, id))
+            if (ChangesLookupValue(index, stored, merged) && !IsFree(index, record, id, uniqueValues))
             {
                 return null;
             }
@@ -125,6 +161,8 @@ public sealed partial class EncryptedTokenStore
 
                 _cache?.BeginWrite();
                 _pending[id] = new PendingSave(sequence, record, written);
+                _pendingCount = _pending.Count;
+                NoteUniqueValues(record);
                 if (_cache is { } cache)
                 {
                     cache.EndWrite(written);
@@ -155,14 +193,20 @@ public sealed partial class EncryptedTokenStore
     /// <summary>
     /// True when no other record holds <paramref name="record"/>'s value for <paramref name="index"/>: no
     /// other pending record, and no record in LiteDB unless a pending save has since moved it off that value.
+    /// A value <paramref name="uniqueValues"/> has never seen is free without asking LiteDB.
     /// </summary>
-    private bool IsFree(BlindIndex index, BsonDocument record, string id)
+    private bool IsFree(BlindIndex index, BsonDocument record, string id, UniqueValueFilter? uniqueValues)
     {
         var field = TokenRecords.FieldName(index);
         var value = record[field];
         if (!value.IsBinary)
         {
             // The record's own id stands in for an absent value, and ids are unique.
+            return true;
+        }
+
+        if (uniqueValues is not null && !uniqueValues.MayContain(index, value))
+        {
             return true;
         }
 
@@ -174,13 +218,95 @@ public sealed partial class EncryptedTokenStore
             }
         }
 
-        var holder = Read(() => _records.FindOne(index, value.AsBinary));
-        if (holder is null || holder["_id"] == id)
+        Interlocked.Increment(ref _uniqueValueProbes);
+        var holder = Read(() => _records.FindHolderId(index, value));
+        if (holder is null || holder == id)
         {
             return true;
         }
 
-        return _pending.TryGetValue(holder["_id"].AsString, out var moved) && moved.Record[field] != value;
+        return _pending.TryGetValue(holder, out var moved) && moved.Record[field] != value;
+    }
+
+    /// <summary>Under the write lock, after a record was written or journaled: keeps the filters of unique values a superset.</summary>
+    private void NoteUniqueValues(BsonDocument record)
+    {
+        _uniqueValues?.Add(record);
+        _uniqueValuesBuilding?.Add(record);
+    }
+
+    /// <summary>Under the write lock, when a rotation starts: it gives every record new values, so the filter starts over after it.</summary>
+    private void ForgetUniqueValues()
+    {
+        _uniqueValues = null;
+        _uniqueValuesBuilding = null;
+    }
+
+    /// <summary>
+    /// Under the write lock: the filter of unique values a journaled save may trust, or null while there is
+    /// none; then starts building one in the background (a scan of every record). A filter that old values
+    /// have swollen to several times its first size is dropped and built again.
+    /// </summary>
+    private UniqueValueFilter? UniqueValues()
+    {
+        if (_uniqueValues is { } ready && ready.Added > (4 * _uniqueValuesAtBuild) + 40_000)
+        {
+            _uniqueValues = null;
+        }
+
+        if (_uniqueValues is null && _uniqueValuesBuilding is null && !_stopApplier)
+        {
+            var filter = new UniqueValueFilter();
+            foreach (var (_, pending) in _pending)
+            {
+                // Applied after the scan's snapshot, these would be missed by the scan.
+                filter.Add(pending.Record);
+            }
+
+            _uniqueValuesBuilding = filter;
+            _uniqueValuesBuild = Task.Run(() => BuildUniqueValues(filter));
+        }
+
+        return _uniqueValues;
+    }
+
+    private void BuildUniqueValues(UniqueValueFilter filter)
+    {
+        try
+        {
+            Scan(() =>
+            {
+                foreach (var record in _records.FindAll())
+                {
+                    if (_stopApplier)
+                    {
+                        return false;
+                    }
+
+                    filter.Add(record);
+                }
+
+                return true;
+            });
+        }
+        catch (Exception e)
+        {
+            // Only a shortcut is lost: journaled saves keep asking LiteDB.
+            Log.UniqueValuesNotBuilt(_logger, e);
+        }
+
+        lock (_writeLock)
+        {
+            if (ReferenceEquals(_uniqueValuesBuilding, filter))
+            {
+                _uniqueValuesBuilding = null;
+                if (!_stopApplier)
+                {
+                    _uniqueValues = filter;
+                    _uniqueValuesAtBuild = filter.Added;
+                }
+            }
+        }
     }
 
     private void StartApplier()
@@ -199,7 +325,10 @@ public sealed partial class EncryptedTokenStore
         while (true)
         {
             _applySignal.WaitOne();
-            if (_stopApplier)
+
+            // Let saves gather: one LiteDB commit then covers many of them (a token saved several times
+            // is written once), and fewer commits compete with the saves' own fsyncs for the disk.
+            if (_stopRequested.Wait(ApplyDelay) || _stopApplier)
             {
                 return;
             }
@@ -231,7 +360,7 @@ public sealed partial class EncryptedTokenStore
     /// </summary>
     private void ApplyPendingOrThrow()
     {
-        if (_pending.IsEmpty)
+        if (_pendingCount == 0)
         {
             return;
         }
@@ -299,6 +428,8 @@ public sealed partial class EncryptedTokenStore
                 {
                     _pending.TryRemove(applied);
                 }
+
+                _pendingCount = _pending.Count;
             }
 
             if (Volatile.Read(ref _scans) == 0)
@@ -315,8 +446,18 @@ public sealed partial class EncryptedTokenStore
     private void CloseJournal()
     {
         _stopApplier = true;
+        _stopRequested.Set();
         _applySignal.Set();
         _applier?.Join();
+        try
+        {
+            _uniqueValuesBuild?.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Only a faster path was lost.
+        }
+
         try
         {
             if (_applyFailure is null)
@@ -332,13 +473,14 @@ public sealed partial class EncryptedTokenStore
         lock (_journalLock)
         {
             _journal?.Dispose();
-            if (_journal is not null && _pending.IsEmpty)
+            if (_journal is not null && _pendingCount == 0)
             {
                 File.Delete(StoreFile.JournalPathFor(_file.Path));
             }
         }
 
         _applySignal.Dispose();
+        _stopRequested.Dispose();
     }
 
     /// <summary>A save acknowledged through the journal and not yet applied to LiteDB.</summary>

@@ -221,6 +221,7 @@ public sealed partial class EncryptedTokenStore
 
     private void StartRotation(bool rotateIndexKey)
     {
+        ForgetUniqueValues();
         InTransaction(() =>
         {
             var previousIndex = _metadata.IndexKeyVersion;

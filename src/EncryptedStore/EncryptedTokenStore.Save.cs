@@ -174,6 +174,7 @@ public sealed partial class EncryptedTokenStore
         try
         {
             _records.Upsert(document);
+            NoteUniqueValues(document);
         }
         catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
         {

@@ -21,6 +21,9 @@ internal enum StoreKind
     /// <summary>The library under test with <c>FlushToDisk = false</c>: commits reach the OS, not the disk, before returning.</summary>
     EncryptedNoFlush,
 
+    /// <summary>The library under test with <c>UseSaveJournal = false</c>: every save commits to LiteDB (and flushes its log).</summary>
+    EncryptedNoJournal,
+
     /// <summary>The library under test, created with a passphrase (PBKDF2 on every open).</summary>
     EncryptedPassphrase,
 }

@@ -50,6 +50,12 @@ internal sealed class StoreWorkspace : IDisposable
                 unflushed.FlushToDisk = false;
                 store = new EncryptedTokenStore(unflushed);
                 break;
+            case StoreKind.EncryptedNoJournal:
+                var unjournaled = BenchmarkKeys.Options(CopyOf(StoreKind.Encrypted, size));
+                unjournaled.CacheSize = Math.Max(unjournaled.CacheSize, size);
+                unjournaled.UseSaveJournal = false;
+                store = new EncryptedTokenStore(unjournaled);
+                break;
             case StoreKind.EncryptedNoCache:
                 var uncached = BenchmarkKeys.Options(CopyOf(StoreKind.Encrypted, size));
                 uncached.CacheSize = 0;

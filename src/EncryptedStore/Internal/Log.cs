@@ -67,4 +67,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Replayed {Count} saves from the journal of '{Path}', left by a process that did not close the store")]
     public static partial void JournalReplayed(ILogger logger, int count, string path);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Debug, Message = "Could not build the filter of unique lookup values; journaled saves check LiteDB's indexes instead")]
+    public static partial void UniqueValuesNotBuilt(ILogger logger, Exception exception);
 }

@@ -31,6 +31,8 @@ internal sealed class TokenRecords(ILiteCollection<BsonDocument> collection, Key
 
     private static string Equals(BlindIndex index) => EqualityQueries[(int)index];
 
+    private static readonly BsonExpression HolderIdProjection = BsonExpression.Create("{ i: _id }");
+
     public static void EnsureIndexes(ILiteCollection<BsonDocument> collection)
     {
         collection.EnsureIndex(FieldName(BlindIndex.User), "$." + FieldName(BlindIndex.User), unique: false);
@@ -44,6 +46,15 @@ internal sealed class TokenRecords(ILiteCollection<BsonDocument> collection, Key
 
     public BsonDocument? FindOne(BlindIndex index, byte[] hash) =>
         collection.FindOne(Equals(index), new BsonValue(hash));
+
+    /// <summary>
+    /// The id of the record that holds <paramref name="value"/> in the unique index <paramref name="index"/>,
+    /// or null: a cheaper question than <see cref="FindOne"/>, since LiteDB returns the id alone.
+    /// </summary>
+    public string? FindHolderId(BlindIndex index, BsonValue value) =>
+        collection.Query().Where(Equals(index), value).Select(HolderIdProjection).FirstOrDefault() is { } found && found["i"].IsString
+            ? found["i"].AsString
+            : null;
 
     public List<BsonDocument> Find(BlindIndex index, byte[] hash, int limit) =>
         collection.Find(BsonExpression.Create(Equals(index), new BsonValue(hash)), 0, limit).ToList();

@@ -4,8 +4,8 @@ using EncryptedStore.Tests.Support;
 namespace EncryptedStore.Tests.Storage;
 
 /// <summary>
-/// No token value is readable in the store file or its LiteDB log: not after close, and not while
-/// the store is open (when committed pages still sit in the log).
+/// No token value is readable in the store file, its LiteDB log or its save journal: not after close,
+/// and not while the store is open (when committed pages still sit in the log, and the refresh in the journal).
 /// </summary>
 public class AtRestTests
 {
@@ -36,11 +36,15 @@ public class AtRestTests
         {
             var log = StoreFile.LogPathFor(path);
             Assert.That(File.Exists(log), Is.True, "LiteDB's log exists while the store is open");
+            var journal = StoreFile.JournalPathFor(path);
+            Assert.That(File.Exists(journal), Is.True, "the refresh went through the save journal");
             var dataBytes = StoreFiles.ReadBypassingLock(path);
             var logBytes = StoreFiles.ReadBypassingLock(log);
+            var journalBytes = StoreFiles.ReadBypassingLock(journal);
             Assert.That(logBytes, Is.Not.Empty, "the committed pages are still in the log, which is the point of this test");
+            Assert.That(StoreFiles.Contains(journalBytes, ids[0]), Is.True, "control: the refreshed record is in the journal");
 
-            AssertNoLeak(dataBytes.Concat(logBytes).ToArray(), values, ids, "the open data and log files");
+            AssertNoLeak(dataBytes.Concat(logBytes).Concat(journalBytes).ToArray(), values, ids, "the open data, log and journal files");
         }
     }
 

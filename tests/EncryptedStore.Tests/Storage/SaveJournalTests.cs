@@ -260,13 +260,14 @@ public class SaveJournalTests
         token.AccessToken = "1000.access.0";
         store.SaveToken(token);
         var id = token.Id!;
-        using var stop = new CancellationTokenSource();
+        var stop = false;
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        var reads = new int[2];
+        using var reading = new CountdownEvent(reads.Length);
+        var readers = Enumerable.Range(0, reads.Length).Select(r => new Thread(() =>
         {
             var seen = 0;
-            var reads = 0;
-            while (!stop.IsCancellationRequested)
+            while (!Volatile.Read(ref stop))
             {
                 var value = int.Parse(((OAuthToken)store.FindTokenById(id)).AccessToken!["1000.access.".Length..], CultureInfo.InvariantCulture);
                 if (value < seen)
@@ -275,11 +276,14 @@ public class SaveJournalTests
                 }
 
                 seen = value;
-                reads++;
+                if (++reads[r] == 1)
+                {
+                    reading.Signal();
+                }
             }
-
-            return reads;
         })).ToList();
+        readers.ForEach(r => r.Start());
+        Assert.That(reading.Wait(TimeSpan.FromSeconds(30)), Is.True, "both readers started");
 
         for (var i = 1; i <= 500; i++)
         {
@@ -289,12 +293,11 @@ public class SaveJournalTests
             Assert.That(read, Is.EqualTo(i), "the writer reads its own save");
         }
 
-        stop.Cancel();
-        Task.WaitAll(readers);
+        Volatile.Write(ref stop, true);
+        readers.ForEach(r => r.Join());
         Assert.Multiple(() =>
         {
             Assert.That(failures, Is.Empty);
-            Assert.That(readers.Select(r => r.Result), Has.All.GreaterThan(0));
             Assert.That(store.JournaledSaveCount, Is.EqualTo(500));
         });
     }
@@ -501,6 +504,110 @@ public class SaveJournalTests
         }
 
         Assert.That(appended, Is.EqualTo((SaveJournal.RegionSize - 32) / (record.Length + 28)), "a header of 32 bytes, then entries of 28 bytes plus the record");
+    }
+
+    [Test]
+    public void UniqueValueFilter_OnceBuilt_SavesNewValuesWithoutAskingLiteDb()
+    {
+        using var store = Open();
+        var tokens = Enumerable.Range(0, 20).Select(i => StoreFixture.Token($"user{i}@example.com")).ToList();
+        store.SaveTokens(tokens);
+        tokens[0].AccessToken = "1000.access.first-journaled";
+        store.SaveToken(tokens[0]);
+        Assert.That(store.WaitForUniqueValues(), Is.True, "the first journaled save starts building the filter");
+        var probes = store.UniqueValueProbeCount;
+
+        for (var i = 0; i < 100; i++)
+        {
+            var token = tokens[i % tokens.Count];
+            token.AccessToken = $"1000.access.fresh.{i}";
+            store.SaveToken(token);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(store.JournaledSaveCount, Is.EqualTo(101));
+            Assert.That(store.UniqueValueProbeCount, Is.EqualTo(probes), "no new value needed LiteDB's index");
+        });
+    }
+
+    [Test]
+    public void UniqueValueFilter_OnceBuilt_StillCatchesEveryDuplicate()
+    {
+        using var store = Open();
+        var ann = StoreFixture.Token("ann@example.com");
+        var bob = StoreFixture.Token("bob@example.com");
+        store.SaveTokens([ann, bob]);
+        ann.AccessToken = "1000.access.ann.journaled";
+        store.SaveToken(ann);
+        Assert.That(store.WaitForUniqueValues(), Is.True);
+
+        // Values that reached the store by three routes after or before the build: the bulk load, an
+        // ordinary insert after it, and a journaled save.
+        var carl = StoreFixture.Token("carl@example.com");
+        store.SaveToken(carl);
+        var attempts = new[] { bob.AccessToken!, carl.AccessToken!, ann.AccessToken! };
+        var dave = StoreFixture.Token("dave@example.com");
+        store.SaveToken(dave);
+        foreach (var taken in attempts)
+        {
+            var clash = StoreFixture.Copy(dave);
+            clash.AccessToken = taken;
+            var error = Assert.Throws<TokenStoreException>(() => store.SaveToken(clash), taken);
+            Assert.That(error!.Code, Is.EqualTo(TokenStoreErrorCodes.DuplicateToken), taken);
+        }
+
+        Assert.That(((OAuthToken)store.FindTokenById(dave.Id!)).AccessToken, Is.EqualTo(dave.AccessToken));
+    }
+
+    [Test]
+    public void UniqueValueFilter_AfterIndexKeyRotation_StillCatchesDuplicates()
+    {
+        using var store = Open();
+        var ann = StoreFixture.Token("ann@example.com");
+        var bob = StoreFixture.Token("bob@example.com");
+        store.SaveTokens([ann, bob]);
+        ann.AccessToken = "1000.access.ann.journaled";
+        store.SaveToken(ann);
+        Assert.That(store.WaitForUniqueValues(), Is.True);
+
+        store.RotateKeys(new KeyRotationOptions { RotateIndexKey = true });
+        ann.AccessToken = "1000.access.ann.after-rotation";
+        store.SaveToken(ann);
+        store.WaitForUniqueValues();
+        var clash = StoreFixture.Copy(ann);
+        clash.AccessToken = bob.AccessToken;
+        var error = Assert.Throws<TokenStoreException>(() => store.SaveToken(clash));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Code, Is.EqualTo(TokenStoreErrorCodes.DuplicateToken));
+            Assert.That(store.JournaledSaveCount, Is.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public void UniqueValueFilter_MayContain_IsTrueForEveryValueAddedAndPerIndex()
+    {
+        var filter = new EncryptedStore.Caching.UniqueValueFilter();
+        var record = new LiteDB.BsonDocument
+        {
+            ["_id"] = "id",
+            ["uc"] = Enumerable.Repeat((byte)1, 32).ToArray(),
+            ["a"] = Enumerable.Repeat((byte)2, 32).ToArray(),
+            ["r"] = "id",
+            ["g"] = "id",
+        };
+        filter.Add(record);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(filter.MayContain(EncryptedStore.Crypto.BlindIndex.AccessToken, new LiteDB.BsonValue(Enumerable.Repeat((byte)2, 32).ToArray())), Is.True);
+            Assert.That(filter.MayContain(EncryptedStore.Crypto.BlindIndex.UserClient, new LiteDB.BsonValue(Enumerable.Repeat((byte)1, 32).ToArray())), Is.True);
+            Assert.That(filter.MayContain(EncryptedStore.Crypto.BlindIndex.AccessToken, new LiteDB.BsonValue(Enumerable.Repeat((byte)1, 32).ToArray())), Is.False, "another index's value");
+            Assert.That(filter.MayContain(EncryptedStore.Crypto.BlindIndex.RefreshToken, new LiteDB.BsonValue(Enumerable.Repeat((byte)3, 32).ToArray())), Is.False);
+            Assert.That(filter.Added, Is.EqualTo(2), "an id standing in for an absent value is not a value");
+        });
     }
 
     private static byte[] StoreIdOf(string path)
