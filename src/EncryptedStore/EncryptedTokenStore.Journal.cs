@@ -23,7 +23,7 @@ namespace EncryptedStore;
 /// </remarks>
 public sealed partial class EncryptedTokenStore
 {
-    private const int ApplyDelayMilliseconds = 20;
+    private const int ApplyDelayMilliseconds = 100;
 
     /// <summary>How long the background thread lets journaled saves gather before it applies them.</summary>
     private static readonly TimeSpan ApplyDelay = TimeSpan.FromMilliseconds(ApplyDelayMilliseconds);
@@ -40,6 +40,7 @@ public sealed partial class EncryptedTokenStore
     private SaveJournal? _journal;
     private Thread? _applier;
     private volatile bool _stopApplier;
+    private int _applyRequested;
     private volatile Exception? _applyFailure;
 
     /// <summary><c>_pending.Count</c>, kept under the journal lock: reading a <see cref="ConcurrentDictionary{TKey, TValue}"/>'s count or emptiness takes all its locks.</summary>
@@ -317,7 +318,11 @@ public sealed partial class EncryptedTokenStore
             _applier.Start();
         }
 
-        _applySignal.Set();
+        // One wake-up per batch: the saves that follow within the delay need not signal again (a system call).
+        if (Interlocked.Exchange(ref _applyRequested, 1) == 0)
+        {
+            _applySignal.Set();
+        }
     }
 
     private void ApplyLoop()
@@ -332,6 +337,9 @@ public sealed partial class EncryptedTokenStore
             {
                 return;
             }
+
+            // Saves from here on signal again, so none is left waiting for the next batch.
+            Volatile.Write(ref _applyRequested, 0);
 
             if (JournalApplierPaused)
             {
