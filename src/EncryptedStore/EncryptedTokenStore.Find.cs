@@ -168,7 +168,7 @@ public sealed partial class EncryptedTokenStore
     private MatchedToken? Lookup(ActiveKeys active, LookupKey key, bool useCache)
     {
         var cache = useCache ? _cache : null;
-        if (cache?.GetId(key) is { } cachedId && cache.Get(cachedId) is { } entry && key.IsHeldBy(entry.Fields))
+        if (cache?.GetByLookup(key) is { } entry && key.IsHeldBy(entry.Fields))
         {
             return new MatchedToken(null, entry);
         }
@@ -179,8 +179,11 @@ public sealed partial class EncryptedTokenStore
         }
 
         using var lease = Hold();
-        ApplyPendingOrThrow();
+
+        // The generation first, then the pending saves applied: a save acknowledged before the generation
+        // was read is in LiteDB below, and one published after it makes the token read too old to cache.
         var generation = cache?.BeginRead();
+        ApplyPendingOrThrow();
         BsonDocument? document = null;
         foreach (var indexKey in active.LookupIndexKeys())
         {

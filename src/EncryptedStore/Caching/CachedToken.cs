@@ -6,6 +6,7 @@ namespace EncryptedStore.Caching;
 internal sealed class CachedToken
 {
     private readonly string?[] _fields;
+    private bool _retired;
 
     public CachedToken(OAuthToken token)
     {
@@ -19,6 +20,14 @@ internal sealed class CachedToken
     }
 
     public string Id { get; }
+
+    /// <summary>
+    /// True once the cache no longer holds this entry as its token's state (the token was saved, deleted
+    /// or evicted): a lookup value still pointing here is then a miss.
+    /// </summary>
+    public bool IsRetired => Volatile.Read(ref _retired);
+
+    public void Retire() => Volatile.Write(ref _retired, true);
 
     /// <summary><see cref="Get"/> as a delegate made once, so checking a warm lookup allocates nothing.</summary>
     public Func<int, string?> Fields { get; }

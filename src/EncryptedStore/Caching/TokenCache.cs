@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace EncryptedStore.Caching;
 
 /// <summary>
-/// Decrypted tokens by id, and lookup values by the id they last led to, so the SDK's per-call
+/// Decrypted tokens by id, and lookup values by the entry they last led to, so the SDK's per-call
 /// <c>FindTokenById</c> and start-up <c>FindToken</c> skip LiteDB and AES-GCM when warm.
 /// </summary>
 /// <remarks>
@@ -12,9 +12,10 @@ namespace EncryptedStore.Caching;
 /// what it read only if no write started meanwhile: it notes the (even) generation before reading,
 /// and adds the entry only if the generation is still the same, checked under the lock that the
 /// invalidation also takes, so a stale entry is never visible, not even for a moment. Hits take no
-/// lock. A lookup value is only a hint: the
-/// token it leads to is checked to still hold that value, so a changed token cannot be found by its
-/// old values. Bounded: at <see cref="_capacity"/> entries the cache starts over empty. Across
+/// lock. A lookup value is only a hint: it leads to an entry that counts only while it is its token's
+/// cached state (an entry replaced, removed or evicted is retired), and the token is checked to still
+/// hold that value, so a changed token cannot be found by its old values.
+/// A write through the save journal puts the token's new state in the cache (<see cref="EndWrite(CachedToken)"/>). Bounded: at <see cref="_capacity"/> entries the cache starts over empty. Across
 /// processes: in exclusive mode no other process can write; in shared mode the store checks the
 /// file's write generation before every hit and, after another process's write, empties the cache
 /// (as a write that touched everything) before it serves anything.
@@ -23,7 +24,7 @@ internal sealed class TokenCache(int capacity)
 {
     private readonly int _capacity = capacity;
     private readonly ConcurrentDictionary<string, CachedToken> _byId = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<LookupKey, string> _byLookup = new();
+    private readonly ConcurrentDictionary<LookupKey, CachedToken> _byLookup = new();
     private readonly Lock _sync = new();
     private long _generation;
 
@@ -38,7 +39,12 @@ internal sealed class TokenCache(int capacity)
 
     public CachedToken? Get(string id) => _byId.GetValueOrDefault(id);
 
-    public string? GetId(LookupKey key) => _byLookup.GetValueOrDefault(key);
+    /// <summary>
+    /// The entry a lookup value last led to, while it is still the cached state of its token (one
+    /// dictionary read, not two). The caller checks that the token still holds the value.
+    /// </summary>
+    public CachedToken? GetByLookup(LookupKey key) =>
+        _byLookup.TryGetValue(key, out var entry) && !entry.IsRetired ? entry : null;
 
     /// <summary>Caches a token read at <paramref name="generation"/>, unless a write has run since.</summary>
     public void Add(long? generation, OAuthToken token, LookupKey? key = null)
@@ -61,10 +67,10 @@ internal sealed class TokenCache(int capacity)
                 Clear();
             }
 
-            _byId[entry.Id] = entry;
+            Replace(entry);
             if (key is { } lookup)
             {
-                _byLookup[lookup] = entry.Id;
+                _byLookup[lookup] = entry;
             }
         }
     }
@@ -85,7 +91,10 @@ internal sealed class TokenCache(int capacity)
             {
                 foreach (var id in touchedIds)
                 {
-                    _byId.TryRemove(id, out _);
+                    if (_byId.TryRemove(id, out var removed))
+                    {
+                        removed.Retire();
+                    }
                 }
             }
 
@@ -106,14 +115,33 @@ internal sealed class TokenCache(int capacity)
                 Clear();
             }
 
-            _byId[written.Id] = written;
+            Replace(written);
             Interlocked.Increment(ref _generation);
         }
     }
 
     public void Clear()
     {
-        _byId.Clear();
-        _byLookup.Clear();
+        lock (_sync)
+        {
+            foreach (var entry in _byId.Values)
+            {
+                entry.Retire();
+            }
+
+            _byId.Clear();
+            _byLookup.Clear();
+        }
+    }
+
+    /// <summary>Under <see cref="_sync"/>: makes <paramref name="entry"/> the token's cached state, retiring the one it replaces.</summary>
+    private void Replace(CachedToken entry)
+    {
+        if (_byId.TryGetValue(entry.Id, out var previous) && !ReferenceEquals(previous, entry))
+        {
+            previous.Retire();
+        }
+
+        _byId[entry.Id] = entry;
     }
 }
