@@ -54,7 +54,6 @@ internal sealed class TokenCache(int capacity)
             return;
         }
 
-        var entry = new CachedToken(token);
         lock (_sync)
         {
             if (Volatile.Read(ref _generation) != readAt)
@@ -62,12 +61,20 @@ internal sealed class TokenCache(int capacity)
                 return;
             }
 
-            if (_byId.Count >= _capacity && !_byId.ContainsKey(entry.Id))
+            // An entry already cached for the token is its current state (any write since it was cached
+            // removed or replaced it, and no write ran since this read): keep it, so the lookup values that
+            // lead to it stay valid, and let this lookup value lead there too.
+            if (!_byId.TryGetValue(token.Id!, out var entry))
             {
-                Clear();
+                if (_byId.Count >= _capacity)
+                {
+                    Clear();
+                }
+
+                entry = new CachedToken(token);
+                _byId[entry.Id] = entry;
             }
 
-            Replace(entry);
             if (key is { } lookup)
             {
                 _byLookup[lookup] = entry;

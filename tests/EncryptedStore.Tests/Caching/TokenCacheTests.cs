@@ -36,6 +36,40 @@ public class TokenCacheTests
         });
     }
 
+    [Test]
+    public void FindToken_WarmedByEveryKey_ServesEachFromTheCache()
+    {
+        using var store = StoreFixture.Open(_path);
+        var token = StoreFixture.Token("a@example.com");
+        store.SaveToken(token);
+        var queries = new Func<OAuthToken>[]
+        {
+            () => new OAuthToken { AccessToken = token.AccessToken },
+            () => new OAuthToken { UserSignature = new UserSignature("a@example.com"), ClientId = token.ClientId },
+            () => new OAuthToken { ClientId = token.ClientId, ClientSecret = token.ClientSecret, RefreshToken = token.RefreshToken },
+            () => new OAuthToken { ClientId = token.ClientId, ClientSecret = token.ClientSecret, GrantToken = token.GrantToken },
+        };
+        foreach (var query in queries)
+        {
+            Assert.That(store.FindToken(query()), Is.Not.Null);
+        }
+
+        store.FindTokenById(token.Id!);
+
+        // Behind the store's back: from now on only the cache can answer.
+        Assert.That(store.BackingFile.Tokens.Delete(token.Id!), Is.True);
+
+        Assert.Multiple(() =>
+        {
+            for (var i = 0; i < queries.Length; i++)
+            {
+                Assert.That(StoreFixture.Fields(store.FindToken(queries[i]())), Is.EqualTo(StoreFixture.Fields(token)), $"query {i} missed the cache");
+            }
+
+            Assert.That(store.TryFindTokenById(token.Id!), Is.Not.Null, "by id");
+        });
+    }
+
     [TestCase(true)]
     [TestCase(false)]
     public void SaveToken_AfterCachedRead_NextReadSeesTheSave(bool byLookup)
