@@ -305,14 +305,7 @@ public class SaveJournalTests
     [Test]
     public void KilledWithSavesOnlyInTheJournal_NextOpenReplaysThem()
     {
-        var key = Convert.ToHexString(StoreFixture.Key);
-        List<int> acknowledged;
-        using (var child = ChildProcess.StartTestHost("journal-save-loop", _path, key, "0", "paused"))
-        {
-            Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
-            acknowledged = Enumerable.Range(0, 120).Select(_ => ChildProcess.AckSequence(child.WaitForLine("ack"))).ToList();
-            child.Kill();
-        }
+        var acknowledged = KillWriterWithSavesOnlyInTheJournal(120);
 
         var inJournal = SaveJournal.ReadEntries(JournalPath, StoreIdOf(_path));
         Assert.That(inJournal, Has.Count.GreaterThanOrEqualTo(120), "the paused applier left every save in the journal");
@@ -379,17 +372,7 @@ public class SaveJournalTests
     [Test]
     public void WrongKey_LeavesTheJournalOfAKilledProcessInPlace()
     {
-        var key = Convert.ToHexString(StoreFixture.Key);
-        using (var child = ChildProcess.StartTestHost("journal-save-loop", _path, key, "0", "paused"))
-        {
-            Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
-            for (var i = 0; i < 10; i++)
-            {
-                child.WaitForLine("ack");
-            }
-
-            child.Kill();
-        }
+        KillWriterWithSavesOnlyInTheJournal(10);
 
         var journal = File.ReadAllBytes(JournalPath);
         var error = Assert.Throws<TokenStoreException>(() => Open(key: StoreFixture.OtherKey).Dispose());
@@ -425,14 +408,7 @@ public class SaveJournalTests
     [Test]
     public void Compact_OfAStoreLeftWithAJournal_KeepsTheJournaledSaves()
     {
-        var key = Convert.ToHexString(StoreFixture.Key);
-        List<int> acknowledged;
-        using (var child = ChildProcess.StartTestHost("journal-save-loop", _path, key, "0", "paused"))
-        {
-            Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
-            acknowledged = Enumerable.Range(0, 60).Select(_ => ChildProcess.AckSequence(child.WaitForLine("ack"))).ToList();
-            child.Kill();
-        }
+        var acknowledged = KillWriterWithSavesOnlyInTheJournal(60);
 
         EncryptedTokenStore.Compact(_path);
 
@@ -608,6 +584,19 @@ public class SaveJournalTests
             Assert.That(filter.MayContain(EncryptedStore.Crypto.BlindIndex.RefreshToken, new LiteDB.BsonValue(Enumerable.Repeat((byte)3, 32).ToArray())), Is.False);
             Assert.That(filter.Added, Is.EqualTo(2), "an id standing in for an absent value is not a value");
         });
+    }
+
+    /// <summary>
+    /// Runs a TestHost writer with its applier paused and kills it (SIGKILL) once it acknowledged
+    /// <paramref name="saves"/> journaled saves, which then exist only in the journal; returns their numbers.
+    /// </summary>
+    private List<int> KillWriterWithSavesOnlyInTheJournal(int saves)
+    {
+        using var child = ChildProcess.StartTestHost("journal-save-loop", _path, Convert.ToHexString(StoreFixture.Key), "0", "paused");
+        Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
+        var acknowledged = Enumerable.Range(0, saves).Select(_ => ChildProcess.AckSequence(child.WaitForLine("ack"))).ToList();
+        child.Kill();
+        return acknowledged;
     }
 
     private static byte[] StoreIdOf(string path)
