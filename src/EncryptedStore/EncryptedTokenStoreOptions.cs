@@ -46,10 +46,10 @@ public sealed class EncryptedTokenStoreOptions
     public int CacheSize { get; set; } = 10_000;
 
     /// <summary>
-    /// Whether every commit waits until the data is on the disk (fsync). Default true: a save that
+    /// Whether every write waits until it is on the disk: an fdatasync of the save journal, or an fsync of
+    /// LiteDB's log after its commit (LiteDB itself never flushes a commit). Default true: a save that
     /// returned survives a power cut. False: it survives the process being killed (the data is in the
-    /// operating system's buffers) but not a crash of the machine; saves are then much faster on disks
-    /// with slow fsync.
+    /// operating system's buffers) but not a crash of the machine; saves then cost their CPU time only.
     /// </summary>
     public bool FlushToDisk { get; set; } = true;
 
