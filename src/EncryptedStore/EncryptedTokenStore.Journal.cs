@@ -402,7 +402,7 @@ public sealed partial class EncryptedTokenStore
             int region;
             lock (_journalLock)
             {
-                if (_pending.IsEmpty)
+                if (_pendingCount == 0)
                 {
                     return;
                 }
@@ -411,24 +411,7 @@ public sealed partial class EncryptedTokenStore
                 region = _journal!.SwitchRegion();
             }
 
-            var database = _file.Database;
-            database.BeginTrans();
-            try
-            {
-                foreach (var (_, save) in batch)
-                {
-                    _records.Upsert(save.Record);
-                }
-
-                database.Commit();
-            }
-            catch
-            {
-                database.Rollback();
-                throw;
-            }
-
-            _file.SyncCommitted();
+            _file.UpsertTokens(batch.Select(p => p.Value.Record));
             lock (_journalLock)
             {
                 _journal.Reset(region);

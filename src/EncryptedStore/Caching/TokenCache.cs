@@ -66,13 +66,8 @@ internal sealed class TokenCache(int capacity)
             // lead to it stay valid, and let this lookup value lead there too.
             if (!_byId.TryGetValue(token.Id!, out var entry))
             {
-                if (_byId.Count >= _capacity)
-                {
-                    Clear();
-                }
-
                 entry = new CachedToken(token);
-                _byId[entry.Id] = entry;
+                Replace(entry);
             }
 
             if (key is { } lookup)
@@ -117,11 +112,6 @@ internal sealed class TokenCache(int capacity)
     {
         lock (_sync)
         {
-            if (_byId.Count >= _capacity && !_byId.ContainsKey(written.Id))
-            {
-                Clear();
-            }
-
             Replace(written);
             Interlocked.Increment(ref _generation);
         }
@@ -141,12 +131,19 @@ internal sealed class TokenCache(int capacity)
         }
     }
 
-    /// <summary>Under <see cref="_sync"/>: makes <paramref name="entry"/> the token's cached state, retiring the one it replaces.</summary>
+    /// <summary>
+    /// Under <see cref="_sync"/>: makes <paramref name="entry"/> the token's cached state, retiring the one it
+    /// replaces; a new token in a full cache first empties it (see <see cref="_capacity"/>).
+    /// </summary>
     private void Replace(CachedToken entry)
     {
-        if (_byId.TryGetValue(entry.Id, out var previous) && !ReferenceEquals(previous, entry))
+        if (_byId.TryGetValue(entry.Id, out var previous))
         {
             previous.Retire();
+        }
+        else if (_byId.Count >= _capacity)
+        {
+            Clear();
         }
 
         _byId[entry.Id] = entry;

@@ -239,27 +239,37 @@ internal sealed class StoreFile : IDisposable
         var entries = SaveJournal.ReadEntries(path, storeId);
         if (entries.Count > 0)
         {
-            Database.BeginTrans();
-            try
-            {
-                foreach (var record in entries)
-                {
-                    Tokens.Upsert(BsonSerializer.Deserialize(record));
-                }
-
-                Database.Commit();
-            }
-            catch
-            {
-                Database.Rollback();
-                throw;
-            }
-
-            SyncCommitted();
+            UpsertTokens(entries.Select(record => BsonSerializer.Deserialize(record)));
         }
 
         File.Delete(path);
         return entries.Count;
+    }
+
+    /// <summary>
+    /// Upserts token records, in order, in one transaction put on the disk before it returns (see
+    /// <see cref="SyncCommitted"/>); nothing is written when one fails. How the save journal reaches LiteDB,
+    /// at replay and from the store's applier.
+    /// </summary>
+    public void UpsertTokens(IEnumerable<BsonDocument> records)
+    {
+        Database.BeginTrans();
+        try
+        {
+            foreach (var record in records)
+            {
+                Tokens.Upsert(record);
+            }
+
+            Database.Commit();
+        }
+        catch
+        {
+            Database.Rollback();
+            throw;
+        }
+
+        SyncCommitted();
     }
 
     /// <summary>The lock file of shared mode: <c>name-lock.ext</c>. It stays after the store closes; deleting it while the store is open breaks the exclusion.</summary>

@@ -511,12 +511,7 @@ public class SaveJournalTests
     public void UniqueValueFilter_OnceBuilt_StillCatchesEveryDuplicate()
     {
         using var store = Open();
-        var ann = StoreFixture.Token("ann@example.com");
-        var bob = StoreFixture.Token("bob@example.com");
-        store.SaveTokens([ann, bob]);
-        ann.AccessToken = "1000.access.ann.journaled";
-        store.SaveToken(ann);
-        Assert.That(store.WaitForUniqueValues(), Is.True);
+        var (ann, bob) = SaveTwoThenBuildTheFilter(store);
 
         // Values that reached the store by three routes after or before the build: the bulk load, an
         // ordinary insert after it, and a journaled save.
@@ -540,12 +535,7 @@ public class SaveJournalTests
     public void UniqueValueFilter_AfterIndexKeyRotation_StillCatchesDuplicates()
     {
         using var store = Open();
-        var ann = StoreFixture.Token("ann@example.com");
-        var bob = StoreFixture.Token("bob@example.com");
-        store.SaveTokens([ann, bob]);
-        ann.AccessToken = "1000.access.ann.journaled";
-        store.SaveToken(ann);
-        Assert.That(store.WaitForUniqueValues(), Is.True);
+        var (ann, bob) = SaveTwoThenBuildTheFilter(store);
 
         store.RotateKeys(new KeyRotationOptions { RotateIndexKey = true });
         ann.AccessToken = "1000.access.ann.after-rotation";
@@ -584,6 +574,18 @@ public class SaveJournalTests
             Assert.That(filter.MayContain(EncryptedStore.Crypto.BlindIndex.RefreshToken, new LiteDB.BsonValue(Enumerable.Repeat((byte)3, 32).ToArray())), Is.False);
             Assert.That(filter.Added, Is.EqualTo(2), "an id standing in for an absent value is not a value");
         });
+    }
+
+    /// <summary>Saves Ann and Bob, then Ann again through the journal, and waits for the filter of unique values that save started.</summary>
+    private static (OAuthToken Ann, OAuthToken Bob) SaveTwoThenBuildTheFilter(EncryptedTokenStore store)
+    {
+        var ann = StoreFixture.Token("ann@example.com");
+        var bob = StoreFixture.Token("bob@example.com");
+        store.SaveTokens([ann, bob]);
+        ann.AccessToken = "1000.access.ann.journaled";
+        store.SaveToken(ann);
+        Assert.That(store.WaitForUniqueValues(), Is.True, "the journaled save built the filter");
+        return (ann, bob);
     }
 
     /// <summary>
