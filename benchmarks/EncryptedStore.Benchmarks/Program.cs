@@ -13,6 +13,7 @@ namespace EncryptedStore.Benchmarks;
 /// <c>profile [size]</c> prints a Stopwatch breakdown of the encrypted read path;
 /// <c>rotate-profile [size] [batch size|default] [data,index]</c> times <c>RotateKeys</c> with a concurrent reader;
 /// <c>huge [size]</c> opens a store of that many tokens (default 1,000,000) in a child process and reports memory and lookups;
+/// <c>open-interrupted [size]</c> times opening a store (default 100,000 tokens) that holds an interrupted key rotation, in child processes;
 /// <c>soak [--duration 60s] [--threads 4] …</c> runs checked mixed operations from several threads on one store.
 /// </summary>
 internal static class Program
@@ -35,6 +36,11 @@ internal static class Program
         if (args is [HugeStoreCheck.ChildCommand, var hugePath, var sampleFile, var hugeSize])
         {
             return HugeStoreCheck.Open(hugePath, sampleFile, int.Parse(hugeSize, CultureInfo.InvariantCulture));
+        }
+
+        if (args is [InterruptedRotationOpen.Name, .. var interruptedArgs])
+        {
+            return InterruptedRotationOpen.Command(interruptedArgs);
         }
 
         if (args is ["soak", .. var soakArgs])

@@ -1,3 +1,4 @@
+using EncryptedStore.Storage;
 using System.Diagnostics;
 using System.Globalization;
 using EncryptedStore.Benchmarks.Infrastructure;
@@ -21,7 +22,7 @@ internal static class RotationProfile
         {
             using var workspace = new StoreWorkspace();
             var path = workspace.CopyOf(StoreKind.Encrypted, size);
-            var log = new FileInfo(EncryptedStore.Storage.StoreFile.LogPathFor(Path.GetFullPath(path)));
+            var log = new FileInfo(EncryptedStore.Storage.StorePaths.LogPathFor(Path.GetFullPath(path)));
             var options = BenchmarkKeys.Options(path);
             options.CacheSize = 0;
             using var store = new EncryptedTokenStore(options);

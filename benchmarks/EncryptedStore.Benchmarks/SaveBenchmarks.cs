@@ -108,7 +108,7 @@ public class SaveBenchmarks
         // values in the background (a scan of every record); until it is ready, saves probe LiteDB.
         if (_store is EncryptedTokenStore encrypted)
         {
-            encrypted.WaitForUniqueValues();
+            encrypted.Journal!.WaitForUniqueValues();
         }
     }
 

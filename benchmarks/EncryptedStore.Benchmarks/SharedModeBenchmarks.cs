@@ -1,3 +1,4 @@
+using EncryptedStore.Storage.LiteDb;
 using System.Diagnostics.CodeAnalysis;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
@@ -114,7 +115,7 @@ public class SharedModeBenchmarks
 
         if (sharing == StoreSharing.Shared)
         {
-            _otherProcess = SharedLockFile.Open(StoreFile.LockPathFor(options.FilePath));
+            _otherProcess = SharedLockFile.Open(StorePaths.LockPathFor(options.FilePath));
         }
     }
 

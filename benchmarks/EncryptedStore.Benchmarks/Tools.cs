@@ -1,3 +1,4 @@
+using EncryptedStore.Storage.LiteDb;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -56,10 +57,10 @@ internal static class Tools
         var stopwatch = Stopwatch.StartNew();
         using (var passphrase = MasterKey.FromPassphrase(BenchmarkKeys.Passphrase))
         {
-            _ = passphrase.DeriveKeyEncryptionKey(RandomNumberGenerator.GetBytes(32), EncryptedTokenStore.Pbkdf2Iterations);
+            _ = passphrase.DeriveKeyEncryptionKey(RandomNumberGenerator.GetBytes(32), MasterKey.Pbkdf2Iterations);
         }
 
-        Console.WriteLine($"PBKDF2-HMAC-SHA256, {EncryptedTokenStore.Pbkdf2Iterations:N0} iterations (paid on every open with a passphrase): {stopwatch.Elapsed.TotalMilliseconds:F0} ms");
+        Console.WriteLine($"PBKDF2-HMAC-SHA256, {MasterKey.Pbkdf2Iterations:N0} iterations (paid on every open with a passphrase): {stopwatch.Elapsed.TotalMilliseconds:F0} ms");
         return 0;
     }
 
@@ -77,19 +78,19 @@ internal static class Tools
             Measure($"EncryptedTokenStore.GetTokens ({size:N0} tokens)", _ => store.GetTokens(), warmup: 2, minimumCount: 5);
         }
 
-        using (var file = StoreFile.Open(encryptedPath, flushToDisk: true, TimeSpan.Zero))
+        using (var file = LiteDbFiles.Open(encryptedPath, flushToDisk: true, TimeSpan.Zero, shared: false))
         {
-            Measure("  LiteDB FindById on the encrypted file", i => file.Tokens.FindById(ids[i & 1023]));
-            Measure("  LiteDB FindAll().ToList() on the encrypted file", _ => file.Tokens.FindAll().ToList(), warmup: 2, minimumCount: 5);
-            var document = file.Tokens.FindById(ids[0]);
-            var hashes = ids.Select(id => file.Tokens.FindById(id)["a"]).ToArray();
-            Measure("  LiteDB FindOne(\"a = @0\", hash) (parameterized)", i => file.Tokens.FindOne("$.a = @0", hashes[i & 1023]));
-            Measure("  LiteDB FindOne(Query.EQ(\"a\", hash)), same hash (compiled once)", _ => file.Tokens.FindOne(LiteDB.Query.EQ("a", hashes[0])));
+            Measure("  LiteDB FindById on the encrypted file", i => file.Records.FindById(ids[i & 1023]));
+            Measure("  LiteDB FindAll().ToList() on the encrypted file", _ => file.Records.FindAll().ToList(), warmup: 2, minimumCount: 5);
+            var document = file.Records.FindById(ids[0]);
+            var hashes = ids.Select(id => file.Records.FindById(id)["a"]).ToArray();
+            Measure("  LiteDB FindOne(\"a = @0\", hash) (parameterized)", i => file.Records.FindOne("$.a = @0", hashes[i & 1023]));
+            Measure("  LiteDB FindOne(Query.EQ(\"a\", hash)), same hash (compiled once)", _ => file.Records.FindOne(LiteDB.Query.EQ("a", hashes[0])));
 
             // As the store does it: Query.EQ with a value it has not seen before, so LiteDB parses and
             // compiles a new expression and keeps it in its static cache. Fresh random hashes (misses).
             var fresh = Enumerable.Range(0, 50_000).Select(_ => new LiteDB.BsonValue(RandomNumberGenerator.GetBytes(32))).ToArray();
-            Measure("  LiteDB FindOne(Query.EQ(\"a\", hash)), new hash each call (what the store did before it passed parameters)", i => file.Tokens.FindOne(LiteDB.Query.EQ("a", fresh[i % fresh.Length])), warmup: 0, minimumCount: 1);
+            Measure("  LiteDB FindOne(Query.EQ(\"a\", hash)), new hash each call (what the store did before it passed parameters)", i => file.Records.FindOne(LiteDB.Query.EQ("a", fresh[i % fresh.Length])), warmup: 0, minimumCount: 1);
             Print($"  (encrypted document: {document.Keys.Count} fields, ciphertext {document["ct"].AsBinary.Length} bytes)");
         }
 

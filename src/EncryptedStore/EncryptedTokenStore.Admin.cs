@@ -1,40 +1,78 @@
-using EncryptedStore.Crypto;
-using EncryptedStore.Internal;
-using EncryptedStore.Storage;
-using LiteDB;
+using EncryptedStore.Storage.LiteDb;
 
 namespace EncryptedStore;
 
 public sealed partial class EncryptedTokenStore
 {
+    /// <summary>
+    /// Rotates the keys online: makes a new data key (and, when asked, a new blind-index key) that new
+    /// writes use at once, then re-encrypts every record under it in batches, one transaction each,
+    /// recording progress in the file. Lookups by every path and saves keep working throughout. If the
+    /// process dies, the next open resumes the job in the background; this call first waits for that,
+    /// and a call that finds a rotation in progress finishes it instead of starting another.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="KeyRotationOptions.BatchSize"/> is out of range.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled between batches; the rotation stays in progress and resumes later.</exception>
+    /// <exception cref="TokenStoreException"><c>TOKEN_STORE</c> when the file cannot be written; the rotation stays in progress.</exception>
+    public KeyRotationResult RotateKeys(KeyRotationOptions? options = null, IProgress<KeyRotationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new KeyRotationOptions();
+        options.Validate();
+        _pipeline.ThrowIfDisposed();
+        return _rotation.Rotate(options, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Revokes a retired key version: it no longer decrypts anything, and records still under it fail
+    /// with <see cref="TokenStoreErrorCodes.KeyUnavailable"/> naming the key. Revoking twice is a no-op.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException"><c>KEY_IN_USE</c> for the active version or one a running rotation needs; <c>KEY_UNAVAILABLE</c> for an unknown or destroyed version.</exception>
+    public void RevokeKey(int version) => _administration.Revoke(version);
+
+    /// <summary>
+    /// Destroys a revoked key version: its wrapped material (and the Data Protection key that wrapped it,
+    /// once no other version needs that key) is deleted from the store. To remove every trace from the
+    /// file's free pages as well, run <see cref="Compact"/> afterwards.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException"><c>KEY_IN_USE</c> when the version is not revoked or any record still uses it; <c>KEY_UNAVAILABLE</c> for an unknown version.</exception>
+    public void DestroyKey(int version) => _administration.Destroy(version);
+
+    /// <summary>
+    /// Re-encrypts the key ring under <paramref name="newMasterKey"/> in one transaction: afterwards only
+    /// the new key opens the store; if the process dies midway, the old one still does. Cost grows with
+    /// the number of keys, not of tokens. The store does not dispose <paramref name="newMasterKey"/>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="newMasterKey"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The store, or <paramref name="newMasterKey"/>, was disposed.</exception>
+    /// <exception cref="TokenStoreException"><c>INTEGRITY</c> when the key ring does not open; <c>TOKEN_STORE</c> when the file cannot be written. The store keeps its key then.</exception>
+    public void ChangeMasterKey(MasterKey newMasterKey)
+    {
+        ArgumentNullException.ThrowIfNull(newMasterKey);
+        _administration.ChangeMasterKey(newMasterKey);
+    }
+
+    /// <summary>
+    /// Rewrites a closed store into a fresh file and replaces the old one, so deleted records and
+    /// destroyed keys leave no bytes behind in free pages. Needs no master key (it copies ciphertext).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="filePath"/> is null or blank.</exception>
+    /// <exception cref="TokenStoreException"><c>STORE_LOCKED</c> when the store stays open elsewhere for longer than <see cref="EncryptedTokenStoreOptions.DefaultLockTimeout"/>; <c>NOT_A_STORE</c> for another file; <c>INTEGRITY</c> or <c>TOKEN_STORE</c> when it cannot be read or written.</exception>
+    public static void Compact(string filePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        LiteDbCompaction.Compact(Path.GetFullPath(filePath), EncryptedTokenStoreOptions.DefaultLockTimeout);
+    }
+
     /// <summary>Counts tokens, per key version too, and reports the file size and format. Reads every record's key versions (no decryption).</summary>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException"><c>INTEGRITY</c> when the file cannot be read.</exception>
     public StoreStatistics GetStatistics()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        using var lease = Hold();
-        var dataCounts = new Dictionary<int, int>();
-        var indexCounts = new Dictionary<int, int>();
-        var total = 0;
-        foreach (var document in Scan(() => _records.FindAll().ToList()))
-        {
-            total++;
-            if (TokenRecords.KeyVersions(document) is var (data, index))
-            {
-                dataCounts[data] = dataCounts.GetValueOrDefault(data) + 1;
-                indexCounts[index] = indexCounts.GetValueOrDefault(index) + 1;
-            }
-        }
-
-        var keys = Read(_keyRing.ListVersions)
-            .Select(k => new StoreKeyInfo(
-                k.Version,
-                k.Purpose,
-                k.State,
-                k.ProtectionKeyId,
-                new DateTimeOffset(DateTime.SpecifyKind(k.Created, DateTimeKind.Utc)),
-                (k.Purpose == StoreKeyPurpose.Data ? dataCounts : indexCounts).GetValueOrDefault(k.Version)))
-            .ToList();
-        return new StoreStatistics(_metadata.Format, total, _file.SizeInBytes, keys);
+        _pipeline.ThrowIfDisposed();
+        return _inspector.GetStatistics();
     }
 
     /// <summary>
@@ -44,80 +82,40 @@ public sealed partial class EncryptedTokenStore
     /// fails instead of throwing. Runs alongside other calls; takes time proportional to the store.
     /// </summary>
     /// <param name="progress">Receives the number of records checked so far, every 1,000 records and at the end.</param>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException"><c>INTEGRITY</c> when the file cannot be read at all.</exception>
     public StoreVerification Verify(IProgress<int>? progress = null)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        using var lease = Hold();
-        var problems = new List<StoreProblem>();
-        var keysChecked = 0;
-        foreach (var version in Read(_keyRing.ListVersions).Where(v => v.State is StoreKeyState.Active or StoreKeyState.Retired))
-        {
-            keysChecked++;
-            try
-            {
-                if (version.Purpose == StoreKeyPurpose.Data)
-                {
-                    Read(() => _keyRing.GetDataKey(version.Version));
-                }
-                else
-                {
-                    Read(() => _keyRing.GetIndexKey(version.Version));
-                }
-            }
-            catch (TokenStoreException e)
-            {
-                problems.Add(new StoreProblem(null, e.Code, $"{version.Purpose} key version {version.Version}: {e.Message}"));
-            }
-        }
+        _pipeline.ThrowIfDisposed();
+        return _inspector.Verify(progress);
+    }
 
-        var checkedRecords = 0;
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var document in Scan(() => _records.FindAll().ToList()))
-        {
-            var id = document["_id"].IsString ? document["_id"].AsString : null;
-            ids.Add(id ?? string.Empty);
-            try
-            {
-                var token = Read(() => _records.Decrypt(document));
-                var (_, indexVersion) = TokenRecords.KeyVersions(document) ?? throw Errors.Integrity($"token record '{id}'");
-                foreach (var index in TokenRecords.MismatchedIndexes(document, token, Read(() => _keyRing.GetIndexKey(indexVersion))))
-                {
-                    problems.Add(new StoreProblem(id, TokenStoreErrorCodes.Integrity, $"the {TokenRecords.FieldName(index)} lookup index does not match the record."));
-                }
+    /// <summary>
+    /// Deletes, in one transaction, every token whose access token expired more than
+    /// <paramref name="olderThan"/> ago and that has no refresh token (null or empty) to renew it: a
+    /// refresh token keeps a token alive however long ago its access token expired. The expiry is
+    /// <see cref="OAuthToken.ExpiresIn"/> read as absolute Unix epoch milliseconds in decimal (the SDK's
+    /// meaning); a token whose <c>ExpiresIn</c> is missing or not such a number is kept. "Now" comes from
+    /// <see cref="EncryptedTokenStoreOptions.TimeProvider"/>.
+    /// </summary>
+    /// <param name="olderThan">How long after its expiry a token is kept; <see cref="TimeSpan.Zero"/> deletes every expired one.</param>
+    /// <returns>How many tokens were deleted.</returns>
+    /// <remarks>
+    /// Thread-safe: serialised with saves and deletes, while lookups go on. Decrypts every record to
+    /// read its expiry, so it takes time proportional to the store.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="olderThan"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException">
+    /// <c>INTEGRITY</c> when a record was tampered with, or <c>KEY_UNAVAILABLE</c> when one is under a
+    /// revoked key: its expiry cannot be read, and nothing is deleted.
+    /// </exception>
+    public int PurgeExpired(TimeSpan olderThan)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(olderThan, TimeSpan.Zero);
 
-                foreach (var index in Read(() => _records.UnreachableIndexes(document)))
-                {
-                    problems.Add(new StoreProblem(id, TokenStoreErrorCodes.Integrity, $"the {TokenRecords.FieldName(index)} lookup index does not lead to the record."));
-                }
-            }
-            catch (TokenStoreException e)
-            {
-                problems.Add(new StoreProblem(id, e.Code, e.Message));
-            }
-
-            if (++checkedRecords % 1000 == 0)
-            {
-                progress?.Report(checkedRecords);
-            }
-        }
-
-        foreach (var index in new[] { BlindIndex.UserClient, BlindIndex.AccessToken, BlindIndex.RefreshToken, BlindIndex.GrantToken })
-        {
-            try
-            {
-                var listed = Scan(() => _records.IdsListedBy(index));
-                if (!listed.SetEquals(ids))
-                {
-                    problems.Add(new StoreProblem(null, TokenStoreErrorCodes.Integrity, $"the {TokenRecords.FieldName(index)} lookup index and the id index list different records ({listed.Count} and {ids.Count})."));
-                }
-            }
-            catch (TokenStoreException e)
-            {
-                problems.Add(new StoreProblem(null, e.Code, $"the {TokenRecords.FieldName(index)} lookup index: {e.Message}"));
-            }
-        }
-
-        progress?.Report(checkedRecords);
-        return new StoreVerification(checkedRecords, keysChecked, problems);
+        // In milliseconds, where now minus any TimeSpan stays far inside a long (a DateTimeOffset would not).
+        var cutoff = checked(_time.GetUtcNow().ToUnixTimeMilliseconds() - (olderThan.Ticks / TimeSpan.TicksPerMillisecond));
+        return _writer.PurgeExpired(cutoff, olderThan);
     }
 }

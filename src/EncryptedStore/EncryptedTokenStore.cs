@@ -1,8 +1,11 @@
 using System.Security.Cryptography;
 using EncryptedStore.Caching;
+using EncryptedStore.Engine;
 using EncryptedStore.Internal;
 using EncryptedStore.Keys;
 using EncryptedStore.Storage;
+using EncryptedStore.Storage.LiteDb;
+using EncryptedStore.Tokens;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -19,389 +22,270 @@ namespace EncryptedStore;
 /// <see cref="TokenStoreErrorCodes.StoreLocked"/>. With <see cref="StoreSharing.Shared"/> several
 /// processes use it at once, one call at a time (see <see cref="EncryptedTokenStoreOptions.Sharing"/>).
 /// Every failure is a <see cref="TokenStoreException"/> (see <see cref="TokenStoreException.Code"/>),
-/// or an <see cref="ArgumentException"/> for a programmer error such as a null argument.
+/// or an <see cref="ArgumentException"/> for a programmer error such as a null argument. This class only
+/// checks arguments and hands each call to the component that owns it (see ARCHITECTURE.md).
 /// </remarks>
 public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
 {
-    private readonly StoreFile _file;
-    private readonly KeyEncryptionKey _keyEncryptionKey;
-    private readonly KeyRing _keyRing;
-    private readonly TokenRecords _records;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-    private readonly TimeSpan _keyLifetime;
-    private readonly Lock _writeLock = new();
+    private readonly StoreKeys _keys;
     private readonly TokenCache? _cache;
-    private StoreMetadata _metadata;
-    private volatile ActiveKeys _active;
-    private MasterKey? _ephemeralKey;
-    private bool _disposed;
-
-    /// <summary>Reads in progress that visit every record (<see cref="Scan"/>).</summary>
-    private int _scans;
+    private readonly JournaledWriter? _journal;
+    private readonly WritePipeline _pipeline;
+    private readonly TokenMatcher _matcher;
+    private readonly TokenWriter _writer;
+    private readonly KeyAdministration _administration;
+    private readonly KeyRotation _rotation;
+    private readonly StoreInspector _inspector;
+    private readonly TimeProvider _time;
+    private readonly MasterKey? _ephemeralKey;
 
     /// <summary>Opens the store at <see cref="EncryptedTokenStoreOptions.FilePath"/>, creating it when missing.</summary>
+    /// <remarks>
+    /// Returns promptly: a key rotation that a process left unfinished resumes on a background thread
+    /// (lookups and saves keep working meanwhile, as during any rotation); <see cref="RotateKeys"/> waits
+    /// for it, and <see cref="Dispose"/> stops it between batches, to resume at the next open.
+    /// </remarks>
     /// <exception cref="ArgumentException">The options are incomplete.</exception>
     /// <exception cref="TokenStoreException">
-    /// <c>WRONG_KEY</c>, <c>NOT_A_STORE</c>, <c>UNSUPPORTED_VERSION</c>, <c>STORE_LOCKED</c>, <c>INTEGRITY</c>
-    /// or <c>UNPROTECTED_KEY</c>; the file is left unchanged.
+    /// <c>WRONG_KEY</c>, <c>NOT_A_STORE</c>, <c>UNSUPPORTED_VERSION</c>, <c>STORE_LOCKED</c>, <c>INTEGRITY</c>,
+    /// <c>UNPROTECTED_KEY</c> or <c>TOKEN_STORE</c> (the file cannot be read or created); the file is left unchanged.
     /// </exception>
     public EncryptedTokenStore(EncryptedTokenStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _logger = options.LoggerFactory?.CreateLogger<EncryptedTokenStore>() ?? NullLogger<EncryptedTokenStore>.Instance;
+        var logger = options.LoggerFactory?.CreateLogger<EncryptedTokenStore>() ?? NullLogger<EncryptedTokenStore>.Instance;
         _time = options.TimeProvider;
-        _keyLifetime = options.KeyLifetime;
-        _cache = options.CacheSize > 0 ? new TokenCache(options.CacheSize) : null;
         var masterKey = options.MasterKey ?? (_ephemeralKey = NewEphemeralKey());
-
-        _file = StoreFile.Open(options.FilePath, options.FlushToDisk, options.LockTimeout, options.Sharing == StoreSharing.Shared);
-        _journalEnabled = options.UseSaveJournal && !_file.IsMemory && !_file.IsShared;
-        _flushJournal = options.FlushToDisk;
-        var creating = false;
+        var storage = LiteDbFiles.OpenStorage(options.FilePath, options.FlushToDisk, options.LockTimeout, options.Sharing == StoreSharing.Shared);
         try
         {
-            using (EnterFile())
-            {
-                var existing = _file.Metadata.FindById(StoreMetadata.DocumentId);
-                if (existing is null)
-                {
-                    creating = true;
-                    (_metadata, _keyEncryptionKey, _keyRing) = Create(masterKey, options);
-                    Log.StoreCreated(_logger, _file.Path);
-                }
-                else
-                {
-                    (_metadata, _keyEncryptionKey, _keyRing) = OpenExisting(existing, masterKey, options);
-                }
-
-                // After the key check, so a wrong key leaves the file unchanged. A new store deletes a
-                // journal left beside it by an earlier store of the same name.
-                if (_file.ReplayJournal(_metadata.StoreId) is > 0 and var replayed)
-                {
-                    Log.JournalReplayed(_logger, replayed, _file.Path);
-                }
-
-                _records = new TokenRecords(_file.Tokens, _keyRing);
-                _active = LoadActiveKeys();
-                _file.MarkSynchronized();
-            }
-
-            Log.StoreOpened(_logger, _file.Path, _metadata.DataKeyVersion, _metadata.IndexKeyVersion);
-            if (_metadata.Rotation is not null)
-            {
-                Log.RotationResumed(_logger, _file.Path);
-                RunRotation(KeyRotationOptions.DefaultBatchSize, progress: null, CancellationToken.None);
-            }
+            _keys = OpenKeys(storage, masterKey, options, logger);
         }
-        catch (Exception e)
+        catch
         {
-            _keyRing?.Dispose();
-            _keyEncryptionKey?.Dispose();
-            _file.Dispose();
+            storage.Dispose();
             _ephemeralKey?.Dispose();
-
-            // Opening reads the metadata, key list and key ring through LiteDB: a damaged page shows
-            // as a LiteDB error or as a runtime error from decoding it.
-            if (!creating && (Errors.IsLiteDbFailure(e) || Errors.IsDamagedData(e)))
-            {
-                throw Errors.Integrity("the store file", e);
-            }
-
-            if (Errors.IsLiteDbFailure(e) || e is IOException)
-            {
-                throw Errors.Io(creating ? "creating the store" : "opening the store", e);
-            }
-
             throw;
         }
 
-        if (!_file.IsMemory && !OperatingSystem.IsWindows())
+        var metadata = _keys.State.Metadata;
+        _cache = options.CacheSize > 0 ? new TokenCache(options.CacheSize) : null;
+        _journal = options.UseSaveJournal && storage.SupportsJournal
+            ? new JournaledWriter(storage, _cache, metadata.StoreId, options.FlushToDisk, logger)
+            : null;
+        _pipeline = new WritePipeline(this, storage, _cache, _journal, _keys.Reload);
+        var sealer = new RecordSealer(_keys.Ring, logger);
+        _matcher = new TokenMatcher(_pipeline, _keys, sealer, _cache, _journal);
+        _rotation = new KeyRotation(_pipeline, _keys, sealer, _journal, _time, options.KeyLifetime, logger);
+        _writer = new TokenWriter(_pipeline, _keys, sealer, _matcher, _cache, _journal, _rotation, logger);
+        _administration = new KeyAdministration(_pipeline, _keys, logger);
+        _inspector = new StoreInspector(_pipeline, _keys, sealer);
+        Log.StoreOpened(logger, storage.Path, metadata.DataKeyVersion, metadata.IndexKeyVersion);
+        if (storage.Path != LiteDbStorage.MemoryPath && !OperatingSystem.IsWindows())
         {
-            WarnIfAccessibleByOthers(_file.Path);
-            WarnIfAccessibleByOthers(StoreFile.LogPathFor(_file.Path));
+            FilePermissions.WarnIfAccessibleByOthers(logger, storage.Path);
+            FilePermissions.WarnIfAccessibleByOthers(logger, StorePaths.LogPathFor(storage.Path));
+        }
+
+        if (metadata.Rotation is not null)
+        {
+            _rotation.ResumeInBackground();
         }
     }
 
     /// <summary>The full path of the store file, or <c>:memory:</c>.</summary>
-    public string FilePath => _file.Path;
+    public string FilePath => _pipeline.Storage.Path;
 
     /// <summary>How many decrypted tokens the cache holds (for tests and diagnostics).</summary>
     internal int CachedTokenCount => _cache?.Count ?? 0;
 
-    /// <summary>The file behind the store (for tests and diagnostics).</summary>
-    internal StoreFile BackingFile => _file;
+    /// <summary>The LiteDB storage behind the store (for tests that look at or edit the file).</summary>
+    internal LiteDbStorage BackingFile => (LiteDbStorage)_pipeline.Storage;
 
-    /// <summary>Closes the file (after LiteDB's checkpoint) and clears the keys held in memory.</summary>
+    /// <summary>The save journal, or null when saves do not use one (for tests and diagnostics).</summary>
+    internal JournaledWriter? Journal => _journal;
+
+    /// <summary>
+    /// Finds the stored token that matches <paramref name="token"/>, fills the null properties of
+    /// <paramref name="token"/> (its id included) in place and returns that same instance, or null.
+    /// Precedence: a non-empty user name (with the client id when given, so another client's token never
+    /// matches); else an access token when client id and secret are both absent; else, with both client
+    /// id and secret, the grant token when given, else the refresh token, and the client id must match.
+    /// A token that carries none of these matches nothing.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="token"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException">
+    /// <c>INVALID_TOKEN</c> for a token that is not an <see cref="OAuthToken"/>; <c>AMBIGUOUS_MATCH</c>
+    /// when a user name without client id matches tokens of several clients; <c>INTEGRITY</c> when the
+    /// matching record was tampered with; <c>KEY_UNAVAILABLE</c> when its key was revoked.
+    /// </exception>
+    public IToken? FindToken(IToken token)
+    {
+        var query = Guard.Token(token, nameof(token));
+        _pipeline.ThrowIfDisposed();
+
+        // Shared mode: catch up with another process's writes before trusting the cache.
+        using var lease = _pipeline.IsSynchronized ? default : _pipeline.Hold();
+        if (_matcher.Match(query) is not { } stored)
+        {
+            return null;
+        }
+
+        stored.FillNulls(query);
+        return query;
+    }
+
+    /// <summary>Returns a new, fully populated token with id <paramref name="id"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is null, blank or malformed.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException"><c>NOT_FOUND</c> when no token has that id; <c>INTEGRITY</c> when its record was tampered with; <c>KEY_UNAVAILABLE</c> when its key was revoked.</exception>
+    public IToken FindTokenById(string id) => TryFindTokenById(id) ?? throw Errors.NotFound(id);
+
+    /// <summary>Like <see cref="FindTokenById"/>, but returns null when no token has that id.</summary>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is null, blank or malformed.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException"><c>INTEGRITY</c> when the record was tampered with; <c>KEY_UNAVAILABLE</c> when its key was revoked.</exception>
+    public OAuthToken? TryFindTokenById(string id)
+    {
+        Guard.Id(id, nameof(id));
+        _pipeline.ThrowIfDisposed();
+        return _matcher.FindById(id);
+    }
+
+    /// <summary>Returns every stored token, fully populated, ordered by id.</summary>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException"><c>INTEGRITY</c> when any record was tampered with; <c>KEY_UNAVAILABLE</c> when one is under a revoked key.</exception>
+    public List<IToken> GetTokens()
+    {
+        _pipeline.ThrowIfDisposed();
+        return _matcher.All();
+    }
+
+    /// <summary>
+    /// Inserts or updates <paramref name="token"/> atomically and durably. The record is the one named by
+    /// <c>Id</c> when it exists, else the one <see cref="FindToken"/> would match, else a new record (with
+    /// the token's <c>Id</c> when given, else a new random id, set on the token). On update, a null
+    /// property keeps the stored value (and is filled in on <paramref name="token"/>); a non-null one,
+    /// the empty string included, replaces it.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="token"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException">
+    /// <c>INVALID_TOKEN</c> (wrong type, nothing to identify it, a value too long or with control
+    /// characters or unpaired surrogates); <c>DUPLICATE_TOKEN</c> when another record holds the same user
+    /// and client, access, refresh or grant token; <c>AMBIGUOUS_MATCH</c>; <c>TOKEN_STORE</c> when the file
+    /// cannot be written. Nothing is written then.
+    /// </exception>
+    public void SaveToken(IToken token)
+    {
+        var incoming = Guard.Token(token, nameof(token));
+        Validate(incoming);
+        _writer.Save(incoming);
+    }
+
+    /// <summary>
+    /// Saves several tokens in one transaction, with the rules of <see cref="SaveToken"/> for each:
+    /// either all are saved or, when one is refused, none is. Much faster than one call per token for
+    /// imports, since the file is flushed once.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="tokens"/> or one of them is null.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException">As <see cref="SaveToken"/>; nothing is written.</exception>
+    public void SaveTokens(IEnumerable<IToken> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        var incoming = tokens.Select(t => Guard.Token(t, nameof(tokens))).ToList();
+        incoming.ForEach(Validate);
+        _writer.SaveAll(incoming);
+    }
+
+    /// <summary>Deletes the token with id <paramref name="id"/>; an unknown id is not an error.</summary>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is null, blank or malformed.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException"><c>TOKEN_STORE</c> when the file cannot be written; nothing is deleted then.</exception>
+    public void DeleteToken(string id)
+    {
+        Guard.Id(id, nameof(id));
+        _writer.Delete(id);
+    }
+
+    /// <summary>Deletes every token in one transaction: all of them, or none if it fails.</summary>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException"><c>TOKEN_STORE</c> when the file cannot be written; nothing is deleted then.</exception>
+    public void DeleteTokens() => _writer.DeleteAll();
+
+    /// <summary>
+    /// Closes the store: stops a background rotation between batches, applies and deletes the save journal,
+    /// closes the file (after LiteDB's checkpoint) and clears the keys held in memory. Idempotent.
+    /// </summary>
     public void Dispose()
     {
-        lock (_writeLock)
+        _rotation.Dispose();
+        if (!_pipeline.TryClose())
         {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
+            return;
         }
 
-        if (_journalEnabled)
-        {
-            CloseJournal();
-        }
-
+        _journal?.Dispose();
         _cache?.Clear();
-        _file.Dispose();
-        _keyRing.Dispose();
-        _keyEncryptionKey.Dispose();
+        _pipeline.Storage.Dispose();
+        _keys.Dispose();
         _ephemeralKey?.Dispose();
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"EncryptedTokenStore({_file.Path})";
+    public override string ToString() => $"EncryptedTokenStore({FilePath})";
 
-    private (StoreMetadata, KeyEncryptionKey, KeyRing) Create(MasterKey masterKey, EncryptedTokenStoreOptions options)
+    /// <summary>Waits until a rotation resumed at open has finished or stopped (for tests).</summary>
+    internal void WaitForBackgroundRotation() => _rotation.WaitForBackground();
+
+    /// <summary>Checks the master key and loads the keys (creating a new store's), then replays a journal a killed process left.</summary>
+    private static StoreKeys OpenKeys(ITokenStorage storage, MasterKey masterKey, EncryptedTokenStoreOptions options, ILogger logger)
     {
-        if (_file.Database.GetCollectionNames().Any())
+        using var lease = storage.Enter();
+        var format = storage.ReadFormat();
+        var keys = format is { } existing
+            ? StoreKeys.Open(storage, existing, masterKey, options.TimeProvider, options.LoggerFactory, logger)
+            : StoreKeys.Create(storage, masterKey, options.TimeProvider, options.LoggerFactory, logger);
+        if (format is null)
         {
-            throw Errors.NotAStore(_file.Path, "it is a LiteDB file without EncryptedStore metadata.");
+            Log.StoreCreated(logger, storage.Path);
         }
 
-        var storeId = RandomNumberGenerator.GetBytes(16);
-        var salt = RandomNumberGenerator.GetBytes(32);
-        const int iterations = Pbkdf2Iterations;
-        var keyEncryptionKey = new KeyEncryptionKey(masterKey.DeriveKeyEncryptionKey(salt, iterations), storeId);
-        KeyRing? keyRing = null;
-        var database = _file.Database;
-        database.BeginTrans();
         try
         {
-            keyRing = new KeyRing(_file, keyEncryptionKey, storeId, options.TimeProvider, options.LoggerFactory);
-            var (dataVersion, indexVersion) = keyRing.CreateVersions(data: true, index: true);
-            var metadata = new StoreMetadata
+            // After the key check, so a wrong key leaves the file unchanged. A new store deletes a journal
+            // left beside it by an earlier store of the same name.
+            if (storage.ReplayJournal(keys.State.Metadata.StoreId) is > 0 and var replayed)
             {
-                Format = StoreMetadata.CurrentFormat,
-                StoreId = storeId,
-                KeyKind = masterKey.Kind,
-                Iterations = iterations,
-                Salt = salt,
-                KeyCheck = keyEncryptionKey.CreateCheck(),
-                Created = options.TimeProvider.GetUtcNow().UtcDateTime,
-                DataKeyVersion = dataVersion!.Value,
-                IndexKeyVersion = indexVersion!.Value,
-            };
-            _file.Metadata.Insert(metadata.ToDocument());
-            TokenRecords.EnsureIndexes(_file.Tokens);
-            database.Commit();
-            _file.SyncCommitted();
-            return (metadata, keyEncryptionKey, keyRing);
+                Log.JournalReplayed(logger, replayed, storage.Path);
+            }
+
+            storage.MarkSynchronized();
+            return keys;
         }
         catch
         {
-            database.Rollback();
-            keyRing?.Dispose();
-            keyEncryptionKey.Dispose();
+            keys.Dispose();
             throw;
         }
     }
 
-    private (StoreMetadata, KeyEncryptionKey, KeyRing) OpenExisting(LiteDB.BsonDocument document, MasterKey masterKey, EncryptedTokenStoreOptions options)
+    private static void Validate(OAuthToken token)
     {
-        var format = StoreMetadata.ReadFormat(document);
-        if (format > StoreMetadata.CurrentFormat)
+        TokenFields.Validate(token);
+        if (!TokenFields.IsIdentifiable(token))
         {
-            throw Errors.UnsupportedVersion(_file.Path, format, StoreMetadata.CurrentFormat);
-        }
-
-        var metadata = StoreMetadata.FromDocument(document);
-
-        // Every store has these from its creation on; a damaged file header can make one vanish, and
-        // a store without its tokens would otherwise look empty.
-        foreach (var collection in new[] { _file.Tokens, _file.Keys, _file.KeyRing })
-        {
-            if (!_file.Database.CollectionExists(collection.Name))
-            {
-                throw Errors.Integrity($"the store file (its '{collection.Name}' collection is missing)");
-            }
-        }
-
-        if (metadata.KeyKind != masterKey.Kind)
-        {
-            Log.WrongMasterKey(_logger, _file.Path);
-            throw Errors.WrongKey(metadata.KeyKind == MasterKeyKind.Passphrase
-                ? "This store was created with a passphrase, not key bytes."
-                : "This store was created with key bytes (a key file or base64 value), not a passphrase.");
-        }
-
-        var keyEncryptionKey = new KeyEncryptionKey(masterKey.DeriveKeyEncryptionKey(metadata.Salt, metadata.Iterations), metadata.StoreId);
-        if (!keyEncryptionKey.Verify(metadata.KeyCheck))
-        {
-            keyEncryptionKey.Dispose();
-            Log.WrongMasterKey(_logger, _file.Path);
-            throw Errors.WrongKey();
-        }
-
-        return (metadata, keyEncryptionKey, new KeyRing(_file, keyEncryptionKey, metadata.StoreId, options.TimeProvider, options.LoggerFactory));
-    }
-
-    /// <summary>Unwraps the keys the metadata names as current; a damaged key ring fails here, at open, not mid-call.</summary>
-    private ActiveKeys LoadActiveKeys()
-    {
-        var data = _keyRing.GetDataKey(_metadata.DataKeyVersion);
-        var index = _keyRing.GetIndexKey(_metadata.IndexKeyVersion);
-        var previous = _metadata.Rotation?.PreviousIndexKeyVersion is { } version ? _keyRing.GetIndexKey(version) : null;
-        var created = _keyRing.FindVersion(_metadata.DataKeyVersion)?.Created ?? throw Errors.Integrity("the key list");
-        return new ActiveKeys(data, index, previous, created);
-    }
-
-    /// <summary>
-    /// Holds the file for one operation (shared mode; a no-op in exclusive mode) and, when another process
-    /// wrote since this one last looked, first reloads the metadata and keys and empties the cache.
-    /// Every public member that reads or writes the file holds it; nested holds are free.
-    /// </summary>
-    /// <exception cref="TokenStoreException"><c>STORE_LOCKED</c> when other processes keep the file past the lock timeout.</exception>
-    private StoreFile.Lease Hold()
-    {
-        var lease = EnterFile();
-        try
-        {
-            if (_file.IsStale)
-            {
-                Resynchronize();
-                _file.MarkSynchronized();
-            }
-
-            return lease;
-        }
-        catch
-        {
-            lease.Dispose();
-            throw;
-        }
-    }
-
-    private StoreFile.Lease EnterFile()
-    {
-        try
-        {
-            return _file.Enter();
-        }
-        catch (Exception e) when (Errors.IsLiteDbFailure(e) || Errors.IsDamagedData(e))
-        {
-            // Entering a shared file after another process wrote opens a fresh engine, which reads the file.
-            throw Errors.Integrity("the store file", e);
-        }
-        catch (IOException e)
-        {
-            throw Errors.Io("reading the store", e);
-        }
-    }
-
-    /// <summary>
-    /// Catches up with another process's writes (shared mode): the metadata (key versions, rotation),
-    /// the keys in force, and key versions revoked meanwhile; the cache starts over empty.
-    /// </summary>
-    private void Resynchronize()
-    {
-        _cache?.BeginWrite();
-        try
-        {
-            var metadata = StoreMetadata.FromDocument(
-                Read(() => _file.Metadata.FindById(StoreMetadata.DocumentId)) ?? throw Errors.Integrity("the store metadata"));
-            if (!metadata.KeyCheck.AsSpan().SequenceEqual(_metadata.KeyCheck))
-            {
-                Log.WrongMasterKey(_logger, _file.Path);
-                throw Errors.WrongKey("Another process changed the master key; reopen the store with the new one.");
-            }
-
-            _metadata = metadata;
-            Read(_keyRing.ForgetUnusable);
-            _active = LoadActiveKeys();
-            Log.StoreReloaded(_logger, _file.Path);
-        }
-        finally
-        {
-            _cache?.EndWrite(touchedIds: null);
-        }
-    }
-
-    /// <summary>
-    /// Runs <paramref name="work"/> in one LiteDB transaction. On failure it rolls back and reloads the
-    /// metadata, so memory never holds a state the file does not. Every write after creation goes through
-    /// here, so here what the save journal holds is applied first (<see cref="ApplyPendingOrThrow"/>), the commit is put on the disk before the write returns (<see cref="StoreFile.SyncCommitted"/>)
-    /// and the store checkpoints LiteDB's log after committing (<see cref="StoreFile.CheckpointAfterWrite"/>).
-    /// </summary>
-    private T InTransaction<T>(Func<T> work)
-    {
-        using var lease = Hold();
-        ApplyPendingOrThrow();
-        var database = _file.Database;
-        database.BeginTrans();
-        T result;
-        try
-        {
-            result = work();
-            database.Commit();
-            _file.SyncCommitted();
-        }
-        catch
-        {
-            try
-            {
-                database.Rollback();
-                _metadata = StoreMetadata.FromDocument(_file.Metadata.FindById(StoreMetadata.DocumentId));
-            }
-            catch (Exception rollbackError) when (Errors.IsLiteDbFailure(rollbackError) || Errors.IsDamagedData(rollbackError)
-                || rollbackError is IOException or ObjectDisposedException)
-            {
-                // LiteDB closed its engine on the first failure: nothing was committed, and every later call
-                // fails until the store is reopened. The first failure is the one to report.
-            }
-
-            throw;
-        }
-
-        // Outside the transaction: keep LiteDB's log short, unless a scan would make the checkpoint wait.
-        if (Volatile.Read(ref _scans) == 0)
-        {
-            _file.CheckpointAfterWrite();
-        }
-
-        return result;
-    }
-
-    private void SaveMetadata() => _file.Metadata.Update(_metadata.ToDocument());
-
-    /// <summary>
-    /// Warns about a store or log file that the group or others may read or write. The store creates
-    /// its files 0600; one made or changed by hand keeps its mode (opening never changes it).
-    /// </summary>
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private void WarnIfAccessibleByOthers(string path)
-    {
-        const UnixFileMode shared = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
-        UnixFileMode mode;
-        try
-        {
-            mode = File.GetUnixFileMode(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The log may be gone already; an unreadable mode is no reason to refuse a store that opened.
-            return;
-        }
-
-        if ((mode & shared) != 0)
-        {
-            Log.FileAccessibleByOthers(_logger, path, Convert.ToString((int)mode & 0x1FF, 8).PadLeft(3, '0'));
+            throw Errors.InvalidToken("it has no user name, access, refresh or grant token to find it by; nothing was written.");
         }
     }
 
     /// <summary>A random master key for an in-memory store; <see cref="MasterKey.FromBytes"/> copies the bytes, so these are cleared.</summary>
     private static MasterKey NewEphemeralKey()
     {
-        var bytes = RandomNumberGenerator.GetBytes(32);
+        var bytes = RandomNumberGenerator.GetBytes(MasterKey.GeneratedKeyLength);
         try
         {
             return MasterKey.FromBytes(bytes);

@@ -105,7 +105,7 @@ internal static class Program
     private static int JournalSaveLoop(string path, byte[] key, int start, bool pauseApplier)
     {
         using var store = Open(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key), LockTimeout = TimeSpan.FromSeconds(30) });
-        store.JournalApplierPaused = pauseApplier;
+        store.Journal!.Paused = pauseApplier;
         var tokens = new OAuthToken[50];
         for (var user = 0; user < tokens.Length; user++)
         {
@@ -134,7 +134,7 @@ internal static class Program
             var token = tokens[sequence % 50];
             token.AccessToken = $"1000.access.{sequence}";
             store.SaveToken(token);
-            Console.WriteLine($"ack {sequence} {store.JournaledSaveCount}");
+            Console.WriteLine($"ack {sequence} {store.Journal!.JournaledSaveCount}");
         }
     }
 

@@ -1,3 +1,4 @@
+using EncryptedStore.Storage.LiteDb;
 using System.Runtime.Versioning;
 using EncryptedStore.Storage;
 using EncryptedStore.Tests.Support;
@@ -33,7 +34,7 @@ public class EncryptedTokenStoreTests
             store.SaveToken(StoreFixture.Token("a@example.com"));
         }
 
-        using (var file = StoreFile.Open(_path, flushToDisk: true, TimeSpan.Zero))
+        using (var file = LiteDbFiles.Open(_path, flushToDisk: true, TimeSpan.Zero, shared: false))
         {
             Assert.That(file.Database.DropCollection(collection), Is.True);
         }

@@ -161,7 +161,7 @@ internal static class HugeStoreCheck
 
         using var child = Process.Start(start) ?? throw new InvalidOperationException("Could not start the child process.");
         child.WaitForExit();
-        File.Delete(StoreFile.LogPathFor(path));
+        File.Delete(StorePaths.LogPathFor(path));
         File.Delete(path);
         return child.ExitCode;
     }

@@ -144,7 +144,7 @@ internal static class StoreCache
         finally
         {
             File.Delete(probe);
-            File.Delete(StoreFile.LogPathFor(probe));
+            File.Delete(StorePaths.LogPathFor(probe));
         }
     }
 

@@ -15,12 +15,10 @@ internal readonly record struct LookupKey(BlindIndex Index, string Value, string
     /// <summary>True when a token (read through <paramref name="field"/>) holds the looked-up value.</summary>
     public bool IsHeldBy(Func<int, string?> field) => Index switch
     {
-        BlindIndex.UserClient => field(TokenFields.UserName) == Value && NullIfEmpty(field(TokenFields.ClientId)) == Client,
+        BlindIndex.UserClient => field(TokenFields.UserName) == Value && TokenFields.NullIfEmpty(field(TokenFields.ClientId)) == Client,
         BlindIndex.AccessToken => field(TokenFields.AccessToken) == Value,
         BlindIndex.RefreshToken => field(TokenFields.RefreshToken) == Value,
         BlindIndex.GrantToken => field(TokenFields.GrantToken) == Value,
         _ => false,
     };
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -12,13 +12,24 @@ public static class EncryptedTokenStoreServiceCollectionExtensions
     /// Registers one <see cref="EncryptedTokenStore"/> as a singleton, also as <see cref="ITokenStore"/>.
     /// The store opens on first resolution, with the container's <see cref="ILoggerFactory"/> and
     /// <see cref="TimeProvider"/> when registered (<paramref name="configure"/> may override them), and is
-    /// disposed with the container.
+    /// disposed with the container. Call it once per service collection: a container holds one store.
     /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// <see cref="EncryptedTokenStore"/> is already registered (not keyed) in <paramref name="services"/>, by an earlier call or otherwise.
+    /// </exception>
     public static IEncryptedTokenStoreBuilder AddEncryptedTokenStore(this IServiceCollection services, Action<EncryptedTokenStoreOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        services.TryAddSingleton(provider =>
+        if (services.Any(descriptor => descriptor.ServiceType == typeof(EncryptedTokenStore) && !descriptor.IsKeyedService))
+        {
+            throw new InvalidOperationException(
+                "AddEncryptedTokenStore was already called for this service collection; one store per container. " +
+                "Configure the store in a single call, or use separate service collections for separate stores.");
+        }
+
+        services.AddSingleton(provider =>
         {
             var options = new EncryptedTokenStoreOptions
             {

@@ -1,5 +1,3 @@
-using LiteDB;
-
 namespace EncryptedStore.Internal;
 
 /// <summary>The one place that builds the exceptions the store throws, so codes and wording stay consistent.</summary>
@@ -35,8 +33,9 @@ internal static class Errors
     public static TokenStoreException UnprotectedKey(string name) =>
         new(TokenStoreErrorCodes.UnprotectedKey, $"Key ring element '{name}' is not encrypted with the master key; refusing to use it.");
 
-    public static TokenStoreException KeyUnavailable(string what, Exception? cause = null) =>
-        new(TokenStoreErrorCodes.KeyUnavailable, $"{what} is not available.", cause);
+    /// <summary>A key that cannot be used; <paramref name="message"/> is a whole sentence naming it and why.</summary>
+    public static TokenStoreException KeyUnavailable(string message, Exception? cause = null) =>
+        new(TokenStoreErrorCodes.KeyUnavailable, message, cause);
 
     public static TokenStoreException KeyInUse(string reason) =>
         new(TokenStoreErrorCodes.KeyInUse, reason);
@@ -44,29 +43,12 @@ internal static class Errors
     public static TokenStoreException InvalidMasterKey(string reason, Exception? cause = null) =>
         new(TokenStoreErrorCodes.InvalidMasterKey, $"The master key is not usable: {reason}", cause);
 
+    /// <summary>
+    /// A storage failure while doing <paramref name="operation"/> (a gerund phrase, such as "saving tokens").
+    /// The system's message is kept for I/O failures (it names the file and the error, never a value).
+    /// </summary>
     public static TokenStoreException Io(string operation, Exception cause) =>
-        new(TokenStoreErrorCodes.TokenStore, $"Exception in {operation}: {cause.GetType().Name}.", cause);
-
-    /// <summary>
-    /// True for LiteDB's own failures: its <see cref="LiteException"/>, and the plain <see cref="Exception"/>
-    /// its internal consistency checks throw ("LiteDB ENSURE: …"), after which it closes its engine.
-    /// </summary>
-    public static bool IsLiteDbFailure(Exception e) =>
-        e is LiteException || (e.GetType() == typeof(Exception) && e.Message.StartsWith("LiteDB ENSURE", StringComparison.Ordinal));
-
-    /// <summary>
-    /// True for what LiteDB throws when a page it reads was altered or corrupted: its consistency checks
-    /// (<see cref="LiteException.INVALID_DATAFILE_STATE"/>) and the runtime's errors from decoding garbage
-    /// (malformed UTF-8, unknown BSON types, out-of-range values, invalid casts or offsets). Only for
-    /// exceptions thrown from inside a LiteDB call, where they cannot be a mistake of the caller's.
-    /// </summary>
-    public static bool IsDamagedData(Exception e) => e switch
-    {
-        LiteException lite => lite.ErrorCode == LiteException.INVALID_DATAFILE_STATE,
-        ObjectDisposedException => false,
-        ArgumentException or NotSupportedException or NotImplementedException or InvalidCastException
-            or IndexOutOfRangeException or NullReferenceException or OverflowException or InvalidOperationException
-            or KeyNotFoundException or FormatException => true,
-        _ => false,
-    };
+        new(TokenStoreErrorCodes.TokenStore, cause is IOException or UnauthorizedAccessException
+            ? $"The store failed while {operation}: {cause.Message}"
+            : $"The store failed while {operation} ({cause.GetType().Name}).", cause);
 }

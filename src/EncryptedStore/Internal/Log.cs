@@ -70,4 +70,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Debug, Message = "Could not build the filter of unique lookup values; journaled saves check LiteDB's indexes instead")]
     public static partial void UniqueValuesNotBuilt(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "The resumed key rotation stopped before finishing; the next open or RotateKeys resumes it")]
+    public static partial void RotationPaused(ILogger logger, Exception exception);
 }

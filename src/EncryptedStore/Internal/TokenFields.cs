@@ -134,6 +134,8 @@ internal static class TokenFields
         }
     }
 
+    public static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
     /// <summary>True when the token carries something a record can be found by again.</summary>
     public static bool IsIdentifiable(OAuthToken token) =>
         !string.IsNullOrEmpty(token.UserSignature?.Name)

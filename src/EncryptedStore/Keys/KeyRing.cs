@@ -5,7 +5,6 @@ using System.Text;
 using EncryptedStore.Crypto;
 using EncryptedStore.Internal;
 using EncryptedStore.Storage;
-using LiteDB;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.AuthenticatedEncryption;
 using Microsoft.AspNetCore.DataProtection.AuthenticatedEncryption.ConfigurationModel;
@@ -16,9 +15,9 @@ using Microsoft.Extensions.Logging;
 namespace EncryptedStore.Keys;
 
 /// <summary>
-/// The store's keys. Data Protection keys (AES-256-GCM, persisted in the store file, each encrypted
-/// with the master key) wrap the versioned data keys and blind-index keys, which live in the
-/// <c>keys</c> collection: envelope encryption, so a record costs one raw AES-GCM operation while key
+/// The store's keys. Data Protection keys (AES-256-GCM, persisted in the storage, each encrypted
+/// with the master key) wrap the versioned data keys and blind-index keys, which the storage keeps as
+/// <see cref="StoredKey"/>s: envelope encryption, so a record costs one raw AES-GCM operation while key
 /// management stays Data Protection's. Each rotation makes a new Data Protection key.
 /// </summary>
 /// <remarks>
@@ -33,19 +32,19 @@ internal sealed class KeyRing : IDisposable
     private readonly ServiceProvider _services;
     private readonly IKeyManager _keyManager;
     private readonly KeyRingRepository _repository;
-    private readonly ILiteCollection<BsonDocument> _keys;
+    private readonly ITokenStorage _storage;
     private readonly byte[] _storeId;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<int, DataKey> _dataKeys = new();
     private readonly ConcurrentDictionary<int, BlindIndexKey> _indexKeys = new();
     private readonly ConcurrentDictionary<Guid, IKey> _protectionKeys = new();
 
-    public KeyRing(StoreFile file, KeyEncryptionKey keyEncryptionKey, byte[] storeId, TimeProvider time, ILoggerFactory? loggerFactory)
+    public KeyRing(ITokenStorage storage, KeyEncryptionKey keyEncryptionKey, byte[] storeId, TimeProvider time, ILoggerFactory? loggerFactory)
     {
-        _keys = file.Keys;
+        _storage = storage;
         _storeId = storeId;
         _time = time;
-        _repository = new KeyRingRepository(file.KeyRing);
+        _repository = new KeyRingRepository(storage);
 
         var services = new ServiceCollection();
         services.AddSingleton(keyEncryptionKey);
@@ -93,10 +92,10 @@ internal sealed class KeyRing : IDisposable
     public BlindIndexKey GetIndexKey(int version) =>
         _indexKeys.TryGetValue(version, out var key) ? key : Keep(_indexKeys, version, new BlindIndexKey(version, Unwrap(StoreKeyPurpose.Index, version)));
 
-    /// <summary>Every key version, oldest first, as recorded in the file (no material).</summary>
-    public IReadOnlyList<KeyVersion> ListVersions() => _keys.FindAll().Select(ToVersion).ToList();
+    /// <summary>Every key version, oldest first, as the storage records it.</summary>
+    public IReadOnlyList<StoredKey> ListVersions() => _storage.ListKeys();
 
-    public KeyVersion? FindVersion(int version) => _keys.FindById(version) is { } document ? ToVersion(document) : null;
+    public StoredKey? FindVersion(int version) => _storage.FindKey(version);
 
     /// <summary>
     /// Marks a version revoked: it no longer decrypts anything. When no live version is left under its
@@ -104,13 +103,11 @@ internal sealed class KeyRing : IDisposable
     /// </summary>
     public void Revoke(int version)
     {
-        var document = _keys.FindById(version) ?? throw Errors.KeyUnavailable($"Key version {version}");
-        var protectionKeyId = document["protectionKey"].AsGuid;
-        document["state"] = StoreKeyState.Revoked.ToString();
-        _keys.Update(document);
-        if (!HasLiveVersions(protectionKeyId))
+        var key = FindOrThrow(version);
+        _storage.UpdateKey(key with { State = StoreKeyState.Revoked });
+        if (!HasLiveVersions(key.ProtectionKeyId))
         {
-            _keyManager.RevokeKey(protectionKeyId, $"EncryptedStore key version {version} revoked");
+            _keyManager.RevokeKey(key.ProtectionKeyId, $"EncryptedStore key version {version} revoked");
         }
     }
 
@@ -120,15 +117,12 @@ internal sealed class KeyRing : IDisposable
     /// </summary>
     public void Destroy(int version)
     {
-        var document = _keys.FindById(version) ?? throw Errors.KeyUnavailable($"Key version {version}");
-        var protectionKeyId = document["protectionKey"].AsGuid;
-        document["state"] = StoreKeyState.Destroyed.ToString();
-        document.Remove("wrapped");
-        _keys.Update(document);
-        if (_keys.Find(BsonExpression.Create("protectionKey = @0", protectionKeyId)).All(d => d["state"].AsString == nameof(StoreKeyState.Destroyed)))
+        var key = FindOrThrow(version);
+        _storage.UpdateKey(key with { State = StoreKeyState.Destroyed, Wrapped = null });
+        if (_storage.ListKeys().Where(k => k.ProtectionKeyId == key.ProtectionKeyId).All(k => k.State == StoreKeyState.Destroyed))
         {
-            _repository.DeleteKey(protectionKeyId);
-            _protectionKeys.TryRemove(protectionKeyId, out _);
+            _repository.DeleteKey(key.ProtectionKeyId);
+            _protectionKeys.TryRemove(key.ProtectionKeyId, out _);
         }
     }
 
@@ -194,34 +188,28 @@ internal sealed class KeyRing : IDisposable
         return kept;
     }
 
+    private StoredKey FindOrThrow(int version) =>
+        _storage.FindKey(version) ?? throw Errors.KeyUnavailable($"Key version {version} does not exist.");
+
     private bool HasLiveVersions(Guid protectionKeyId) =>
-        _keys.Find(BsonExpression.Create("protectionKey = @0", protectionKeyId))
-            .Any(d => d["state"].AsString is nameof(StoreKeyState.Active) or nameof(StoreKeyState.Retired));
+        _storage.ListKeys().Any(k => k.ProtectionKeyId == protectionKeyId && k.State is StoreKeyState.Active or StoreKeyState.Retired);
 
     private int CreateVersion(StoreKeyPurpose purpose, IKey protectionKey)
     {
-        var version = _keys.Count() == 0 ? 1 : _keys.Max("_id").AsInt32 + 1;
-        foreach (var active in _keys.Find(BsonExpression.Create("kind = @0 AND state = @1", purpose.ToString(), nameof(StoreKeyState.Active))).ToList())
+        var keys = _storage.ListKeys();
+        var version = keys.Count == 0 ? 1 : keys.Max(k => k.Version) + 1;
+        foreach (var active in keys.Where(k => k.Purpose == purpose && k.State == StoreKeyState.Active))
         {
-            active["state"] = StoreKeyState.Retired.ToString();
-            _keys.Update(active);
+            _storage.UpdateKey(active with { State = StoreKeyState.Retired });
         }
 
         var secret = RandomNumberGenerator.GetBytes(Aead.KeySize);
         try
         {
             var encryptor = protectionKey.CreateEncryptor()
-                ?? throw Errors.KeyUnavailable($"Data Protection key {protectionKey.KeyId}");
+                ?? throw Errors.KeyUnavailable($"Data Protection key {protectionKey.KeyId} cannot encrypt.");
             var wrapped = encryptor.Encrypt(new ArraySegment<byte>(secret), new ArraySegment<byte>(WrapContext(purpose, version)));
-            _keys.Insert(new BsonDocument
-            {
-                ["_id"] = version,
-                ["kind"] = purpose.ToString(),
-                ["protectionKey"] = protectionKey.KeyId,
-                ["wrapped"] = wrapped,
-                ["state"] = StoreKeyState.Active.ToString(),
-                ["created"] = _time.GetUtcNow().UtcDateTime,
-            });
+            _storage.InsertKey(new StoredKey(version, purpose, StoreKeyState.Active, protectionKey.KeyId, _time.GetUtcNow().UtcDateTime, wrapped));
             return version;
         }
         finally
@@ -233,8 +221,7 @@ internal sealed class KeyRing : IDisposable
     private byte[] Unwrap(StoreKeyPurpose purpose, int version)
     {
         var what = $"{purpose} key version {version}";
-        var document = _keys.FindById(version) ?? throw Errors.KeyUnavailable(what);
-        var info = ToVersion(document);
+        var info = _storage.FindKey(version) ?? throw Errors.KeyUnavailable($"{what} does not exist.");
         if (info.Purpose != purpose)
         {
             throw Errors.Integrity(what);
@@ -242,21 +229,18 @@ internal sealed class KeyRing : IDisposable
 
         if (info.State is StoreKeyState.Revoked or StoreKeyState.Destroyed)
         {
-            throw Errors.KeyUnavailable($"{what} (Data Protection key {info.ProtectionKeyId}) is {info.State.ToString().ToLowerInvariant()} and");
+            throw Errors.KeyUnavailable($"{what} (Data Protection key {info.ProtectionKeyId}) is {info.State.ToString().ToLowerInvariant()}; what it protects cannot be read.");
         }
 
-        if (!document["wrapped"].IsBinary)
-        {
-            throw Errors.Integrity(what);
-        }
-
-        var protectionKey = FindProtectionKey(info.ProtectionKeyId)
-            ?? throw Errors.KeyUnavailable($"Data Protection key {info.ProtectionKeyId} (protecting {what})");
+        var wrapped = info.Wrapped ?? throw Errors.Integrity(what);
         try
         {
+            // Data Protection parses the key ring's XML here, read from the storage: its failures mean damage.
+            var protectionKey = FindProtectionKey(info.ProtectionKeyId)
+                ?? throw Errors.KeyUnavailable($"Data Protection key {info.ProtectionKeyId}, which protects {what}, is not in the key ring.");
             var encryptor = protectionKey.CreateEncryptor()
-                ?? throw Errors.KeyUnavailable($"Data Protection key {info.ProtectionKeyId}");
-            return encryptor.Decrypt(new ArraySegment<byte>(document["wrapped"].AsBinary), new ArraySegment<byte>(WrapContext(purpose, version)));
+                ?? throw Errors.KeyUnavailable($"Data Protection key {info.ProtectionKeyId}, which protects {what}, cannot decrypt.");
+            return encryptor.Decrypt(new ArraySegment<byte>(wrapped), new ArraySegment<byte>(WrapContext(purpose, version)));
         }
         catch (Exception e) when (e is CryptographicException || IsDamagedKeyXml(e))
         {
@@ -286,14 +270,6 @@ internal sealed class KeyRing : IDisposable
 
         return _protectionKeys.GetValueOrDefault(id);
     }
-
-    private static KeyVersion ToVersion(BsonDocument document) =>
-        document["_id"].IsInt32 && document["kind"].IsString && document["state"].IsString
-            && Enum.TryParse<StoreKeyPurpose>(document["kind"].AsString, out var purpose)
-            && Enum.TryParse<StoreKeyState>(document["state"].AsString, out var state)
-            && document["protectionKey"].IsGuid && document["created"].IsDateTime
-            ? new KeyVersion(document["_id"].AsInt32, purpose, state, document["protectionKey"].AsGuid, document["created"].AsDateTime)
-            : throw Errors.Integrity("the key list");
 
     private byte[] WrapContext(StoreKeyPurpose purpose, int version)
     {

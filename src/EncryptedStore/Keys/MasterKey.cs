@@ -32,6 +32,15 @@ public sealed class MasterKey : IDisposable
     /// <summary>The size of a key file made by <see cref="CreateKeyFile"/>, in bytes.</summary>
     public const int GeneratedKeyLength = 32;
 
+    /// <summary>PBKDF2-HMAC-SHA256 iterations for a passphrase in a new store or after a master-key change (OWASP's 2023 figure).</summary>
+    internal const int Pbkdf2Iterations = 600_000;
+
+    /// <summary>The length of the derived key-encryption key, in bytes.</summary>
+    private const int DerivedKeyLength = 32;
+
+    /// <summary>HKDF's info for key bytes: it ties the derived key to this use.</summary>
+    private static readonly byte[] HkdfInfo = "EncryptedStore master key v1"u8.ToArray();
+
     private const string EnvironmentKeyPrefix = "base64:";
 
     private readonly byte[] _material;
@@ -174,8 +183,8 @@ public sealed class MasterKey : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
 
         return Kind == MasterKeyKind.Passphrase
-            ? Rfc2898DeriveBytes.Pbkdf2(_material, salt, iterations, HashAlgorithmName.SHA256, 32)
-            : HKDF.DeriveKey(HashAlgorithmName.SHA256, _material, 32, salt, "EncryptedStore master key v1"u8.ToArray());
+            ? Rfc2898DeriveBytes.Pbkdf2(_material, salt, iterations, HashAlgorithmName.SHA256, DerivedKeyLength)
+            : HKDF.DeriveKey(HashAlgorithmName.SHA256, _material, DerivedKeyLength, salt, HkdfInfo);
     }
 
     private static MasterKey FromKeyBytes(byte[] bytes, string source)

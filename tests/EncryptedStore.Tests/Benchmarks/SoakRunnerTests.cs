@@ -7,6 +7,7 @@ namespace EncryptedStore.Tests.Benchmarks;
 public class SoakRunnerTests
 {
     [Test]
+    [Category("Slow")]
     public void Run_FewSecondsOnFourThreads_EveryOperationKindRunsWithoutError()
     {
         using var dir = new TempDirectory();

@@ -57,7 +57,7 @@ public class TokenCacheTests
         store.FindTokenById(token.Id!);
 
         // Behind the store's back: from now on only the cache can answer.
-        Assert.That(store.BackingFile.Tokens.Delete(token.Id!), Is.True);
+        Assert.That(store.BackingFile.Records.Delete(token.Id!), Is.True);
 
         Assert.Multiple(() =>
         {
@@ -212,6 +212,7 @@ public class TokenCacheTests
 
     [TestCase(10_000)]
     [TestCase(0)]
+    [Category("Slow")]
     public void ConcurrentWriterAndReaders_NoReadIsOlderThanTheLastAcknowledgedSave(int cacheSize)
     {
         using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = _path, MasterKey = MasterKey.FromBytes(StoreFixture.Key), CacheSize = cacheSize });
@@ -250,6 +251,7 @@ public class TokenCacheTests
     }
 
     [Test]
+    [Category("Slow")]
     public void SecondProcess_WhileStoreIsOpen_CannotOpenItSoNoCacheCanGoStale()
     {
         var token = StoreFixture.Token("a@example.com");

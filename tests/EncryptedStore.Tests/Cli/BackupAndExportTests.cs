@@ -7,6 +7,7 @@ namespace EncryptedStore.Tests.Cli;
 public class BackupAndExportTests
 {
     [Test]
+    [Category("Slow")]
     public void ExportBackupThenImport_IntoANewStore_RestoresEveryTokenWithItsId()
     {
         using var sandbox = CliSandbox.Create();
@@ -64,6 +65,7 @@ public class BackupAndExportTests
     }
 
     [Test]
+    [Category("Slow")]
     public void ImportBackup_OtherKeyOrAlteredFile_WrongKeyOrIntegrity()
     {
         using var sandbox = CliSandbox.Create();
@@ -99,6 +101,7 @@ public class BackupAndExportTests
     }
 
     [Test]
+    [Category("Slow")]
     public void ExportZohoCsv_NeedsRevealThenRoundTripsThroughImport()
     {
         using var sandbox = CliSandbox.Create();

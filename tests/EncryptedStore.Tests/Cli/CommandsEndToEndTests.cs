@@ -14,6 +14,7 @@ public class CommandsEndToEndTests
     ];
 
     [Test]
+    [Category("Slow")]
     public void InitPutGetListVerifyDeletePurge_OneStore_EachStepWorks()
     {
         using var sandbox = CliSandbox.Create(withStore: false);
@@ -106,6 +107,7 @@ public class CommandsEndToEndTests
     }
 
     [Test]
+    [Category("Slow")]
     public void Get_EachLookupOfTheContract_FindsTheStoredToken()
     {
         using var sandbox = CliSandbox.Create();
@@ -135,6 +137,7 @@ public class CommandsEndToEndTests
     }
 
     [Test]
+    [Category("Slow")]
     public void ExitCodes_UserErrors_OneErrorLineAndTheDocumentedCode()
     {
         using var sandbox = CliSandbox.Create();
@@ -165,6 +168,7 @@ public class CommandsEndToEndTests
     }
 
     [Test]
+    [Category("Slow")]
     public void Shared_WhileAnAppHasTheStoreOpenShared_CommandsRunAndTheAppSeesTheirWrites()
     {
         using var sandbox = CliSandbox.Create();
@@ -211,6 +215,7 @@ public class CommandsEndToEndTests
     }
 
     [Test]
+    [Category("Slow")]
     public void PassphraseEnv_InitThenUse_OpensOnlyWithTheSamePassphrase()
     {
         using var sandbox = CliSandbox.Create(withStore: false);

@@ -4,6 +4,7 @@ namespace EncryptedStore.Tests.Cli;
 
 /// <summary><c>demo</c>: works on a fresh machine with no arguments and leaves a store the other commands open.</summary>
 [Parallelizable(ParallelScope.All)]
+[Category("Slow")]
 public partial class DemoCommandTests
 {
     [Test]

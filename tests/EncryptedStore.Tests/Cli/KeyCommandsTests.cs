@@ -5,6 +5,7 @@ namespace EncryptedStore.Tests.Cli;
 public class KeyCommandsTests
 {
     [Test]
+    [Category("Slow")]
     public void Rotate_WithIndexAndDestroyOld_TokensIntactUnderNewKeysAndOldKeysDestroyed()
     {
         using var sandbox = CliSandbox.Create();
@@ -35,6 +36,7 @@ public class KeyCommandsTests
     }
 
     [Test]
+    [Category("Slow")]
     public void ChangeMasterKey_ToANewKeyFile_OldKeyRefusedNewKeyOpens()
     {
         using var sandbox = CliSandbox.Create();
@@ -74,6 +76,7 @@ public class KeyCommandsTests
     }
 
     [Test]
+    [Category("Slow")]
     public void Compact_AfterPurge_ShrinksTheFileAndKeepsTheStore()
     {
         using var sandbox = CliSandbox.Create();

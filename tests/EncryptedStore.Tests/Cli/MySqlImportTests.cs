@@ -8,6 +8,7 @@ namespace EncryptedStore.Tests.Cli;
 /// and prints it). Without it the test is skipped on a developer machine, and fails in CI (<c>CI=true</c>).
 /// </summary>
 [NonParallelizable]
+[Category("Slow")]
 public class MySqlImportTests
 {
     private const string ConnectionVariable = "ENCRYPTEDSTORE_TEST_MYSQL";

@@ -2,6 +2,7 @@ namespace EncryptedStore.Tests.Cli;
 
 /// <summary>No command prints a secret unless <c>--reveal</c> was given: every command's stdout and stderr is scanned.</summary>
 [Parallelizable(ParallelScope.All)]
+[Category("Slow")]
 public class SecretLeakTests
 {
     [Test]

@@ -5,6 +5,7 @@ namespace EncryptedStore.Tests.Cli;
 
 /// <summary><c>verify</c> on a store whose file was altered behind the library's back.</summary>
 [Parallelizable(ParallelScope.All)]
+[Category("Slow")]
 public class VerifyCommandTests
 {
     [Test]

@@ -83,6 +83,7 @@ public class ZohoCsvImportTests
     }
 
     [Test]
+    [Category("Slow")]
     public void Import_MalformedAndDuplicateRows_ReportsEachByLineAndWritesNothing()
     {
         using var sandbox = CliSandbox.Create();
@@ -132,6 +133,7 @@ public class ZohoCsvImportTests
     }
 
     [Test]
+    [Category("Slow")]
     public void Import_RowsClashingWithTheStore_ReportedAndNothingWritten()
     {
         using var sandbox = CliSandbox.Create();

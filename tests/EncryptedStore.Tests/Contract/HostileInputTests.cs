@@ -43,6 +43,7 @@ public class HostileInputTests
     public void TearDown() => _dir.Dispose();
 
     [Test]
+    [Category("Slow")]
     public void SaveToken_HostileFieldValues_RoundTripAfterReopenOrAreRefusedAndTheStoreStaysConsistent()
     {
         var cases = 0;
@@ -141,6 +142,7 @@ public class HostileInputTests
     }
 
     [Test]
+    [Category("Slow")]
     public void Decode_ArbitraryOrMutatedBytes_ReturnsNullOrATokenAndNeverThrows()
     {
         var cases = 0;

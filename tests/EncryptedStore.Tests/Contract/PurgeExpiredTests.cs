@@ -1,3 +1,4 @@
+using EncryptedStore.Storage.LiteDb;
 using System.Globalization;
 using EncryptedStore.Storage;
 using EncryptedStore.Tests.Support;
@@ -186,13 +187,13 @@ public class PurgeExpiredTests
             Save(store, Now.AddDays(-1), refreshToken: null);
         }
 
-        using (var file = StoreFile.Open(_path, flushToDisk: true, TimeSpan.Zero))
+        using (var file = LiteDbFiles.Open(_path, flushToDisk: true, TimeSpan.Zero, shared: false))
         {
-            var record = file.Tokens.FindAll().Last();
+            var record = file.Records.FindAll().Last();
             var payload = record["ct"].AsBinary;
             payload[^1] ^= 0x01;
             record["ct"] = new BsonValue(payload);
-            file.Tokens.Update(record);
+            file.Records.Update(record);
         }
 
         using var reopened = Open();

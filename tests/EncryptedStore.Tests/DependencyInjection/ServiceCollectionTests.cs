@@ -30,6 +30,7 @@ public class ServiceCollectionTests
     }
 
     [Test]
+    [Category("Slow")]
     public void AddEncryptedTokenStore_ProviderDisposed_ClosesTheStoreSoTheFileReopens()
     {
         using var dir = new TempDirectory();
@@ -97,5 +98,49 @@ public class ServiceCollectionTests
             Assert.That(() => ((IServiceCollection)null!).AddEncryptedTokenStore(_ => { }), Throws.ArgumentNullException);
             Assert.That(() => new ServiceCollection().AddEncryptedTokenStore(null!), Throws.ArgumentNullException);
         });
+    }
+
+    [Test]
+    public void AddEncryptedTokenStore_CalledTwice_ThrowsAndKeepsTheFirstRegistration()
+    {
+        using var dir = new TempDirectory();
+        var services = new ServiceCollection();
+        services.AddEncryptedTokenStore(o =>
+        {
+            o.FilePath = dir.File("first.db");
+            o.MasterKey = MasterKey.FromBytes(StoreFixture.Key);
+        });
+        var registrations = services.Count;
+
+        var error = Assert.Throws<InvalidOperationException>(() => services.AddEncryptedTokenStore(o => o.FilePath = dir.File("second.db")));
+
+        using var provider = services.BuildServiceProvider();
+        Assert.Multiple(() =>
+        {
+            Assert.That(error.Message, Does.StartWith("AddEncryptedTokenStore was already called for this service collection; one store per container"));
+            Assert.That(services, Has.Count.EqualTo(registrations), "the failed call registered nothing");
+            Assert.That(provider.GetRequiredService<EncryptedTokenStore>().FilePath, Is.EqualTo(dir.File("first.db")));
+        });
+    }
+
+    [Test]
+    public void AddEncryptedTokenStore_StoreRegisteredByHand_Throws()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(_ => new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = EncryptedTokenStoreOptions.InMemory }));
+
+        Assert.That(() => services.AddEncryptedTokenStore(o => o.FilePath = EncryptedTokenStoreOptions.InMemory), Throws.InvalidOperationException);
+    }
+
+    [Test]
+    public void AddEncryptedTokenStore_OnlyAKeyedStoreRegistered_Registers()
+    {
+        var services = new ServiceCollection();
+        services.AddKeyedSingleton("other", (_, _) => new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = EncryptedTokenStoreOptions.InMemory }));
+
+        services.AddEncryptedTokenStore(o => o.FilePath = EncryptedTokenStoreOptions.InMemory);
+
+        using var provider = services.BuildServiceProvider();
+        Assert.That(provider.GetRequiredService<ITokenStore>(), Is.SameAs(provider.GetRequiredService<EncryptedTokenStore>()));
     }
 }

@@ -1,3 +1,4 @@
+using EncryptedStore.Storage.LiteDb;
 using EncryptedStore.Internal;
 using LiteDB;
 
@@ -14,11 +15,11 @@ public sealed class ErrorsTests
 #pragma warning restore CA2201
         Assert.Multiple(() =>
         {
-            Assert.That(Errors.IsLiteDbFailure(new LiteException(0, "x")), Is.True);
-            Assert.That(Errors.IsLiteDbFailure(ensure), Is.True);
-            Assert.That(Errors.IsLiteDbFailure(other), Is.False);
-            Assert.That(Errors.IsLiteDbFailure(new InvalidOperationException("LiteDB ENSURE: not LiteDB's type")), Is.False);
-            Assert.That(Errors.IsLiteDbFailure(new IOException("disk")), Is.False);
+            Assert.That(LiteDbFailures.IsLiteDbFailure(new LiteException(0, "x")), Is.True);
+            Assert.That(LiteDbFailures.IsLiteDbFailure(ensure), Is.True);
+            Assert.That(LiteDbFailures.IsLiteDbFailure(other), Is.False);
+            Assert.That(LiteDbFailures.IsLiteDbFailure(new InvalidOperationException("LiteDB ENSURE: not LiteDB's type")), Is.False);
+            Assert.That(LiteDbFailures.IsLiteDbFailure(new IOException("disk")), Is.False);
         });
     }
 }

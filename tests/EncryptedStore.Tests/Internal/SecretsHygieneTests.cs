@@ -1,3 +1,4 @@
+using EncryptedStore.Storage.LiteDb;
 using System.Diagnostics;
 using System.Reflection;
 using System.Security.Cryptography;
@@ -13,6 +14,7 @@ namespace EncryptedStore.Tests.Internal;
 /// Drives every operation, the failures included, with distinctive secret values, then searches every
 /// log event, exception and description the library produced for them.
 /// </summary>
+[Category("Slow")]
 public class SecretsHygieneTests
 {
     // Each secret carries a tag that occurs nowhere else, so a partial or truncated leak is found too.
@@ -222,18 +224,18 @@ public class SecretsHygieneTests
         var copy = _dir.File("tampered.db");
         File.Copy(path, copy);
         string id;
-        using (var file = StoreFile.Open(copy, flushToDisk: true, TimeSpan.Zero))
+        using (var file = LiteDbFiles.Open(copy, flushToDisk: true, TimeSpan.Zero, shared: false))
         {
             // Alter one byte of every record's ciphertext.
-            foreach (var record in file.Tokens.FindAll().ToList())
+            foreach (var record in file.Records.FindAll().ToList())
             {
                 var payload = record["ct"].AsBinary;
                 payload[^1] ^= 0x01;
                 record["ct"] = new BsonValue(payload);
-                file.Tokens.Update(record);
+                file.Records.Update(record);
             }
 
-            id = file.Tokens.FindAll().First()["_id"].AsString;
+            id = file.Records.FindAll().First()["_id"].AsString;
         }
 
         using var otherKey = MasterKey.FromBytes(OtherKeyBytes);

@@ -21,6 +21,7 @@ public class KeyRotationTests
     public void TearDown() => _dir.Dispose();
 
     [Test]
+    [Category("Slow")]
     public void RotateKeys_10kTokens_EveryLookupPathAnswersBeforeDuringAndAfter()
     {
         using var store = StoreFixture.Open(_path);
@@ -100,6 +101,7 @@ public class KeyRotationTests
     }
 
     [Test]
+    [Category("Slow")]
     public void RotateKeys_ChildKilledAtSeededPoints_NextOpenFinishesAndNothingIsLost()
     {
         const int count = 1000;
@@ -220,6 +222,7 @@ public class KeyRotationTests
     }
 
     [Test]
+    [Category("Slow")]
     public void Compact_WhileStoreIsOpen_IsRefusedAsLocked()
     {
         using var store = StoreFixture.Open(_path);
@@ -283,6 +286,7 @@ public class KeyRotationTests
     }
 
     [Test]
+    [Category("Slow")]
     public void ChangeMasterKey_ChildKilledMidway_OneOfTheTwoKeysStillOpens()
     {
         var expected = Generate(50);

@@ -1,3 +1,4 @@
+using EncryptedStore.Storage;
 using System.Runtime.Versioning;
 using EncryptedStore.Tests.Support;
 

@@ -16,7 +16,7 @@ public class AtRestTests
         var path = dir.File("tokens.db");
         var (values, ids) = SaveUpdateDelete(path, closeAfter: true, out _);
 
-        var files = new[] { path, StoreFile.LogPathFor(path) }.Where(File.Exists).ToList();
+        var files = new[] { path, StorePaths.LogPathFor(path) }.Where(File.Exists).ToList();
         var bytes = files.SelectMany(File.ReadAllBytes).ToArray();
 
         AssertNoLeak(bytes, values, ids, string.Join(", ", files.Select(Path.GetFileName)));
@@ -34,9 +34,9 @@ public class AtRestTests
         var (values, ids) = SaveUpdateDelete(path, closeAfter: false, out var store);
         using (store)
         {
-            var log = StoreFile.LogPathFor(path);
+            var log = StorePaths.LogPathFor(path);
             Assert.That(File.Exists(log), Is.True, "LiteDB's log exists while the store is open");
-            var journal = StoreFile.JournalPathFor(path);
+            var journal = StorePaths.JournalPathFor(path);
             Assert.That(File.Exists(journal), Is.True, "the refresh went through the save journal");
             var dataBytes = StoreFiles.ReadBypassingLock(path);
             var logBytes = StoreFiles.ReadBypassingLock(log);

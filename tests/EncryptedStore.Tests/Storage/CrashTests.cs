@@ -4,6 +4,7 @@ using EncryptedStore.Tests.Support;
 namespace EncryptedStore.Tests.Storage;
 
 /// <summary>A writer process killed with SIGKILL at seeded moments loses no acknowledged save and leaves a healthy store.</summary>
+[Category("Slow")]
 public class CrashTests
 {
     [Test]

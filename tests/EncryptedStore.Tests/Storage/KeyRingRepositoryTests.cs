@@ -1,3 +1,4 @@
+using EncryptedStore.Storage.LiteDb;
 using System.Xml.Linq;
 using EncryptedStore.Keys;
 using EncryptedStore.Storage;
@@ -12,11 +13,10 @@ public class KeyRingRepositoryTests
     [Test]
     public void GetAllElements_DecryptorNamedInAnotherAssembly_NamesThisAssemblysDecryptor()
     {
-        using var database = new LiteDatabase(new MemoryStream());
-        var collection = database.GetCollection("keyring");
-        collection.Insert(Element("EncryptedStore.Keys.MasterKeyXmlDecryptor, Elsewhere, Version=9.9.9.9, Culture=neutral, PublicKeyToken=null"));
+        using var storage = ExclusiveLiteDbStorage.OpenMemory();
+        storage.Database.GetCollection("keyring").Insert(Element("EncryptedStore.Keys.MasterKeyXmlDecryptor, Elsewhere, Version=9.9.9.9, Culture=neutral, PublicKeyToken=null"));
 
-        var element = new KeyRingRepository(collection).GetAllElements().Single();
+        var element = new KeyRingRepository(storage).GetAllElements().Single();
 
         var decryptor = (string?)element.Descendants(XName.Get("encryptedSecret", DataProtectionNamespace)).Single().Attribute("decryptorType");
         Assert.That(decryptor, Is.EqualTo(typeof(MasterKeyXmlDecryptor).AssemblyQualifiedName));
@@ -29,11 +29,10 @@ public class KeyRingRepositoryTests
     [TestCase("")]
     public void GetAllElements_OtherDecryptor_ThrowsUnprotectedKey(string decryptorType)
     {
-        using var database = new LiteDatabase(new MemoryStream());
-        var collection = database.GetCollection("keyring");
-        collection.Insert(Element(decryptorType));
+        using var storage = ExclusiveLiteDbStorage.OpenMemory();
+        storage.Database.GetCollection("keyring").Insert(Element(decryptorType));
 
-        var e = Assert.Throws<TokenStoreException>(() => new KeyRingRepository(collection).GetAllElements());
+        var e = Assert.Throws<TokenStoreException>(() => new KeyRingRepository(storage).GetAllElements());
 
         Assert.That(e!.Code, Is.EqualTo(TokenStoreErrorCodes.UnprotectedKey));
     }

@@ -1,3 +1,4 @@
+using EncryptedStore.Storage.LiteDb;
 using EncryptedStore.Storage;
 using EncryptedStore.Tests.Support;
 

@@ -8,6 +8,7 @@ namespace EncryptedStore.Tests.Storage;
 /// under a steady stream of lookups it never does. The store checkpoints itself after a write once the
 /// log passes 8 MB; these tests write far more than that while another thread keeps reading the file.
 /// </summary>
+[Category("Slow")]
 public class LogCheckpointTests
 {
     /// <summary>LiteDB's own threshold (1,000 pages of 8 KiB), which the store uses too.</summary>
@@ -39,7 +40,7 @@ public class LogCheckpointTests
 
         // Three readers, so that one is nearly always inside a call: LiteDB's own attempt then never succeeds.
         var readers = Enumerable.Range(0, 3).Select(i => new BusyReader(store, ids, seed: i)).ToList();
-        var log = new FileInfo(StoreFile.LogPathFor(Path.GetFullPath(_path)));
+        var log = new FileInfo(StorePaths.LogPathFor(Path.GetFullPath(_path)));
         long longest = 0, written = 0;
         for (var round = 0; written < 4 * CheckpointBytes; round++)
         {
@@ -73,7 +74,7 @@ public class LogCheckpointTests
         }
 
         using var reader = new BusyReader(store, tokens.Select(t => t.Id!).ToArray(), seed: 0);
-        var log = new FileInfo(StoreFile.LogPathFor(Path.GetFullPath(_path)));
+        var log = new FileInfo(StorePaths.LogPathFor(Path.GetFullPath(_path)));
         long longest = 0;
         var batches = 0;
         var result = store.RotateKeys(

@@ -11,6 +11,7 @@ namespace EncryptedStore.Tests.Storage;
 /// final state is the value of a write (or delete) that no later call superseded.
 /// </summary>
 [NonParallelizable]
+[Category("Slow")]
 public sealed class MultiProcessTests
 {
     private const int Processes = 4;

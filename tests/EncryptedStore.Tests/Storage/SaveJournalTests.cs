@@ -1,3 +1,5 @@
+using EncryptedStore.Crypto;
+using EncryptedStore.Storage.LiteDb;
 using System.Globalization;
 using EncryptedStore.Storage;
 using EncryptedStore.Tests.Support;
@@ -26,7 +28,7 @@ public class SaveJournalTests
     [TearDown]
     public void TearDown() => _dir.Dispose();
 
-    private string JournalPath => StoreFile.JournalPathFor(Path.GetFullPath(_path));
+    private string JournalPath => StorePaths.JournalPathFor(Path.GetFullPath(_path));
 
     private EncryptedTokenStore Open(int cacheSize = 10_000, bool journal = true, byte[]? key = null) => new(new EncryptedTokenStoreOptions
     {
@@ -42,18 +44,18 @@ public class SaveJournalTests
         using var store = Open();
         var token = StoreFixture.Token("ann@example.com");
         store.SaveToken(token);
-        Assert.That(store.JournaledSaveCount, Is.Zero, "an insert takes the ordinary path");
+        Assert.That(store.Journal!.JournaledSaveCount, Is.Zero, "an insert takes the ordinary path");
 
         token.AccessToken = "1000.access.renewed";
         store.SaveToken(token);
-        var afterFirst = store.JournalSyncCount;
+        var afterFirst = store.Journal!.SyncCount;
         token.AccessToken = "1000.access.renewed.again";
         store.SaveToken(token);
 
         Assert.Multiple(() =>
         {
-            Assert.That(store.JournaledSaveCount, Is.EqualTo(2));
-            Assert.That(store.JournalSyncCount - afterFirst, Is.GreaterThanOrEqualTo(1), "the save's own fsync");
+            Assert.That(store.Journal!.JournaledSaveCount, Is.EqualTo(2));
+            Assert.That(store.Journal!.SyncCount - afterFirst, Is.GreaterThanOrEqualTo(1), "the save's own fsync");
             Assert.That(File.Exists(JournalPath), Is.True);
         });
     }
@@ -63,7 +65,7 @@ public class SaveJournalTests
     public void JournaledSave_IsSeenAtOnceByEveryLookup(int cacheSize)
     {
         using var store = Open(cacheSize);
-        store.JournalApplierPaused = true;
+        store.Journal!.Paused = true;
         var ann = StoreFixture.Token("ann@example.com");
         var bob = StoreFixture.Token("bob@example.com");
         store.SaveTokens([ann, bob]);
@@ -72,7 +74,7 @@ public class SaveJournalTests
         ann.AccessToken = "1000.access.renewed";
         ann.ExpiresIn = "1893456000000";
         store.SaveToken(ann);
-        Assert.That(store.PendingSaveCount, Is.EqualTo(1), "the save waits in the journal");
+        Assert.That(store.Journal!.PendingSaveCount, Is.EqualTo(1), "the save waits in the journal");
 
         Assert.Multiple(() =>
         {
@@ -90,7 +92,7 @@ public class SaveJournalTests
         var token = StoreFixture.Token("ann@example.com");
         using (var store = Open())
         {
-            store.JournalApplierPaused = true;
+            store.Journal!.Paused = true;
             store.SaveToken(token);
             for (var i = 0; i < 20; i++)
             {
@@ -98,7 +100,7 @@ public class SaveJournalTests
                 store.SaveToken(token);
             }
 
-            Assert.That(store.PendingSaveCount, Is.EqualTo(1), "20 saves of one record pend as one");
+            Assert.That(store.Journal!.PendingSaveCount, Is.EqualTo(1), "20 saves of one record pend as one");
         }
 
         Assert.That(File.Exists(JournalPath), Is.False);
@@ -119,12 +121,12 @@ public class SaveJournalTests
             store.SaveToken(token);
         }
 
-        store.ApplyPendingSaves();
+        store.Journal!.ApplyPendingOrThrow();
 
         Assert.Multiple(() =>
         {
-            Assert.That(store.JournaledSaveCount, Is.EqualTo(400));
-            Assert.That(store.PendingSaveCount, Is.Zero);
+            Assert.That(store.Journal!.JournaledSaveCount, Is.EqualTo(400));
+            Assert.That(store.Journal!.PendingSaveCount, Is.Zero);
             Assert.That(store.Verify().IsHealthy, Is.True);
             foreach (var token in tokens)
             {
@@ -149,7 +151,7 @@ public class SaveJournalTests
         Assert.Multiple(() =>
         {
             Assert.That(error!.Code, Is.EqualTo(TokenStoreErrorCodes.DuplicateToken));
-            Assert.That(store.JournaledSaveCount, Is.Zero);
+            Assert.That(store.Journal!.JournaledSaveCount, Is.Zero);
             Assert.That(StoreFixture.Fields(store.FindTokenById(ann.Id!)), Is.EqualTo(annBefore));
         });
     }
@@ -158,7 +160,7 @@ public class SaveJournalTests
     public void SaveToken_AccessTokenOfAPendingRecord_IsRefusedAsDuplicate()
     {
         using var store = Open();
-        store.JournalApplierPaused = true;
+        store.Journal!.Paused = true;
         var ann = StoreFixture.Token("ann@example.com");
         var bob = StoreFixture.Token("bob@example.com");
         store.SaveTokens([ann, bob]);
@@ -185,7 +187,7 @@ public class SaveJournalTests
         var annOld = ann.AccessToken;
         using (var store = Open())
         {
-            store.JournalApplierPaused = true;
+            store.Journal!.Paused = true;
             store.SaveTokens([ann, bob]);
 
             // Ann gives up her access token, then Bob takes it: free, since Ann's pending save moved off it.
@@ -193,8 +195,8 @@ public class SaveJournalTests
             store.SaveToken(ann);
             bob.AccessToken = annOld;
             store.SaveToken(bob);
-            Assert.That(store.JournaledSaveCount, Is.EqualTo(2));
-            store.ApplyPendingSaves();
+            Assert.That(store.Journal!.JournaledSaveCount, Is.EqualTo(2));
+            store.Journal!.ApplyPendingOrThrow();
             Assert.That((store.FindToken(new OAuthToken { AccessToken = annOld }) as OAuthToken)?.Id, Is.EqualTo(bob.Id));
         }
 
@@ -213,7 +215,7 @@ public class SaveJournalTests
         var ann = StoreFixture.Token("ann@example.com");
         using (var store = Open())
         {
-            store.JournalApplierPaused = true;
+            store.Journal!.Paused = true;
             store.SaveToken(ann);
             ann.AccessToken = "1000.access.journaled";
             store.SaveToken(ann);
@@ -231,7 +233,7 @@ public class SaveJournalTests
     public void RotateKeys_AfterJournaledSaves_RewritesTheirNewValues()
     {
         using var store = Open(cacheSize: 0);
-        store.JournalApplierPaused = true;
+        store.Journal!.Paused = true;
         var tokens = Enumerable.Range(0, 10).Select(i => StoreFixture.Token($"user{i}@example.com")).ToList();
         store.SaveTokens(tokens);
         foreach (var token in tokens)
@@ -298,7 +300,7 @@ public class SaveJournalTests
         Assert.Multiple(() =>
         {
             Assert.That(failures, Is.Empty);
-            Assert.That(store.JournaledSaveCount, Is.EqualTo(500));
+            Assert.That(store.Journal!.JournaledSaveCount, Is.EqualTo(500));
         });
     }
 
@@ -330,6 +332,7 @@ public class SaveJournalTests
     }
 
     [Test]
+    [Category("Slow")]
     public void SaveLoopThroughTheJournal_Killed20Times_EveryAcknowledgedSaveSurvives()
     {
         var key = Convert.ToHexString(StoreFixture.Key);
@@ -490,8 +493,8 @@ public class SaveJournalTests
         store.SaveTokens(tokens);
         tokens[0].AccessToken = "1000.access.first-journaled";
         store.SaveToken(tokens[0]);
-        Assert.That(store.WaitForUniqueValues(), Is.True, "the first journaled save starts building the filter");
-        var probes = store.UniqueValueProbeCount;
+        Assert.That(store.Journal!.WaitForUniqueValues(), Is.True, "the first journaled save starts building the filter");
+        var probes = store.Journal!.UniqueValueProbeCount;
 
         for (var i = 0; i < 100; i++)
         {
@@ -502,8 +505,8 @@ public class SaveJournalTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(store.JournaledSaveCount, Is.EqualTo(101));
-            Assert.That(store.UniqueValueProbeCount, Is.EqualTo(probes), "no new value needed LiteDB's index");
+            Assert.That(store.Journal!.JournaledSaveCount, Is.EqualTo(101));
+            Assert.That(store.Journal!.UniqueValueProbeCount, Is.EqualTo(probes), "no new value needed LiteDB's index");
         });
     }
 
@@ -540,7 +543,7 @@ public class SaveJournalTests
         store.RotateKeys(new KeyRotationOptions { RotateIndexKey = true });
         ann.AccessToken = "1000.access.ann.after-rotation";
         store.SaveToken(ann);
-        store.WaitForUniqueValues();
+        store.Journal!.WaitForUniqueValues();
         var clash = StoreFixture.Copy(ann);
         clash.AccessToken = bob.AccessToken;
         var error = Assert.Throws<TokenStoreException>(() => store.SaveToken(clash));
@@ -548,30 +551,27 @@ public class SaveJournalTests
         Assert.Multiple(() =>
         {
             Assert.That(error!.Code, Is.EqualTo(TokenStoreErrorCodes.DuplicateToken));
-            Assert.That(store.JournaledSaveCount, Is.EqualTo(2));
+            Assert.That(store.Journal!.JournaledSaveCount, Is.EqualTo(2));
         });
     }
 
     [Test]
     public void UniqueValueFilter_MayContain_IsTrueForEveryValueAddedAndPerIndex()
     {
-        var filter = new EncryptedStore.Caching.UniqueValueFilter();
-        var record = new LiteDB.BsonDocument
+        var filter = new EncryptedStore.Engine.UniqueValueFilter();
+        var hashes = new IndexHashes
         {
-            ["_id"] = "id",
-            ["uc"] = Enumerable.Repeat((byte)1, 32).ToArray(),
-            ["a"] = Enumerable.Repeat((byte)2, 32).ToArray(),
-            ["r"] = "id",
-            ["g"] = "id",
+            [BlindIndex.UserClient] = Enumerable.Repeat((byte)1, 32).ToArray(),
+            [BlindIndex.AccessToken] = Enumerable.Repeat((byte)2, 32).ToArray(),
         };
-        filter.Add(record);
+        filter.Add(new StoredRecord("id", 1, 2, [], hashes));
 
         Assert.Multiple(() =>
         {
-            Assert.That(filter.MayContain(EncryptedStore.Crypto.BlindIndex.AccessToken, new LiteDB.BsonValue(Enumerable.Repeat((byte)2, 32).ToArray())), Is.True);
-            Assert.That(filter.MayContain(EncryptedStore.Crypto.BlindIndex.UserClient, new LiteDB.BsonValue(Enumerable.Repeat((byte)1, 32).ToArray())), Is.True);
-            Assert.That(filter.MayContain(EncryptedStore.Crypto.BlindIndex.AccessToken, new LiteDB.BsonValue(Enumerable.Repeat((byte)1, 32).ToArray())), Is.False, "another index's value");
-            Assert.That(filter.MayContain(EncryptedStore.Crypto.BlindIndex.RefreshToken, new LiteDB.BsonValue(Enumerable.Repeat((byte)3, 32).ToArray())), Is.False);
+            Assert.That(filter.MayContain(BlindIndex.AccessToken, Enumerable.Repeat((byte)2, 32).ToArray()), Is.True);
+            Assert.That(filter.MayContain(BlindIndex.UserClient, Enumerable.Repeat((byte)1, 32).ToArray()), Is.True);
+            Assert.That(filter.MayContain(BlindIndex.AccessToken, Enumerable.Repeat((byte)1, 32).ToArray()), Is.False, "another index's value");
+            Assert.That(filter.MayContain(BlindIndex.RefreshToken, Enumerable.Repeat((byte)3, 32).ToArray()), Is.False);
             Assert.That(filter.Added, Is.EqualTo(2), "an id standing in for an absent value is not a value");
         });
     }
@@ -584,7 +584,7 @@ public class SaveJournalTests
         store.SaveTokens([ann, bob]);
         ann.AccessToken = "1000.access.ann.journaled";
         store.SaveToken(ann);
-        Assert.That(store.WaitForUniqueValues(), Is.True, "the journaled save built the filter");
+        Assert.That(store.Journal!.WaitForUniqueValues(), Is.True, "the journaled save built the filter");
         return (ann, bob);
     }
 
@@ -603,8 +603,7 @@ public class SaveJournalTests
 
     private static byte[] StoreIdOf(string path)
     {
-        using var file = StoreFile.Open(path, flushToDisk: false, TimeSpan.Zero);
-        return file.Metadata.FindById(StoreMetadata.DocumentId)?["storeId"].AsBinary
-            ?? throw new InvalidOperationException("no store metadata");
+        using var file = LiteDbFiles.Open(path, flushToDisk: false, TimeSpan.Zero, shared: false);
+        return file.ReadMetadata().StoreId;
     }
 }

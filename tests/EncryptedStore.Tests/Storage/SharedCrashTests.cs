@@ -10,6 +10,7 @@ namespace EncryptedStore.Tests.Storage;
 /// waiting for the dead writer, see every save it acknowledged, and keep writing.
 /// </summary>
 [NonParallelizable]
+[Category("Slow")]
 public sealed class SharedCrashTests
 {
     private const int Kills = 20;

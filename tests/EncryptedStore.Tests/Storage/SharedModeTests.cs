@@ -1,3 +1,4 @@
+using EncryptedStore.Storage.LiteDb;
 using EncryptedStore.Storage;
 using EncryptedStore.Tests.Support;
 
@@ -170,7 +171,7 @@ public sealed class SharedModeTests
         var token = StoreFixture.Token("ann@example.com");
         store.SaveToken(token);
 
-        using (var holder = SharedLockFile.Open(StoreFile.LockPathFor(_path)))
+        using (var holder = SharedLockFile.Open(StorePaths.LockPathFor(_path)))
         {
             Assert.That(holder.TryAcquire(), Is.True);
             holder.WriteGeneration(holder.ReadGeneration() + 1);
@@ -217,7 +218,7 @@ public sealed class SharedModeTests
         {
             Assert.That(exclusive.GetTokens(), Has.Count.EqualTo(2));
             Assert.That(exclusive.Verify().Problems, Is.Empty);
-            Assert.That(File.Exists(StoreFile.LockPathFor(_path)), Is.True, "the lock file stays");
+            Assert.That(File.Exists(StorePaths.LockPathFor(_path)), Is.True, "the lock file stays");
         });
     }
 

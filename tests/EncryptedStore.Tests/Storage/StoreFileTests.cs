@@ -118,6 +118,7 @@ public class StoreFileTests
     }
 
     [Test]
+    [Category("Slow")]
     public void Open_StoreOpenElsewhere_ThrowsStoreLockedUntilItCloses()
     {
         using var dir = new TempDirectory();
@@ -149,14 +150,14 @@ public class StoreFileTests
         Assert.Multiple(() =>
         {
             Assert.That(File.GetUnixFileMode(path), Is.EqualTo(ownerReadWrite));
-            Assert.That(File.GetUnixFileMode(StoreFile.LogPathFor(path)), Is.EqualTo(ownerReadWrite));
+            Assert.That(File.GetUnixFileMode(StorePaths.LogPathFor(path)), Is.EqualTo(ownerReadWrite));
         });
     }
 
     [Test]
     public void LogPathFor_StorePath_IsLiteDbsNameBesideIt()
     {
-        Assert.That(StoreFile.LogPathFor(Path.Combine("/data", "tokens.db")), Is.EqualTo(Path.Combine("/data", "tokens-log.db")));
+        Assert.That(StorePaths.LogPathFor(Path.Combine("/data", "tokens.db")), Is.EqualTo(Path.Combine("/data", "tokens-log.db")));
     }
 
     [Test]

@@ -81,6 +81,7 @@ public class StoreLockTests
     }
 
     [Test]
+    [Category("Slow")]
     public void CliCommands_StartedAtOnceAgainstOneStore_AllSucceed()
     {
         using var sandbox = CliSandbox.Create();

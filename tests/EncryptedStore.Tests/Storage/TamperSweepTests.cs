@@ -12,6 +12,7 @@ namespace EncryptedStore.Tests.Storage;
 /// damage to LiteDB's indexes stay silent in reads (a lookup that misses, a listing that leaves records
 /// out, as if they had been deleted); <see cref="EncryptedTokenStore.Verify"/> must report those.
 /// </summary>
+[Category("Slow")]
 public class TamperSweepTests
 {
     private const int PageSize = 8192;

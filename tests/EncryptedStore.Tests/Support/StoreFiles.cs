@@ -15,10 +15,10 @@ internal static class StoreFiles
     public static void CopyClosed(string source, string destination)
     {
         File.Copy(source, destination);
-        var log = StoreFile.LogPathFor(source);
+        var log = StorePaths.LogPathFor(source);
         if (File.Exists(log))
         {
-            File.Copy(log, StoreFile.LogPathFor(destination));
+            File.Copy(log, StorePaths.LogPathFor(destination));
         }
     }
 

@@ -1,16 +1,15 @@
 using System.Xml.Linq;
 using EncryptedStore.Internal;
-using EncryptedStore.Keys;
-using LiteDB;
+using EncryptedStore.Storage;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 
-namespace EncryptedStore.Storage;
+namespace EncryptedStore.Keys;
 
 /// <summary>
-/// Data Protection's key repository on a collection of the store file. It refuses to read or write
-/// a key whose secret is not encrypted with the master key: there is no plaintext fallback.
+/// Data Protection's key repository in the store's storage. It refuses to read or write a key whose
+/// secret is not encrypted with the master key: there is no plaintext fallback.
 /// </summary>
-internal sealed class KeyRingRepository(ILiteCollection<BsonDocument> collection) : IXmlRepository
+internal sealed class KeyRingRepository(ITokenStorage storage) : IXmlRepository
 {
     private static readonly XName EncryptedSecretName = XName.Get("encryptedSecret", "http://schemas.asp.net/2015/03/dataProtection");
     private static readonly XName RequiresEncryptionName = XName.Get("requiresEncryption", "http://schemas.asp.net/2015/03/dataProtection");
@@ -21,19 +20,10 @@ internal sealed class KeyRingRepository(ILiteCollection<BsonDocument> collection
     public IReadOnlyCollection<XElement> GetAllElements()
     {
         var elements = new List<XElement>();
-        foreach (var document in collection.FindAll())
+        foreach (var stored in storage.ListKeyRingElements())
         {
-            var name = document["name"].IsString ? document["name"].AsString : "(unnamed)";
-            XElement element;
-            try
-            {
-                element = XElement.Parse(document["xml"].AsString);
-            }
-            catch (Exception e) when (e is System.Xml.XmlException or InvalidCastException or NullReferenceException)
-            {
-                throw Errors.Integrity($"key ring element '{name}'", e);
-            }
-
+            var name = stored.Name ?? "(unnamed)";
+            var element = Parse(stored, name);
             EnsureProtected(element, name);
             PinDecryptorType(element);
             elements.Add(element);
@@ -46,11 +36,7 @@ internal sealed class KeyRingRepository(ILiteCollection<BsonDocument> collection
     {
         ArgumentNullException.ThrowIfNull(element);
         EnsureProtected(element, friendlyName);
-        collection.Insert(new BsonDocument
-        {
-            ["name"] = friendlyName,
-            ["xml"] = element.ToString(SaveOptions.DisableFormatting),
-        });
+        storage.InsertKeyRingElement(friendlyName, element.ToString(SaveOptions.DisableFormatting));
     }
 
     /// <summary>
@@ -60,9 +46,9 @@ internal sealed class KeyRingRepository(ILiteCollection<BsonDocument> collection
     public int Reencrypt(Func<byte[], byte[]> reseal)
     {
         var count = 0;
-        foreach (var document in collection.FindAll().ToList())
+        foreach (var stored in storage.ListKeyRingElements())
         {
-            var element = XElement.Parse(document["xml"].AsString);
+            var element = Parse(stored, stored.Name ?? "(unnamed)");
             var values = element.Descendants(MasterKeyXmlEncryptor.ValueElementName).ToList();
             if (values.Count == 0)
             {
@@ -74,8 +60,7 @@ internal sealed class KeyRingRepository(ILiteCollection<BsonDocument> collection
                 value.Value = Convert.ToBase64String(reseal(Convert.FromBase64String(value.Value)));
             }
 
-            document["xml"] = element.ToString(SaveOptions.DisableFormatting);
-            collection.Update(document);
+            storage.UpdateKeyRingElement(stored with { Xml = element.ToString(SaveOptions.DisableFormatting) });
             count++;
         }
 
@@ -87,18 +72,30 @@ internal sealed class KeyRingRepository(ILiteCollection<BsonDocument> collection
     {
         var id = keyId.ToString();
         var deleted = 0;
-        foreach (var document in collection.FindAll().ToList())
+        foreach (var stored in storage.ListKeyRingElements())
         {
-            var element = XElement.Parse(document["xml"].AsString);
+            var element = Parse(stored, stored.Name ?? "(unnamed)");
             var about = (string?)element.Attribute("id") ?? (string?)element.Element("key")?.Attribute("id");
             if (string.Equals(about, id, StringComparison.OrdinalIgnoreCase))
             {
-                collection.Delete(document["_id"]);
+                storage.DeleteKeyRingElement(stored);
                 deleted++;
             }
         }
 
         return deleted;
+    }
+
+    private static XElement Parse(KeyRingElement stored, string name)
+    {
+        try
+        {
+            return XElement.Parse(stored.Xml ?? throw Errors.Integrity($"key ring element '{name}'"));
+        }
+        catch (System.Xml.XmlException e)
+        {
+            throw Errors.Integrity($"key ring element '{name}'", e);
+        }
     }
 
     private static void EnsureProtected(XElement element, string name)

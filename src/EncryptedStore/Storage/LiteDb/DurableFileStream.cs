@@ -1,4 +1,4 @@
-namespace EncryptedStore.Storage;
+namespace EncryptedStore.Storage.LiteDb;
 
 /// <summary>
 /// A LiteDB data or log file that knows whether it holds writes the disk may not have yet. LiteDB 5.0.21

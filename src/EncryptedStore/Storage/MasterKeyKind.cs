@@ -1,4 +1,4 @@
-namespace EncryptedStore;
+namespace EncryptedStore.Storage;
 
 /// <summary>How a master key is turned into the key-encryption key; recorded in the store so a mismatch can be explained.</summary>
 internal enum MasterKeyKind

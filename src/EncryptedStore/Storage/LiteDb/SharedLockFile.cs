@@ -1,7 +1,7 @@
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 
-namespace EncryptedStore.Storage;
+namespace EncryptedStore.Storage.LiteDb;
 
 /// <summary>
 /// The file beside a store opened in <see cref="StoreSharing.Shared"/> mode (<c>name-lock.ext</c>): its
@@ -15,7 +15,7 @@ namespace EncryptedStore.Storage;
 /// past the generation (Windows range locks are mandatory, and reading the generation must never
 /// block). The generation is read through a shared memory mapping of the file: a cache hit checks it
 /// on every call, and a plain memory read costs nanoseconds where a read system call costs
-/// microseconds. Not thread-safe: <see cref="StoreFile"/> calls it under its own gate, except
+/// microseconds. Not thread-safe: <see cref="SharedLiteDbStorage"/> calls it under its own gate, except
 /// <see cref="ReadGeneration"/>, which any thread may call.
 /// </remarks>
 internal sealed partial class SharedLockFile : IDisposable

@@ -3,7 +3,7 @@ using System.Reflection;
 using LiteDB;
 using LiteDB.Engine;
 
-namespace EncryptedStore.Storage;
+namespace EncryptedStore.Storage.LiteDb;
 
 /// <summary>
 /// Works around LiteDB 5.0.21's transaction finalizer (LiteDB issue #2828). When LiteDB fails while

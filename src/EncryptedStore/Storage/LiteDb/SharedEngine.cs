@@ -1,16 +1,16 @@
 using LiteDB;
 using LiteDB.Engine;
 
-namespace EncryptedStore.Storage;
+namespace EncryptedStore.Storage.LiteDb;
 
 /// <summary>
-/// The LiteDB engine behind a shared store file: forwards to the engine <see cref="StoreFile"/> holds
+/// The LiteDB engine behind a shared store file: forwards to the engine <see cref="SharedLiteDbStorage"/> holds
 /// now, which it replaces when another process has written (LiteDB caches pages and its log index, so
 /// an engine that slept through another process's write must not be used again). Every call checks
-/// that the caller holds the file (<see cref="StoreFile.Enter"/>), and every call that can change the
+/// that the caller holds the file (<see cref="SharedLiteDbStorage.Enter"/>), and every call that can change the
 /// file bumps the write generation first, so other processes notice.
 /// </summary>
-internal sealed class SharedEngine(StoreFile file) : ILiteEngine
+internal sealed class SharedEngine(SharedLiteDbStorage file) : ILiteEngine
 {
     private LiteEngine Reading => file.EngineForRead();
 
@@ -52,7 +52,7 @@ internal sealed class SharedEngine(StoreFile file) : ILiteEngine
 
     public bool Pragma(string name, BsonValue value) => Writing.Pragma(name, value);
 
-    /// <summary>Closing is <see cref="StoreFile"/>'s: it decides under the lock whether the engine may checkpoint.</summary>
+    /// <summary>Closing is <see cref="SharedLiteDbStorage"/>'s: it decides under the lock whether the engine may checkpoint.</summary>
     public void Dispose()
     {
     }

@@ -1,0 +1,336 @@
+using System.Collections.Concurrent;
+using EncryptedStore.Caching;
+using EncryptedStore.Crypto;
+using EncryptedStore.Internal;
+using EncryptedStore.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace EncryptedStore.Engine;
+
+/// <summary>
+/// Saves through the journal: a save of an existing token appends its new record to the
+/// <see cref="SaveJournal"/> (one fdatasync) and returns; a background thread applies the journal to the
+/// storage in batches. Until then the record is pending: reads by id are served from <see cref="FindPending"/>,
+/// and every other read or write of the storage first applies what is pending (<see cref="ApplyPendingOrThrow"/>),
+/// so nothing ever reads a storage state older than an acknowledged save.
+/// </summary>
+/// <remarks>
+/// Owns the journal file, the pending saves, the applier thread with its signals, its stored failure and
+/// the filter of unique values (see <see cref="UniqueValueFilter"/>). <see cref="TrySave"/> runs under
+/// the store's write lock. Applying holds <c>_applyLock</c> and never the write lock, so saves go on while
+/// the storage commits a batch; it takes <c>_journalLock</c> only to take a batch (switching the journal's
+/// region) and to retire it. The store's lock order is in <see cref="WritePipeline"/>.
+/// </remarks>
+internal sealed class JournaledWriter : IDisposable
+{
+    /// <summary>How long the applier lets journaled saves gather before it applies them: one commit then covers many.</summary>
+    private static readonly TimeSpan ApplyDelay = TimeSpan.FromMilliseconds(100);
+
+    private readonly ITokenStorage _storage;
+    private readonly TokenCache? _cache;
+    private readonly byte[] _storeId;
+    private readonly bool _flushToDisk;
+    private readonly ILogger _logger;
+    private readonly Lock _journalLock = new();
+    private readonly Lock _applyLock = new();
+    private readonly ConcurrentDictionary<string, PendingSave> _pending = new(StringComparer.Ordinal);
+    private readonly AutoResetEvent _applySignal = new(initialState: false);
+    private readonly ManualResetEventSlim _stopRequested = new(initialState: false);
+    private readonly UniqueValues _uniqueValues;
+    private SaveJournal? _journal;
+    private Thread? _applier;
+    private volatile bool _stopping;
+    private int _applyRequested;
+    private volatile Exception? _applyFailure;
+
+    /// <summary><c>_pending.Count</c>, kept under the journal lock: a <see cref="ConcurrentDictionary{TKey, TValue}"/>'s count takes all its locks.</summary>
+    private volatile int _pendingCount;
+    private long _journaledSaves;
+
+    public JournaledWriter(ITokenStorage storage, TokenCache? cache, byte[] storeId, bool flushToDisk, ILogger logger)
+    {
+        _storage = storage;
+        _cache = cache;
+        _storeId = storeId;
+        _flushToDisk = flushToDisk;
+        _logger = logger;
+        _uniqueValues = new UniqueValues(storage, logger);
+    }
+
+    /// <summary>How many saves went through the journal (for tests and diagnostics).</summary>
+    public long JournaledSaveCount => Interlocked.Read(ref _journaledSaves);
+
+    /// <summary>How many records are acknowledged but not yet applied to the storage (for tests and diagnostics).</summary>
+    public int PendingSaveCount => _pendingCount;
+
+    /// <summary>The journal's fsync count, 0 before the first journaled save (for tests).</summary>
+    public long SyncCount
+    {
+        get
+        {
+            lock (_journalLock)
+            {
+                return _journal?.SyncCount ?? 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// While true, the applier leaves pending saves alone (they are still applied before any read that
+    /// needs them, and at dispose): lets a test kill a process with saves only in the journal.
+    /// </summary>
+    public bool Paused { get; set; }
+
+    /// <summary>How many times a journaled save asked the storage whether a lookup value was taken (for tests).</summary>
+    public long UniqueValueProbeCount => _uniqueValues.Probes;
+
+    /// <summary>Waits until the filter of unique values being built, if any, is ready (for tests); true when one is.</summary>
+    public bool WaitForUniqueValues() => _uniqueValues.WaitUntilBuilt();
+
+    /// <summary>The token a pending save left for <paramref name="id"/>, or null.</summary>
+    public CachedToken? FindPending(string id) =>
+        _pendingCount > 0 && _pending.TryGetValue(id, out var pending) ? pending.Token : null;
+
+    /// <summary>
+    /// Under the write lock: journals the save of <paramref name="record"/>, an existing token's new state, when
+    /// every unique lookup value it changes (<paramref name="changed"/>) is certainly free. False, with nothing
+    /// written, when it is not, when the journal's region is full, or after the applier failed: the ordinary
+    /// path (which applies what is pending first) then takes the save.
+    /// </summary>
+    public bool TrySave(StoredRecord record, CachedToken written, IReadOnlyList<BlindIndex> changed)
+    {
+        if (_applyFailure is not null)
+        {
+            return false;
+        }
+
+        var filter = _uniqueValues.Current(_pending.Values.Select(p => p.Record), _stopping);
+        foreach (var index in changed)
+        {
+            if (!IsFree(index, record, filter))
+            {
+                return false;
+            }
+        }
+
+        lock (_journalLock)
+        {
+            try
+            {
+                _journal ??= SaveJournal.Create(StorePaths.JournalPathFor(_storage.Path), _storeId, _flushToDisk);
+                if (_journal.Append(_storage.SerializeRecord(record)) is not { } sequence)
+                {
+                    // The region is full: the applier is behind. The ordinary path catches up first.
+                    return false;
+                }
+
+                _cache?.BeginWrite();
+                _pending[record.Id] = new PendingSave(sequence, record, written);
+                _pendingCount = _pending.Count;
+                _uniqueValues.Note(record);
+                _cache?.EndWrite(written);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Errors.Io("saving tokens", e);
+            }
+        }
+
+        Interlocked.Increment(ref _journaledSaves);
+        StartApplier();
+        return true;
+    }
+
+    /// <summary>Under the write lock, after the ordinary path wrote a record: keeps the filter of unique values a superset.</summary>
+    public void Note(StoredRecord record) => _uniqueValues.Note(record);
+
+    /// <summary>Under the write lock, when a rotation starts: it gives every record new values, so the filter starts over after it.</summary>
+    public void ForgetUniqueValues() => _uniqueValues.Forget();
+
+    /// <summary>
+    /// Applies what is pending before a read or write of the storage that must see it; cheap when nothing is.
+    /// Never call it inside a transaction of this thread with saves pending.
+    /// </summary>
+    /// <exception cref="TokenStoreException">Applying failed, now or earlier; the journal keeps the saves.</exception>
+    public void ApplyPendingOrThrow()
+    {
+        if (_pendingCount == 0)
+        {
+            return;
+        }
+
+        if (_applyFailure is { } failure)
+        {
+            throw Errors.Io("applying saved tokens from the journal", failure);
+        }
+
+        try
+        {
+            ApplyPending();
+        }
+        catch (Exception e)
+        {
+            _applyFailure = e;
+            Log.JournalApplyFailed(_logger, e);
+            throw e as TokenStoreException ?? Errors.Io("applying saved tokens from the journal", e);
+        }
+    }
+
+    /// <summary>
+    /// At dispose: stops the applier and applies what is left, then deletes the journal. When that fails,
+    /// the journal stays, and the next open replays it.
+    /// </summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        _stopRequested.Set();
+        _applySignal.Set();
+        _applier?.Join();
+        _uniqueValues.StopBuilding();
+        try
+        {
+            if (_applyFailure is null)
+            {
+                ApplyPending();
+            }
+        }
+        catch (Exception e)
+        {
+            Log.JournalApplyFailed(_logger, e);
+        }
+
+        lock (_journalLock)
+        {
+            _journal?.Dispose();
+            if (_journal is not null && _pendingCount == 0)
+            {
+                File.Delete(StorePaths.JournalPathFor(_storage.Path));
+            }
+        }
+
+        _applySignal.Dispose();
+        _stopRequested.Dispose();
+    }
+
+    /// <summary>
+    /// True when no other record holds <paramref name="record"/>'s value for <paramref name="index"/>: no other
+    /// pending record, and no record in the storage unless a pending save has since moved it off that value.
+    /// A value the filter has never seen is free without asking the storage.
+    /// </summary>
+    private bool IsFree(BlindIndex index, StoredRecord record, UniqueValueFilter? filter)
+    {
+        if (record.Hashes[index] is not { } value)
+        {
+            // The record's own id stands in for an absent value, and ids are unique.
+            return true;
+        }
+
+        if (filter is not null && !filter.MayContain(index, value))
+        {
+            return true;
+        }
+
+        foreach (var (otherId, other) in _pending)
+        {
+            if (otherId != record.Id && other.Record.Hashes[index] is { } held && held.AsSpan().SequenceEqual(value))
+            {
+                return false;
+            }
+        }
+
+        var holder = _uniqueValues.ProbeHolder(index, value);
+        if (holder is null || holder == record.Id)
+        {
+            return true;
+        }
+
+        return _pending.TryGetValue(holder, out var moved) && !moved.Record.Hashes.SameAs(record.Hashes, index);
+    }
+
+    private void StartApplier()
+    {
+        if (_applier is null)
+        {
+            _applier = new Thread(ApplyLoop) { IsBackground = true, Name = "EncryptedStore journal" };
+            _applier.Start();
+        }
+
+        // One wake-up per batch: the saves that follow within the delay need not signal again (a system call).
+        if (Interlocked.Exchange(ref _applyRequested, 1) == 0)
+        {
+            _applySignal.Set();
+        }
+    }
+
+    private void ApplyLoop()
+    {
+        while (true)
+        {
+            _applySignal.WaitOne();
+            if (_stopRequested.Wait(ApplyDelay) || _stopping)
+            {
+                return;
+            }
+
+            // Saves from here on signal again, so none is left waiting for the next batch.
+            Volatile.Write(ref _applyRequested, 0);
+            if (Paused)
+            {
+                continue;
+            }
+
+            try
+            {
+                ApplyPending();
+            }
+            catch (Exception e)
+            {
+                // The entries stay in the journal (and pending), so nothing acknowledged is lost; the next
+                // call that needs the storage reports the failure, and the next open replays the journal.
+                _applyFailure = e;
+                Log.JournalApplyFailed(_logger, e);
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies every save pending now in one durable transaction, then empties the journal region that held
+    /// them and retires them (a record saved again meanwhile stays pending).
+    /// </summary>
+    private void ApplyPending()
+    {
+        lock (_applyLock)
+        {
+            List<KeyValuePair<string, PendingSave>> batch;
+            int region;
+            lock (_journalLock)
+            {
+                if (_pendingCount == 0)
+                {
+                    return;
+                }
+
+                batch = [.. _pending.OrderBy(p => p.Value.Sequence)];
+                region = _journal!.SwitchRegion();
+            }
+
+            _storage.UpsertRecordsDurably(batch.Select(p => p.Value.Record));
+            lock (_journalLock)
+            {
+                _journal.Reset(region);
+                foreach (var applied in batch)
+                {
+                    _pending.TryRemove(applied);
+                }
+
+                _pendingCount = _pending.Count;
+            }
+
+            _storage.CheckpointAfterWrite();
+        }
+    }
+
+    /// <summary>A save acknowledged through the journal and not yet applied to the storage.</summary>
+    private sealed record PendingSave(long Sequence, StoredRecord Record, CachedToken Token);
+}

@@ -1,0 +1,146 @@
+using EncryptedStore.Caching;
+using EncryptedStore.Internal;
+using EncryptedStore.Storage;
+
+namespace EncryptedStore.Engine;
+
+/// <summary>
+/// The one way the store reads and changes its storage. A write (<see cref="Write"/>) does, in order: take
+/// the write lock; check the store is open; hold the storage and catch up with another process's writes
+/// (shared mode); start a cache generation; apply the pending journal saves; run the work in one
+/// transaction; commit durably (fsync); checkpoint a long log; retire what the write touched from the
+/// cache. Failures leave as <see cref="TokenStoreException"/>s (the storage translates its own). Reads hold
+/// the storage and catch up the same way (<see cref="Hold"/>); a read that must see every acknowledged
+/// save applies the journal first (<see cref="ApplyPending"/>, <see cref="BeginScan"/>).
+/// </summary>
+/// <remarks>
+/// The lock order of the whole store, outermost first:
+/// <list type="number">
+/// <item>the write lock (here): saves, deletes and key changes, one at a time;</item>
+/// <item>the storage's hold (<see cref="ITokenStorage.Enter"/>): in shared mode its gate and the lock file;</item>
+/// <item>the journal's apply lock, then its journal lock (<see cref="JournaledWriter"/>);</item>
+/// <item>the cache's lock and the unique-value filter's lock, never held while taking another.</item>
+/// </list>
+/// Lookups take none of these on a cache hit, and only the storage's hold on a miss. The journal's
+/// applier takes the apply lock without the write lock, so saves continue while it commits.
+/// </remarks>
+internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCache? cache, JournaledWriter? journal, Action reload)
+{
+    private readonly Lock _writeLock = new();
+    private volatile bool _disposed;
+
+    public ITokenStorage Storage => storage;
+
+    public bool IsDisposed => _disposed;
+
+    /// <summary>Whether the storage is unchanged by other processes since the last catch-up; when true, a cache hit may be served without holding it.</summary>
+    public bool IsSynchronized => storage.IsSynchronized;
+
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, owner);
+
+    /// <summary>
+    /// Holds the storage for one read and, when another process wrote since the last look, first reloads
+    /// the metadata and keys and empties the cache. Nested holds are free.
+    /// </summary>
+    public StorageLease Hold()
+    {
+        var lease = storage.Enter();
+        try
+        {
+            if (storage.IsStale)
+            {
+                cache?.BeginWrite();
+                try
+                {
+                    reload();
+                }
+                finally
+                {
+                    cache?.EndWrite(touchedIds: null);
+                }
+
+                storage.MarkSynchronized();
+            }
+
+            return lease;
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Before a read of the storage that must see every acknowledged save (anything but a read by id).</summary>
+    public void ApplyPending() => journal?.ApplyPendingOrThrow();
+
+    /// <summary>Marks a read of every record, after applying what is pending (see <see cref="ITokenStorage.BeginScan"/>).</summary>
+    public StorageLease BeginScan()
+    {
+        ApplyPending();
+        return storage.BeginScan();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> serialised with every write, holding the storage, without a transaction of
+    /// its own: for a journaled save, and for an operation of several writes that must see one state.
+    /// </summary>
+    public T Serialized<T>(Func<T> work)
+    {
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            using var lease = Hold();
+            return work();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> as one durable transaction (see the class remarks); <paramref name="operation"/> names it in errors.</summary>
+    public T Write<T>(string operation, Func<WriteScope, T> work)
+    {
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            using var lease = Hold();
+            var scope = new WriteScope();
+            cache?.BeginWrite();
+            try
+            {
+                ApplyPending();
+                T result;
+                using (var transaction = storage.BeginTransaction())
+                {
+                    result = work(scope);
+                    transaction.Commit();
+                }
+
+                storage.CheckpointAfterWrite();
+                return result;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Errors.Io(operation, e);
+            }
+            finally
+            {
+                cache?.EndWrite(scope.TouchedAll ? null : scope.Touched);
+            }
+        }
+    }
+
+    /// <summary>Marks the store disposed, once: true for the call that did. Later calls fail with <see cref="ObjectDisposedException"/>.</summary>
+    public bool TryClose()
+    {
+        lock (_writeLock)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            _disposed = true;
+            return true;
+        }
+    }
+}

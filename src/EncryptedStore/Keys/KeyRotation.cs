@@ -1,0 +1,195 @@
+using EncryptedStore.Engine;
+using EncryptedStore.Internal;
+using EncryptedStore.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace EncryptedStore.Keys;
+
+/// <summary>
+/// Key rotation: on demand (<see cref="Rotate"/>), on schedule (<see cref="RotateOnSchedule"/>), and the
+/// resumption of a rotation a process left unfinished, in the background after opening
+/// (<see cref="ResumeInBackground"/>). Records are rewritten in id order, one transaction per batch, with
+/// the cursor in the metadata, so lookups and saves go on between batches and a killed rotation resumes.
+/// </summary>
+internal sealed class KeyRotation(WritePipeline pipeline, StoreKeys keys, RecordSealer sealer, JournaledWriter? journal, TimeProvider time, TimeSpan keyLifetime, ILogger logger) : IDisposable
+{
+    private readonly CancellationTokenSource _stopBackground = new();
+    private Task? _background;
+
+    /// <summary>True when the active data key has outlived the key lifetime and no rotation runs: the next save makes a new one.</summary>
+    public bool IsDue(StoreState state) =>
+        !state.IsRotating && time.GetUtcNow().UtcDateTime - state.Keys.DataKeyCreated >= keyLifetime;
+
+    /// <summary>See <see cref="EncryptedTokenStore.RotateKeys"/>.</summary>
+    public KeyRotationResult Rotate(KeyRotationOptions options, IProgress<KeyRotationProgress>? progress, CancellationToken cancellationToken)
+    {
+        WaitForBackground();
+        var resumed = pipeline.Serialized(() =>
+        {
+            if (keys.State.IsRotating)
+            {
+                return true;
+            }
+
+            Start(options.RotateIndexKey);
+            return false;
+        });
+        var (scanned, rewritten, failed) = Run(options.BatchSize, progress, cancellationToken);
+        var active = keys.State.Keys;
+        return new KeyRotationResult(resumed, active.Data.Version, active.Index.Version, scanned, rewritten, failed);
+    }
+
+    /// <summary>Under the write lock, before a save: makes a new data key when the current one has outlived the key lifetime.</summary>
+    public void RotateOnSchedule()
+    {
+        if (!IsDue(keys.State))
+        {
+            return;
+        }
+
+        var metadata = pipeline.Write("rotating keys", _ =>
+        {
+            var (dataVersion, _) = keys.Ring.CreateVersions(data: true, index: false);
+            var changed = keys.State.Metadata with { DataKeyVersion = dataVersion!.Value };
+            pipeline.Storage.WriteMetadata(changed);
+            return changed;
+        });
+        keys.Publish(metadata);
+        Log.DataKeyRotatedOnSchedule(logger, metadata.DataKeyVersion);
+    }
+
+    /// <summary>After opening a store whose rotation was interrupted: finishes it on a background thread.</summary>
+    public void ResumeInBackground()
+    {
+        Log.RotationResumed(logger, pipeline.Storage.Path);
+        _background = Task.Run(() =>
+        {
+            try
+            {
+                Run(KeyRotationOptions.DefaultBatchSize, progress: null, _stopBackground.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or TokenStoreException)
+            {
+                // The rotation stays in progress: the next open or RotateKeys resumes it.
+                Log.RotationPaused(logger, e);
+            }
+        });
+    }
+
+    /// <summary>Waits until a background resumption, if any, has finished (or stopped).</summary>
+    public void WaitForBackground() => _background?.Wait();
+
+    /// <summary>Stops a background resumption between batches and waits for it; the rotation resumes at the next open. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (_stopBackground.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _stopBackground.Cancel();
+        WaitForBackground();
+        _stopBackground.Dispose();
+    }
+
+    private void Start(bool rotateIndexKey)
+    {
+        journal?.ForgetUniqueValues();
+        var metadata = pipeline.Write("rotating keys", _ =>
+        {
+            var current = keys.State.Metadata;
+            var (dataVersion, indexVersion) = keys.Ring.CreateVersions(data: true, index: rotateIndexKey);
+            var changed = current with
+            {
+                DataKeyVersion = dataVersion!.Value,
+                IndexKeyVersion = indexVersion ?? current.IndexKeyVersion,
+                Rotation = new RotationState(rotateIndexKey ? current.IndexKeyVersion : null, Cursor: null, time.GetUtcNow().UtcDateTime),
+            };
+            pipeline.Storage.WriteMetadata(changed);
+            return changed;
+        });
+        keys.Publish(metadata);
+        Log.RotationStarted(logger, metadata.DataKeyVersion, metadata.IndexKeyVersion);
+    }
+
+    /// <summary>Rewrites records in id order, one batch per transaction, until none is left under older keys.</summary>
+    private (int Scanned, int Rewritten, List<string> Failed) Run(int batchSize, IProgress<KeyRotationProgress>? progress, CancellationToken cancellationToken)
+    {
+        int total;
+        using (pipeline.Hold())
+        using (pipeline.BeginScan())
+        {
+            total = pipeline.Storage.CountRecords();
+        }
+
+        int scanned = 0, rewritten = 0;
+        var failed = new List<string>();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var finished = pipeline.Serialized(() =>
+            {
+                if (keys.State.Metadata.Rotation is not { } rotation)
+                {
+                    return true;
+                }
+
+                var metadata = pipeline.Write("rotating keys", _ =>
+                {
+                    var batch = pipeline.Storage.ReadRecordsAfter(rotation.Cursor, batchSize);
+                    if (batch.Count == 0)
+                    {
+                        var done = keys.State.Metadata with { Rotation = null };
+                        pipeline.Storage.WriteMetadata(done);
+                        return done;
+                    }
+
+                    var active = keys.State.Keys;
+                    var rewrites = new List<StoredRecord>(batch.Count);
+                    foreach (var record in batch)
+                    {
+                        scanned++;
+                        if (record.KeyVersions == (active.Data.Version, active.Index.Version))
+                        {
+                            continue;
+                        }
+
+                        try
+                        {
+                            rewrites.Add(RecordSealer.Seal(record.Id, sealer.Open(record), active.Data, active.Index));
+                        }
+                        catch (TokenStoreException e) when (e.Code is TokenStoreErrorCodes.Integrity or TokenStoreErrorCodes.KeyUnavailable)
+                        {
+                            failed.Add(record.Id);
+                            Log.RotationRecordFailed(logger, record.Id, e.Code);
+                        }
+                    }
+
+                    // One engine call per batch: LiteDB sets up its write snapshot and index services once.
+                    pipeline.Storage.UpdateRecords(rewrites);
+                    rewritten += rewrites.Count;
+                    var next = keys.State.Metadata with { Rotation = rotation with { Cursor = batch[^1].Id } };
+                    pipeline.Storage.WriteMetadata(next);
+                    return next;
+                });
+                keys.Publish(metadata);
+                if (metadata.Rotation is null)
+                {
+                    Log.RotationFinished(logger, scanned, rewritten, failed.Count);
+                    return true;
+                }
+
+                return false;
+            });
+            if (finished)
+            {
+                break;
+            }
+
+            progress?.Report(new KeyRotationProgress(scanned, rewritten, total));
+        }
+
+        progress?.Report(new KeyRotationProgress(scanned, rewritten, total));
+        return (scanned, rewritten, failed);
+    }
+}

@@ -1,0 +1,158 @@
+using EncryptedStore.Crypto;
+
+namespace EncryptedStore.Storage;
+
+/// <summary>
+/// Where a store keeps its records, keys, key ring and metadata: the seam between the store's rules and a
+/// storage engine. It speaks in plain types (<see cref="StoredRecord"/>, <see cref="StoredKey"/>,
+/// <see cref="StoreMetadata"/>, <see cref="KeyRingElement"/>) and never lets an engine's own type or
+/// exception out: a damaged file is a <see cref="TokenStoreErrorCodes.Integrity"/> failure, an I/O failure
+/// a <see cref="TokenStoreErrorCodes.TokenStore"/> one.
+/// </summary>
+/// <remarks>
+/// Every access happens inside <see cref="Enter"/> (free when only this process uses the storage). Every
+/// change happens inside one <see cref="BeginTransaction"/>, whose commit is on the disk when
+/// <see cref="IStorageTransaction.Commit"/> returns. Reads run concurrently; changes are serialised by
+/// the caller (<c>WritePipeline</c>), except <see cref="UpsertRecordsDurably"/>, which the save journal's
+/// applier calls under its own lock.
+/// </remarks>
+internal interface ITokenStorage : IDisposable
+{
+    /// <summary>The full path of the store file, or <c>:memory:</c>.</summary>
+    string Path { get; }
+
+    /// <summary>True when several processes may use the storage at once.</summary>
+    bool IsShared { get; }
+
+    /// <summary>True when saves may go through a save journal beside the store (<see cref="StorePaths.JournalPathFor"/>).</summary>
+    bool SupportsJournal { get; }
+
+    /// <summary>The bytes the store takes on the disk; 0 in memory.</summary>
+    long SizeInBytes { get; }
+
+    /// <summary>
+    /// False when another process may have changed the storage since <see cref="MarkSynchronized"/>: what
+    /// the caller keeps in memory may be out of date. Cheap, any thread, outside <see cref="Enter"/>.
+    /// </summary>
+    bool IsSynchronized { get; }
+
+    /// <summary>Inside <see cref="Enter"/>: true when another process wrote since <see cref="MarkSynchronized"/>.</summary>
+    bool IsStale { get; }
+
+    /// <summary>
+    /// Holds the storage for one operation: admits this thread (re-entrantly) and, in shared mode, this
+    /// process, waiting up to the lock timeout for the others. Dispose the lease to let others in.
+    /// </summary>
+    /// <exception cref="TokenStoreException"><c>STORE_LOCKED</c> when the wait times out.</exception>
+    StorageLease Enter();
+
+    /// <summary>Records that the caller has reloaded what it keeps from the storage (inside <see cref="Enter"/>).</summary>
+    void MarkSynchronized();
+
+    /// <summary>Begins the one transaction of a change; the only way to begin one.</summary>
+    IStorageTransaction BeginTransaction();
+
+    /// <summary>
+    /// Marks a read that visits every record: while one runs, <see cref="CheckpointAfterWrite"/> leaves
+    /// the log for later rather than wait for the scan and hold every other call meanwhile.
+    /// </summary>
+    StorageLease BeginScan();
+
+    /// <summary>After a change, outside its transaction: folds a long log into the data file.</summary>
+    void CheckpointAfterWrite();
+
+    /// <summary>Folds the log into the data file now and puts the result on the disk.</summary>
+    void Checkpoint();
+
+    /// <summary>True when the storage holds anything at all (to refuse a foreign file as a new store).</summary>
+    bool HoldsAnything();
+
+    /// <summary>The metadata's format version, or null when there is no metadata (a new store).</summary>
+    int? ReadFormat();
+
+    /// <summary>The metadata of a store of the current format.</summary>
+    /// <exception cref="TokenStoreException"><c>INTEGRITY</c> when it is missing, malformed or implausible.</exception>
+    StoreMetadata ReadMetadata();
+
+    /// <summary>Writes the metadata (inside a transaction).</summary>
+    void WriteMetadata(StoreMetadata metadata);
+
+    /// <summary>Creates the collections and indexes of a new store (inside its first transaction).</summary>
+    void CreateSchema();
+
+    /// <summary>Checks that every part of an existing store is there.</summary>
+    /// <exception cref="TokenStoreException"><c>INTEGRITY</c> when one is missing.</exception>
+    void CheckSchema();
+
+    StoredRecord? FindRecord(string id);
+
+    /// <summary>The record whose unique index <paramref name="index"/> holds <paramref name="hash"/>.</summary>
+    StoredRecord? FindRecord(BlindIndex index, byte[] hash);
+
+    /// <summary>Up to <paramref name="limit"/> records whose index <paramref name="index"/> holds <paramref name="hash"/>.</summary>
+    IReadOnlyList<StoredRecord> FindRecords(BlindIndex index, byte[] hash, int limit);
+
+    /// <summary>The id of the record holding <paramref name="hash"/> in a unique index; cheaper than <see cref="FindRecord(BlindIndex, byte[])"/>.</summary>
+    string? FindHolderId(BlindIndex index, byte[] hash);
+
+    /// <summary>Which unique index value of <paramref name="hashes"/> a record other than <paramref name="id"/> already holds, if any.</summary>
+    BlindIndex? FindConflict(string id, IndexHashes hashes);
+
+    /// <summary>Every record, in id order, read lazily.</summary>
+    IEnumerable<StoredRecord> ReadAllRecords();
+
+    /// <summary>Up to <paramref name="limit"/> records with ids after <paramref name="cursor"/> (null: from the first), in id order.</summary>
+    IReadOnlyList<StoredRecord> ReadRecordsAfter(string? cursor, int limit);
+
+    int CountRecords();
+
+    /// <summary>How many records use key <paramref name="version"/> for <paramref name="purpose"/>.</summary>
+    int CountRecordsUnderKey(StoreKeyPurpose purpose, int version);
+
+    /// <summary>Inserts or replaces a record (inside a transaction); false, with nothing written, when a unique index value is taken.</summary>
+    bool TryUpsertRecord(StoredRecord record);
+
+    /// <summary>Replaces existing records (inside a transaction), in one engine call.</summary>
+    void UpdateRecords(IReadOnlyList<StoredRecord> records);
+
+    /// <summary>Upserts records in order in a transaction of its own, on the disk before it returns; nothing is written when one fails.</summary>
+    void UpsertRecordsDurably(IEnumerable<StoredRecord> records);
+
+    bool DeleteRecord(string id);
+
+    int DeleteAllRecords();
+
+    /// <summary>The indexes whose lookup by the record's own stored value does not lead back to it.</summary>
+    IReadOnlyList<BlindIndex> UnreachableIndexes(StoredRecord record);
+
+    /// <summary>The ids of the records as listed through the unique index <paramref name="index"/> rather than the id index.</summary>
+    HashSet<string> IdsListedBy(BlindIndex index);
+
+    /// <summary>A record as the save journal keeps it: exactly the bytes the storage itself would hold.</summary>
+    byte[] SerializeRecord(StoredRecord record);
+
+    /// <summary>
+    /// Applies what a save journal left beside the store (of store <paramref name="storeId"/>) and deletes
+    /// it; a journal of another store is deleted unapplied. Returns how many entries were applied.
+    /// </summary>
+    int ReplayJournal(byte[] storeId);
+
+    /// <summary>Every key version, oldest first.</summary>
+    IReadOnlyList<StoredKey> ListKeys();
+
+    StoredKey? FindKey(int version);
+
+    /// <summary>Adds a key version (inside a transaction).</summary>
+    void InsertKey(StoredKey key);
+
+    /// <summary>Replaces a key version's state and material (inside a transaction).</summary>
+    void UpdateKey(StoredKey key);
+
+    IReadOnlyList<KeyRingElement> ListKeyRingElements();
+
+    void InsertKeyRingElement(string name, string xml);
+
+    void UpdateKeyRingElement(KeyRingElement element);
+
+    void DeleteKeyRingElement(KeyRingElement element);
+}

@@ -1,0 +1,103 @@
+using EncryptedStore.Internal;
+using LiteDB;
+using LiteDB.Engine;
+
+namespace EncryptedStore.Storage.LiteDb;
+
+/// <summary>
+/// A store file held by one process (the default), or a store in memory. The files are opened by the
+/// store itself, owner-only (0600), locked from open to dispose, and every commit is flushed (see
+/// <see cref="DurableFileStream"/>).
+/// </summary>
+internal sealed class ExclusiveLiteDbStorage : LiteDbStorage
+{
+    /// <summary>The log length past which a write checkpoints (8 MB: LiteDB's own 1,000 pages).</summary>
+    private const long CheckpointBytes = 1000 * LiteDbFiles.PageSize;
+
+    private ExclusiveLiteDbStorage(string path, LiteDatabase database, DurableFileStream? data, DurableFileStream? log)
+        : base(path, data, log)
+    {
+        Attach(database);
+    }
+
+    public override bool IsShared => false;
+
+    public static ExclusiveLiteDbStorage OpenMemory() => new(MemoryPath, NewDatabase(new MemoryStream(), new MemoryStream(), creating: true), null, null);
+
+    public static ExclusiveLiteDbStorage Open(string fullPath, bool flushToDisk)
+    {
+        var logPath = StorePaths.LogPathFor(fullPath);
+        LiteDbFiles.ProbeHeader(fullPath);
+        DurableFileStream? data = null;
+        DurableFileStream? log = null;
+        var createdLog = false;
+        try
+        {
+            data = LiteDbFiles.OpenStream(fullPath, FileShare.None, flushToDisk);
+            createdLog = !File.Exists(logPath);
+            log = LiteDbFiles.OpenStream(logPath, FileShare.None, flushToDisk);
+            return new ExclusiveLiteDbStorage(fullPath, NewDatabase(data, log, creating: data.Length == 0), data, log);
+        }
+        catch (Exception e)
+        {
+            log?.Dispose();
+            data?.Dispose();
+            if (createdLog && log is not null)
+            {
+                LiteDbFiles.TryDeleteEmpty(logPath);
+            }
+
+            throw e switch
+            {
+                TokenStoreException => e,
+                DirectoryNotFoundException => Errors.Io("opening the store (its folder does not exist)", e),
+                IOException when data is null || log is null => Errors.Locked(fullPath, e),
+                UnauthorizedAccessException => Errors.Io("opening the store", e),
+                LiteException => Errors.Integrity("the store file", e),
+                _ when log is not null && LiteDbFailures.IsDamagedData(e) => Errors.Integrity("the store file", e),
+                _ => Errors.Io("opening the store", e),
+            };
+        }
+    }
+
+    public override StorageLease Enter() => default;
+
+    /// <summary>
+    /// After a write, outside any transaction: folds LiteDB's log into the data file once it passes
+    /// <see cref="CheckpointBytes"/>. LiteDB tries that itself after each commit, but gives up whenever a
+    /// reader is inside a call at that instant, so under a steady stream of lookups it never checkpoints:
+    /// the log then grows without bound (5 GB over a 100,000-token rotation), and the checkpoint that
+    /// finally runs copies all of it while every reader waits. This one waits for the readers' current
+    /// calls instead, so it is skipped while a scan runs.
+    /// </summary>
+    public override void CheckpointAfterWrite()
+    {
+        if (!ScanRunning && LogPasses(CheckpointBytes))
+        {
+            CheckpointQuietly(Database.Checkpoint);
+        }
+    }
+
+    public override void Dispose()
+    {
+        if (Disposed)
+        {
+            return;
+        }
+
+        Disposed = true;
+        LiteDbTransactions.SuppressFinalizers(Database);
+        Database.Dispose();
+        if (LogStream is { Length: 0 })
+        {
+            LiteDbFiles.TryDeleteEmpty(StorePaths.LogPathFor(Path));
+        }
+
+        LogStream?.Dispose();
+        DataStream?.Dispose();
+    }
+
+    /// <summary>The collation is fixed when the file is made; an existing file keeps its own, so a foreign LiteDB file opens and is then refused for having no store metadata.</summary>
+    private static LiteDatabase NewDatabase(Stream data, Stream log, bool creating) =>
+        new(new LiteEngine(new EngineSettings { DataStream = data, LogStream = log, Collation = creating ? LiteDbFiles.OrdinalCollation : null }));
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using EncryptedStore.Internal;
+using LiteDB;
+
+namespace EncryptedStore.Storage.LiteDb;
+
+/// <summary>Opening a store file: the retry while another process holds it, the header probe, the file options.</summary>
+internal static class LiteDbFiles
+{
+    public const int PageSize = 8192;
+
+    private const int HeaderInfoOffset = 32;
+    private static readonly byte[] HeaderInfo = Encoding.ASCII.GetBytes("** This is a LiteDB file **");
+
+    /// <summary>How often a process waiting for the store tries again.</summary>
+    private static readonly TimeSpan LockRetryInterval = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>Ids compare by code unit, so "Abc" and "abc" are two records (LiteDB's default ignores case).</summary>
+    public static Collation OrdinalCollation { get; } = new(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal);
+
+    /// <summary>
+    /// Opens or creates the store at <paramref name="path"/> (<see cref="LiteDbStorage.MemoryPath"/> for memory);
+    /// throws <see cref="TokenStoreException"/> without changing a file that is not a store. While another
+    /// process holds the file, tries again until <paramref name="lockTimeout"/> has passed, then throws
+    /// <see cref="TokenStoreErrorCodes.StoreLocked"/>.
+    /// </summary>
+    public static LiteDbStorage Open(string path, bool flushToDisk, TimeSpan lockTimeout, bool shared)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                return path == LiteDbStorage.MemoryPath ? ExclusiveLiteDbStorage.OpenMemory()
+                    : shared ? SharedLiteDbStorage.Open(Path.GetFullPath(path), flushToDisk, lockTimeout)
+                    : ExclusiveLiteDbStorage.Open(Path.GetFullPath(path), flushToDisk);
+            }
+            catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.StoreLocked && Stopwatch.GetElapsedTime(started) < lockTimeout)
+            {
+                Thread.Sleep(LockRetryInterval);
+            }
+        }
+    }
+
+    /// <summary>The store's storage at <paramref name="path"/>: <see cref="Open"/> behind the storage seam.</summary>
+    public static ITokenStorage OpenStorage(string path, bool flushToDisk, TimeSpan lockTimeout, bool shared) =>
+        Open(path, flushToDisk, lockTimeout, shared);
+
+    /// <summary>Refuses, before LiteDB touches it, a non-empty file that does not start with a LiteDB header.</summary>
+    public static void ProbeHeader(string fullPath)
+    {
+        if (!File.Exists(fullPath))
+        {
+            return;
+        }
+
+        try
+        {
+            using var probe = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            if (probe.Length == 0)
+            {
+                return;
+            }
+
+            var header = new byte[HeaderInfoOffset + HeaderInfo.Length];
+            if (probe.Length < PageSize || probe.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length
+                || !header.AsSpan(HeaderInfoOffset).SequenceEqual(HeaderInfo))
+            {
+                throw Errors.NotAStore(fullPath, "it has no LiteDB header.");
+            }
+        }
+        catch (IOException e)
+        {
+            throw Errors.Locked(fullPath, e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw Errors.Io("opening the store", e);
+        }
+    }
+
+    /// <summary>A data or log file: owner-only when created, unbuffered (LiteDB pages itself), shared as asked.</summary>
+    public static DurableFileStream OpenStream(string path, FileShare share, bool flushToDisk)
+    {
+        var options = OwnerOnlyFile.Options(FileMode.OpenOrCreate, share);
+        options.BufferSize = 0;
+        return new DurableFileStream(path, options, flushToDisk);
+    }
+
+    public static void TryDeleteEmpty(string path)
+    {
+        try
+        {
+            if (new FileInfo(path) is { Exists: true, Length: 0 })
+            {
+                File.Delete(path);
+            }
+        }
+        catch (IOException)
+        {
+            // A leftover empty log file is harmless; LiteDB reuses it on the next open.
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using EncryptedStore.Caching;
+using EncryptedStore.Crypto;
+using EncryptedStore.Engine;
+using EncryptedStore.Internal;
+using EncryptedStore.Keys;
+using EncryptedStore.Storage;
+
+namespace EncryptedStore.Tokens;
+
+/// <summary>
+/// The contract's reads: a token by id, by the SDK's matching rules, or all of them. The cache answers
+/// first when it can; otherwise the storage by blind index, under each index key a lookup must try.
+/// </summary>
+/// <remarks>Thread-safe; lookups run concurrently with each other and with writes.</remarks>
+internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, RecordSealer sealer, TokenCache? cache, JournaledWriter? journal)
+{
+    private ITokenStorage Storage => pipeline.Storage;
+
+    /// <summary>The token with id <paramref name="id"/>: from the cache, a pending journaled save, or the storage.</summary>
+    public OAuthToken? FindById(string id)
+    {
+        if (pipeline.IsSynchronized && cache?.Get(id) is { } cached)
+        {
+            return cached.ToToken();
+        }
+
+        using var lease = pipeline.Hold();
+
+        // The generation is read before looking at the pending saves: a save published after it makes
+        // the token read below too old to cache (see TokenCache).
+        var generation = cache?.BeginRead();
+        if (journal?.FindPending(id) is { } pending)
+        {
+            return pending.ToToken();
+        }
+
+        if (Storage.FindRecord(id) is not { } record)
+        {
+            return null;
+        }
+
+        var token = sealer.Open(record);
+        cache?.Add(generation, token);
+        return token;
+    }
+
+    /// <summary>Every token, decrypted, in id order.</summary>
+    public List<IToken> All()
+    {
+        List<StoredRecord> records;
+        using (pipeline.Hold())
+        using (pipeline.BeginScan())
+        {
+            records = [.. Storage.ReadAllRecords()];
+        }
+
+        return records.ConvertAll(record => (IToken)sealer.Open(record));
+    }
+
+    /// <summary>The stored token that <paramref name="query"/> matches by the contract's rules, decrypted; null when none.</summary>
+    /// <param name="query">What to look for.</param>
+    /// <param name="useCache">False inside a write, which must see its own transaction's changes.</param>
+    public MatchedToken? Match(OAuthToken query, bool useCache = true)
+    {
+        // A rotation that starts after the keys were read can move the record out of their sight:
+        // a miss is confirmed with the keys in force now.
+        var active = keys.State.Keys;
+        return Match(query, active, useCache) ?? (ReferenceEquals(active, keys.State.Keys) ? null : Match(query, keys.State.Keys, useCache));
+    }
+
+    /// <summary>
+    /// False for a lookup value that a save refuses (too long, a control character, an unpaired surrogate):
+    /// no record holds it. Hashing it anyway is lossy for a lone surrogate (UTF-8 turns it into U+FFFD), so
+    /// it could find the record of another value and report it as tampered with.
+    /// </summary>
+    private static bool CanBeStored(string value) => TokenFields.CheckValue(value) is null;
+
+    private MatchedToken? Match(OAuthToken query, ActiveKeys active, bool useCache)
+    {
+        var user = query.UserSignature?.Name;
+        var clientId = TokenFields.NullIfEmpty(query.ClientId);
+        if (!string.IsNullOrEmpty(user))
+        {
+            return clientId is not null
+                ? Lookup(active, new LookupKey(BlindIndex.UserClient, user, clientId), useCache)
+                : MatchUserOfAnyClient(active, user);
+        }
+
+        var clientSecret = TokenFields.NullIfEmpty(query.ClientSecret);
+        if (!string.IsNullOrEmpty(query.AccessToken) && clientId is null && clientSecret is null)
+        {
+            return Lookup(active, new LookupKey(BlindIndex.AccessToken, query.AccessToken), useCache);
+        }
+
+        if (clientId is null || clientSecret is null)
+        {
+            return null;
+        }
+
+        var found = !string.IsNullOrEmpty(query.GrantToken)
+            ? Lookup(active, new LookupKey(BlindIndex.GrantToken, query.GrantToken), useCache)
+            : !string.IsNullOrEmpty(query.RefreshToken)
+                ? Lookup(active, new LookupKey(BlindIndex.RefreshToken, query.RefreshToken), useCache)
+                : null;
+        return found is { } match && TokenFields.NullIfEmpty(match.ClientId) == clientId ? found : null;
+    }
+
+    /// <summary>A user name without client id: the one token of that user, or an error when there are several.</summary>
+    private MatchedToken? MatchUserOfAnyClient(ActiveKeys active, string user)
+    {
+        if (!CanBeStored(user))
+        {
+            return null;
+        }
+
+        using var lease = pipeline.Hold();
+        pipeline.ApplyPending();
+        var candidates = new Dictionary<string, StoredRecord>(StringComparer.Ordinal);
+        foreach (var key in active.LookupIndexKeys())
+        {
+            foreach (var record in Storage.FindRecords(BlindIndex.User, key.Compute(BlindIndex.User, user), limit: 2))
+            {
+                candidates[record.Id] = record;
+            }
+        }
+
+        if (candidates.Count > 1)
+        {
+            throw Errors.Ambiguous();
+        }
+
+        if (candidates.Count == 0)
+        {
+            return null;
+        }
+
+        var token = sealer.Open(candidates.Values.First());
+        return token.UserSignature?.Name == user ? new MatchedToken(token, null) : throw sealer.IndexMismatch(token.Id!);
+    }
+
+    /// <summary>
+    /// A unique lookup: from the cache when it remembers the value and the token still holds it, else by
+    /// blind index under each index key a lookup must try (see <see cref="ActiveKeys.LookupIndexKeys"/>).
+    /// </summary>
+    private MatchedToken? Lookup(ActiveKeys active, LookupKey key, bool useCache)
+    {
+        var lookupCache = useCache ? cache : null;
+        if (lookupCache?.GetByLookup(key) is { } entry && key.IsHeldBy(entry.Fields))
+        {
+            return new MatchedToken(null, entry);
+        }
+
+        if (!CanBeStored(key.Value) || (key.Client is not null && !CanBeStored(key.Client)))
+        {
+            return null;
+        }
+
+        using var lease = pipeline.Hold();
+
+        // The generation first, then the pending saves applied: a save acknowledged before the generation
+        // was read is in the storage below, and one published after it makes the token read too old to cache.
+        var generation = lookupCache?.BeginRead();
+        pipeline.ApplyPending();
+        StoredRecord? record = null;
+        foreach (var indexKey in active.LookupIndexKeys())
+        {
+            if ((record = Storage.FindRecord(key.Index, key.Hash(indexKey))) is not null)
+            {
+                break;
+            }
+        }
+
+        if (record is null)
+        {
+            return null;
+        }
+
+        var token = sealer.Open(record);
+        if (!key.IsHeldBy(field => TokenFields.Get(token, field)))
+        {
+            // The index leads to a record that does not hold the value: the record or index was altered.
+            throw sealer.IndexMismatch(token.Id!);
+        }
+
+        lookupCache?.Add(generation, token, key);
+        return new MatchedToken(token, null);
+    }
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using EncryptedStore.Caching;
+using EncryptedStore.Crypto;
+using EncryptedStore.Engine;
+using EncryptedStore.Internal;
+using EncryptedStore.Keys;
+using EncryptedStore.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace EncryptedStore.Tokens;
+
+/// <summary>
+/// The contract's writes: upserts by the merge rule, deletes and the purge of expired tokens. An update
+/// by id that needs no duplicate check the storage must make goes through the save journal; everything
+/// else is one transaction of the write pipeline.
+/// </summary>
+internal sealed class TokenWriter(
+    WritePipeline pipeline, StoreKeys keys, RecordSealer sealer, TokenMatcher matcher, TokenCache? cache, JournaledWriter? journal, KeyRotation rotation, ILogger logger)
+{
+    private ITokenStorage Storage => pipeline.Storage;
+
+    /// <summary>Saves one validated token; fills its id and null properties from the stored record.</summary>
+    public void Save(OAuthToken incoming) => pipeline.Serialized(() =>
+    {
+        if (TrySaveThroughJournal(incoming) is { } journaled)
+        {
+            TokenFields.FillNulls(incoming, journaled);
+            Log.TokenSaved(logger, journaled.Id!, "updated");
+            return true;
+        }
+
+        var (id, merged, inserted) = Write([incoming])[0];
+        TokenFields.FillNulls(incoming, merged);
+        incoming.Id = id;
+        Log.TokenSaved(logger, id, inserted ? "inserted" : "updated");
+        return true;
+    });
+
+    /// <summary>Saves validated tokens in one transaction: all of them, or none.</summary>
+    public void SaveAll(IReadOnlyList<OAuthToken> incoming) => pipeline.Serialized(() =>
+    {
+        var written = Write(incoming);
+        for (var i = 0; i < incoming.Count; i++)
+        {
+            TokenFields.FillNulls(incoming[i], written[i].Merged);
+            incoming[i].Id = written[i].Id;
+        }
+
+        return true;
+    });
+
+    public void Delete(string id)
+    {
+        var deleted = pipeline.Write("deleting a token", scope =>
+        {
+            scope.Touch(id);
+            return Storage.DeleteRecord(id);
+        });
+        if (deleted)
+        {
+            Log.TokenDeleted(logger, id);
+        }
+    }
+
+    public void DeleteAll()
+    {
+        var count = pipeline.Write("deleting tokens", scope =>
+        {
+            scope.TouchAll();
+            return Storage.DeleteAllRecords();
+        });
+        Log.AllTokensDeleted(logger, count);
+    }
+
+    /// <summary>See <see cref="EncryptedTokenStore.PurgeExpired"/>; <paramref name="cutoff"/> is in Unix epoch milliseconds.</summary>
+    public int PurgeExpired(long cutoff, TimeSpan olderThan)
+    {
+        var purged = pipeline.Write("purging expired tokens", scope =>
+        {
+            List<StoredRecord> records;
+            using (pipeline.BeginScan())
+            {
+                records = [.. Storage.ReadAllRecords()];
+            }
+
+            var expired = records.Select(sealer.Open).Where(token => IsPurgeable(token, cutoff)).Select(token => token.Id!).ToList();
+            foreach (var id in expired)
+            {
+                scope.Touch(id);
+                Storage.DeleteRecord(id);
+            }
+
+            return expired;
+        });
+        foreach (var id in purged)
+        {
+            Log.TokenDeleted(logger, id);
+        }
+
+        Log.ExpiredTokensPurged(logger, purged.Count, olderThan);
+        return purged.Count;
+    }
+
+    /// <summary>True when the token expired before <paramref name="cutoff"/> (Unix epoch milliseconds) and has no refresh token.</summary>
+    private static bool IsPurgeable(OAuthToken token, long cutoff) =>
+        string.IsNullOrEmpty(token.RefreshToken)
+        && long.TryParse(token.ExpiresIn, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var expires)
+        && expires < cutoff;
+
+    private static OAuthToken Merge(OAuthToken incoming, OAuthToken? stored, string id)
+    {
+        var merged = new OAuthToken();
+        TokenFields.FillNulls(merged, incoming);
+        if (stored is not null)
+        {
+            TokenFields.FillNulls(merged, stored);
+        }
+
+        merged.Id = id;
+        return merged;
+    }
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>Whether the save changes what <paramref name="index"/> holds for the record (its key being the same).</summary>
+    private static bool ChangesLookupValue(BlindIndex index, OAuthToken stored, OAuthToken merged) => index switch
+    {
+        BlindIndex.UserClient => !string.Equals(stored.UserSignature?.Name, merged.UserSignature?.Name, StringComparison.Ordinal)
+            || !string.Equals(TokenFields.NullIfEmpty(stored.ClientId), TokenFields.NullIfEmpty(merged.ClientId), StringComparison.Ordinal),
+        BlindIndex.AccessToken => !string.Equals(TokenFields.NullIfEmpty(stored.AccessToken), TokenFields.NullIfEmpty(merged.AccessToken), StringComparison.Ordinal),
+        BlindIndex.RefreshToken => !string.Equals(TokenFields.NullIfEmpty(stored.RefreshToken), TokenFields.NullIfEmpty(merged.RefreshToken), StringComparison.Ordinal),
+        BlindIndex.GrantToken => !string.Equals(TokenFields.NullIfEmpty(stored.GrantToken), TokenFields.NullIfEmpty(merged.GrantToken), StringComparison.Ordinal),
+        _ => true,
+    };
+
+    /// <summary>
+    /// Under the write lock: the journaled save, taken only for an update by id of a record that needs no
+    /// duplicate check the storage would have to make (every lookup value it changes is free), outside a
+    /// rotation and when no scheduled rotation is due. Returns the merged token, or null for the ordinary path.
+    /// </summary>
+    private OAuthToken? TrySaveThroughJournal(OAuthToken incoming)
+    {
+        var state = keys.State;
+        if (journal is null || incoming.Id is not { } id || state.IsRotating || rotation.IsDue(state))
+        {
+            return null;
+        }
+
+        OAuthToken stored;
+        if (journal.FindPending(id) is { } pending)
+        {
+            stored = pending.ToToken();
+        }
+        else if (cache?.Get(id) is { } cached)
+        {
+            stored = cached.ToToken();
+        }
+        else if (Storage.FindRecord(id) is { } record && record.IndexKeyVersion == state.Keys.Index.Version)
+        {
+            stored = sealer.Open(record);
+        }
+        else
+        {
+            // An insert, or a record under another index key: the storage's own checks are needed.
+            return null;
+        }
+
+        var merged = Merge(incoming, stored, id);
+        var sealedRecord = RecordSealer.Seal(id, merged, state.Keys.Data, state.Keys.Index);
+        var changed = IndexHashes.Unique.Where(index => ChangesLookupValue(index, stored, merged)).ToList();
+        return journal.TrySave(sealedRecord, new CachedToken(merged), changed) ? merged : null;
+    }
+
+    private List<(string Id, OAuthToken Merged, bool Inserted)> Write(IReadOnlyList<OAuthToken> tokens)
+    {
+        try
+        {
+            rotation.RotateOnSchedule();
+            return pipeline.Write("saving tokens", scope => tokens.Select(token => WriteOne(token, scope)).ToList());
+        }
+        catch (TokenStoreException e)
+        {
+            Log.SaveRefused(logger, e.Code);
+            throw;
+        }
+    }
+
+    /// <summary>Upserts one token inside the write's transaction.</summary>
+    private (string Id, OAuthToken Merged, bool Inserted) WriteOne(OAuthToken incoming, WriteScope scope)
+    {
+        OAuthToken? stored = null;
+        if (incoming.Id is { } givenId && Storage.FindRecord(givenId) is { } byId)
+        {
+            stored = sealer.Open(byId);
+        }
+
+        stored ??= matcher.Match(incoming, useCache: false)?.ToToken();
+        var id = stored?.Id ?? incoming.Id ?? NewId();
+        var merged = Merge(incoming, stored, id);
+        var active = keys.State.Keys;
+        var record = RecordSealer.Seal(id, merged, active.Data, active.Index);
+        if (!Storage.TryUpsertRecord(record))
+        {
+            throw Errors.Duplicate(Storage.FindConflict(id, record.Hashes) is { } taken ? BlindIndexNames.Describe(taken) : "lookup value");
+        }
+
+        scope.Touch(id);
+        journal?.Note(record);
+        if (active.PreviousIndex is { } previous
+            && Storage.FindConflict(id, RecordSealer.ComputeHashes(id, merged, previous)) is { } conflict)
+        {
+            // Mid-rotation, records not yet rewritten carry the previous index's hashes.
+            throw Errors.Duplicate(BlindIndexNames.Describe(conflict));
+        }
+
+        return (id, merged, stored is null);
+    }
+}
