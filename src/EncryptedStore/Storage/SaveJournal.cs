@@ -7,16 +7,16 @@ namespace EncryptedStore.Storage;
 
 /// <summary>
 /// The save journal beside a store file (<c>name-journal.ext</c>): a write-ahead record of the token
-/// records that <c>SaveToken</c> acknowledged but that the store has not yet applied to LiteDB. An
+/// records that <c>SaveToken</c> acknowledged but that the store has not yet applied to the storage. An
 /// append is one positioned write and one fsync into space written at creation, so it costs a fraction
-/// of a LiteDB commit; the store applies the entries to LiteDB later, in batches, and replays whatever
+/// of a storage commit; the store applies the entries to the storage later, in batches, and replays whatever
 /// is left when a process died before that (<see cref="ReadEntries"/>). An entry is the record exactly as
-/// LiteDB stores it (encrypted payload, blind indexes), so the journal holds nothing the store file
+/// the storage keeps it (encrypted payload, blind indexes), so the journal holds nothing the store file
 /// does not.
 /// </summary>
 /// <remarks>
 /// Two regions of <see cref="RegionSize"/> bytes: appends go to the active one; the store switches
-/// regions when it takes a batch to apply, and resets the old one once LiteDB has the batch on disk. A
+/// regions when it takes a batch to apply, and resets the old one once the storage has the batch on disk. A
 /// region's header names the store (its id) and the first sequence number valid in it; an entry is its
 /// length, sequence number, the record and a checksum (SHA-256 of the rest, truncated). Reading stops at
 /// the first entry that is torn, older than the header allows, or out of order, so an entry whose
@@ -123,7 +123,7 @@ internal sealed class SaveJournal : IDisposable
         return previous;
     }
 
-    /// <summary>Empties <paramref name="region"/> once LiteDB holds its entries on disk: they stop being valid.</summary>
+    /// <summary>Empties <paramref name="region"/> once the storage holds its entries on disk: they stop being valid.</summary>
     public void Reset(int region)
     {
         var header = new byte[HeaderSize];

@@ -133,6 +133,9 @@ public class KeyRotationTests
             }
 
             using var reopened = StoreFixture.Open(_path);
+
+            // Opening returns at once and resumes the rotation in the background.
+            reopened.WaitForBackgroundRotation();
             var statistics = reopened.GetStatistics();
             var activeData = statistics.Keys.Single(k => k.Purpose == StoreKeyPurpose.Data && k.State == StoreKeyState.Active);
             var activeIndex = statistics.Keys.Single(k => k.Purpose == StoreKeyPurpose.Index && k.State == StoreKeyState.Active);

@@ -11,7 +11,7 @@ namespace EncryptedStore.Storage.LiteDb;
 /// decide how the file is held. Every LiteDB call is guarded: its failures leave as store exceptions
 /// (<see cref="LiteDbFailures"/>).
 /// </summary>
-internal abstract class LiteDbStorage : ITokenStorage
+internal abstract partial class LiteDbStorage : ITokenStorage
 {
     public const string MemoryPath = ":memory:";
 
@@ -22,10 +22,6 @@ internal abstract class LiteDbStorage : ITokenStorage
 
     /// <summary>Every collection of a store, in the order a copy writes them.</summary>
     public static readonly string[] CollectionNames = [MetadataName, KeyRingName, KeysName, RecordsName];
-
-    /// <summary>"field = @0" per blind index: values go in as parameters, so LiteDB compiles each query text once.</summary>
-    private static readonly string[] EqualityQueries = [.. IndexHashes.All.Select(i => $"{LiteDbDocuments.FieldName(i)} = @0")];
-    private static readonly BsonExpression HolderIdProjection = BsonExpression.Create("{ i: _id }");
 
     private readonly Action _endScan;
     private int _scans;
@@ -120,8 +116,11 @@ internal abstract class LiteDbStorage : ITokenStorage
         LiteDbDocuments.ToMetadata(Guarded(() => Metadata.FindById(LiteDbDocuments.MetadataId), "reading the store metadata", writing: false)
             ?? throw Errors.Integrity("the store metadata"));
 
-    public void WriteMetadata(StoreMetadata metadata) =>
-        Guarded(() => Metadata.Upsert(LiteDbDocuments.ToDocument(metadata)), "writing the store metadata", writing: true);
+    public void WriteMetadata(StoreMetadata metadata)
+    {
+        var document = LiteDbDocuments.ToDocument(metadata);
+        Guarded(() => Metadata.Upsert(document), "writing the store metadata", writing: true);
+    }
 
     public void CreateSchema() => Guarded(
         () =>
@@ -150,174 +149,38 @@ internal abstract class LiteDbStorage : ITokenStorage
         }
     }
 
-    public StoredRecord? FindRecord(string id) => ToRecord(Guarded(() => Records.FindById(id), "reading tokens", writing: false));
-
-    public StoredRecord? FindRecord(BlindIndex index, byte[] hash) =>
-        ToRecord(Guarded(() => Records.FindOne(EqualityQueries[(int)index], new BsonValue(hash)), "reading tokens", writing: false));
-
-    public IReadOnlyList<StoredRecord> FindRecords(BlindIndex index, byte[] hash, int limit) =>
-        Guarded(() => Records.Find(BsonExpression.Create(EqualityQueries[(int)index], new BsonValue(hash)), 0, limit).ToList(), "reading tokens", writing: false)
-            .ConvertAll(LiteDbDocuments.ToRecord);
-
-    public string? FindHolderId(BlindIndex index, byte[] hash) =>
-        Guarded(() => Records.Query().Where(EqualityQueries[(int)index], new BsonValue(hash)).Select(HolderIdProjection).FirstOrDefault(), "reading tokens", writing: false)
-            is { } found && found["i"].IsString
-            ? found["i"].AsString
-            : null;
-
-    public BlindIndex? FindConflict(string id, IndexHashes hashes)
-    {
-        foreach (var index in IndexHashes.Unique)
-        {
-            if (hashes[index] is { } hash && Guarded(
-                () => Records.Exists(BsonExpression.Create($"{LiteDbDocuments.FieldName(index)} = @0 AND _id != @1", new BsonValue(hash), new BsonValue(id))),
-                "reading tokens",
-                writing: false))
-            {
-                return index;
-            }
-        }
-
-        return null;
-    }
-
-    public IEnumerable<StoredRecord> ReadAllRecords()
-    {
-        using var documents = Guarded(() => Records.FindAll().GetEnumerator(), "reading tokens", writing: false);
-        while (Guarded(documents.MoveNext, "reading tokens", writing: false))
-        {
-            yield return LiteDbDocuments.ToRecord(documents.Current);
-        }
-    }
-
-    public IReadOnlyList<StoredRecord> ReadRecordsAfter(string? cursor, int limit)
-    {
-        var after = cursor is null ? BsonValue.MinValue : new BsonValue(cursor);
-        return Guarded(() => Records.Find(BsonExpression.Create("_id > @0", after), 0, limit).ToList(), "reading tokens", writing: false)
-            .ConvertAll(LiteDbDocuments.ToRecord);
-    }
-
-    public int CountRecords() => Guarded(() => Records.Count(), "counting tokens", writing: false);
-
-    public int CountRecordsUnderKey(StoreKeyPurpose purpose, int version) =>
-        Guarded(() => Records.Count(BsonExpression.Create($"{LiteDbDocuments.KeyField(purpose)} = @0", version)), "counting tokens", writing: false);
-
-    public bool TryUpsertRecord(StoredRecord record)
-    {
-        try
-        {
-            Records.Upsert(LiteDbDocuments.ToDocument(record));
-            return true;
-        }
-        catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
-        {
-            return false;
-        }
-        catch (Exception e) when (IsFailure(e))
-        {
-            throw LiteDbFailures.Translate(e, "saving tokens", writing: true);
-        }
-    }
-
-    public void UpdateRecords(IReadOnlyList<StoredRecord> records) =>
-        Guarded(() => Records.Update(records.Select(LiteDbDocuments.ToDocument)), "rewriting tokens", writing: true);
-
-    public void UpsertRecordsDurably(IEnumerable<StoredRecord> records)
-    {
-        using var transaction = BeginTransaction();
-        foreach (var record in records)
-        {
-            Guarded(() => Records.Upsert(LiteDbDocuments.ToDocument(record)), "applying saved tokens", writing: true);
-        }
-
-        transaction.Commit();
-    }
-
-    public bool DeleteRecord(string id) => Guarded(() => Records.Delete(id), "deleting a token", writing: true);
-
-    public int DeleteAllRecords() => Guarded(() => Records.DeleteAll(), "deleting tokens", writing: true);
-
-    public IReadOnlyList<BlindIndex> UnreachableIndexes(StoredRecord record)
-    {
-        var id = new BsonValue(record.Id);
-        var unreachable = new List<BlindIndex>();
-        foreach (var index in IndexHashes.All)
-        {
-            if (ReferenceEquals(record.Hashes[index], IndexHashes.Invalid))
-            {
-                unreachable.Add(index);
-                continue;
-            }
-
-            if (LiteDbDocuments.IndexValue(record.Id, record.Hashes, index) is not { } value)
-            {
-                // Only the user index is left out, for a record without user name.
-                continue;
-            }
-
-            var found = Guarded(
-                () => index == BlindIndex.User
-                    ? Records.Find(BsonExpression.Create(EqualityQueries[(int)index], value)).Any(d => d["_id"] == id)
-                    : Records.FindOne(EqualityQueries[(int)index], value)?["_id"] == id,
-                "verifying tokens",
-                writing: false);
-            if (!found)
-            {
-                unreachable.Add(index);
-            }
-        }
-
-        return unreachable;
-    }
-
-    public HashSet<string> IdsListedBy(BlindIndex index) =>
-        Guarded(
-            () => Records.Find(Query.All(LiteDbDocuments.FieldName(index)))
-                .Select(d => d["_id"].IsString ? d["_id"].AsString : string.Empty)
-                .ToHashSet(StringComparer.Ordinal),
-            "verifying tokens",
-            writing: false);
-
-    public byte[] SerializeRecord(StoredRecord record) => BsonSerializer.Serialize(LiteDbDocuments.ToDocument(record));
-
-    public int ReplayJournal(byte[] storeId)
-    {
-        if (DataStream is null)
-        {
-            return 0;
-        }
-
-        var path = StorePaths.JournalPathFor(Path);
-        var entries = SaveJournal.ReadEntries(path, storeId);
-        if (entries.Count > 0)
-        {
-            UpsertRecordsDurably(entries.Select(entry => LiteDbDocuments.ToRecord(BsonSerializer.Deserialize(entry))));
-        }
-
-        File.Delete(path);
-        return entries.Count;
-    }
-
     public IReadOnlyList<StoredKey> ListKeys() =>
         Guarded(() => Keys.FindAll().ToList(), "reading the key list", writing: false).ConvertAll(LiteDbDocuments.ToKey);
 
     public StoredKey? FindKey(int version) =>
         Guarded(() => Keys.FindById(version), "reading the key list", writing: false) is { } document ? LiteDbDocuments.ToKey(document) : null;
 
-    public void InsertKey(StoredKey key) => Guarded(() => Keys.Insert(LiteDbDocuments.ToDocument(key)), "writing the key list", writing: true);
+    public void InsertKey(StoredKey key)
+    {
+        var document = LiteDbDocuments.ToDocument(key);
+        Guarded(() => Keys.Insert(document), "writing the key list", writing: true);
+    }
 
-    public void UpdateKey(StoredKey key) => Guarded(() => Keys.Update(LiteDbDocuments.ToDocument(key)), "writing the key list", writing: true);
+    public void UpdateKey(StoredKey key)
+    {
+        var document = LiteDbDocuments.ToDocument(key);
+        Guarded(() => Keys.Update(document), "writing the key list", writing: true);
+    }
 
     public IReadOnlyList<KeyRingElement> ListKeyRingElements() =>
         Guarded(() => KeyRing.FindAll().ToList(), "reading the key ring", writing: false).ConvertAll(LiteDbDocuments.ToElement);
 
-    public void InsertKeyRingElement(string name, string xml) =>
-        Guarded(() => KeyRing.Insert(new BsonDocument { ["name"] = name, ["xml"] = xml }), "writing the key ring", writing: true);
+    public void InsertKeyRingElement(string name, string xml)
+    {
+        var document = new BsonDocument { ["name"] = name, ["xml"] = xml };
+        Guarded(() => KeyRing.Insert(document), "writing the key ring", writing: true);
+    }
 
-    public void UpdateKeyRingElement(KeyRingElement element) => Guarded(
-        () => KeyRing.Update(new BsonDocument { ["_id"] = (BsonValue)element.StorageId, ["name"] = element.Name, ["xml"] = element.Xml }),
-        "writing the key ring",
-        writing: true);
+    public void UpdateKeyRingElement(KeyRingElement element)
+    {
+        var document = new BsonDocument { ["_id"] = (BsonValue)element.StorageId, ["name"] = element.Name, ["xml"] = element.Xml };
+        Guarded(() => KeyRing.Update(document), "writing the key ring", writing: true);
+    }
 
     public void DeleteKeyRingElement(KeyRingElement element) =>
         Guarded(() => KeyRing.Delete((BsonValue)element.StorageId), "writing the key ring", writing: true);
@@ -360,8 +223,6 @@ internal abstract class LiteDbStorage : ITokenStorage
             // A damaged or closed engine reports itself at the next call.
         }
     }
-
-    private static StoredRecord? ToRecord(BsonDocument? document) => document is null ? null : LiteDbDocuments.ToRecord(document);
 
     private T Guarded<T>(Func<T> call, string operation, bool writing)
     {
