@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using EncryptedStore.Internal;
 
 namespace EncryptedStore;
 
@@ -51,5 +50,16 @@ public class OAuthToken : IToken
     public UserSignature? UserSignature { get; set; }
 
     /// <summary>Returns the id and which fields are present; never a field's value other than the id.</summary>
-    public override string ToString() => TokenFields.Describe(this);
+    public override string ToString()
+    {
+        // The SDK's column names, in its order; the store's field list (TokenFields) follows the same order.
+        (string Name, string? Value)[] fields =
+        [
+            ("user_name", UserSignature?.Name), ("client_id", ClientId), ("client_secret", ClientSecret),
+            ("refresh_token", RefreshToken), ("access_token", AccessToken), ("grant_token", GrantToken),
+            ("expiry_time", ExpiresIn), ("redirect_url", RedirectURL), ("api_domain", APIDomain),
+        ];
+        var present = string.Join(", ", fields.Where(f => f.Value is not null).Select(f => f.Name));
+        return $"OAuthToken {{ Id = {Id ?? "null"}, present = [{present}] }}";
+    }
 }

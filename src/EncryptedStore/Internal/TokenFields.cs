@@ -143,23 +143,6 @@ internal static class TokenFields
         || !string.IsNullOrEmpty(token.RefreshToken)
         || !string.IsNullOrEmpty(token.GrantToken);
 
-    public static string Describe(OAuthToken token)
-    {
-        var builder = new StringBuilder("OAuthToken { Id = ");
-        builder.Append(token.Id ?? "null").Append(", present = [");
-        var first = true;
-        for (var i = 0; i < Names.Length; i++)
-        {
-            if (Get(token, i) is not null)
-            {
-                builder.Append(first ? string.Empty : ", ").Append(Names[i]);
-                first = false;
-            }
-        }
-
-        return builder.Append("] }").ToString();
-    }
-
     /// <summary>
     /// Encodes every field but the id: a version byte, then per field a 32-bit length (-1 for null)
     /// and the UTF-8 bytes. Null and empty stay distinct.

@@ -66,7 +66,7 @@ internal abstract partial class LiteDbStorage : ITokenStorage
 
     private ILiteCollection<BsonDocument> Keys { get; set; } = null!;
 
-    private ILiteCollection<BsonDocument> KeyRing { get; set; } = null!;
+    private ILiteCollection<BsonDocument> KeyRingElements { get; set; } = null!;
 
     private ILiteCollection<BsonDocument> Metadata { get; set; } = null!;
 
@@ -168,22 +168,22 @@ internal abstract partial class LiteDbStorage : ITokenStorage
     }
 
     public IReadOnlyList<KeyRingElement> ListKeyRingElements() =>
-        Guarded(() => KeyRing.FindAll().ToList(), "reading the key ring", writing: false).ConvertAll(LiteDbDocuments.ToElement);
+        Guarded(() => KeyRingElements.FindAll().ToList(), "reading the key ring", writing: false).ConvertAll(LiteDbDocuments.ToElement);
 
     public void InsertKeyRingElement(string name, string xml)
     {
         var document = new BsonDocument { ["name"] = name, ["xml"] = xml };
-        Guarded(() => KeyRing.Insert(document), "writing the key ring", writing: true);
+        Guarded(() => KeyRingElements.Insert(document), "writing the key ring", writing: true);
     }
 
     public void UpdateKeyRingElement(KeyRingElement element)
     {
         var document = new BsonDocument { ["_id"] = (BsonValue)element.StorageId, ["name"] = element.Name, ["xml"] = element.Xml };
-        Guarded(() => KeyRing.Update(document), "writing the key ring", writing: true);
+        Guarded(() => KeyRingElements.Update(document), "writing the key ring", writing: true);
     }
 
     public void DeleteKeyRingElement(KeyRingElement element) =>
-        Guarded(() => KeyRing.Delete((BsonValue)element.StorageId), "writing the key ring", writing: true);
+        Guarded(() => KeyRingElements.Delete((BsonValue)element.StorageId), "writing the key ring", writing: true);
 
     public abstract void Dispose();
 
@@ -193,7 +193,7 @@ internal abstract partial class LiteDbStorage : ITokenStorage
         Database = database;
         Records = database.GetCollection(RecordsName);
         Keys = database.GetCollection(KeysName);
-        KeyRing = database.GetCollection(KeyRingName);
+        KeyRingElements = database.GetCollection(KeyRingName);
         Metadata = database.GetCollection(MetadataName);
     }
 
