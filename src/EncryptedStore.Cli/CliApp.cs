@@ -11,7 +11,31 @@ namespace EncryptedStore.Cli;
 /// </summary>
 internal static class CliApp
 {
+    /// <summary>Values this long are replaced wherever they appear in a parse error, quoted or not.</summary>
+    private const int MinimumUnquotedLength = 6;
+
     public static int Run(string[] args, CliConsole console) => Run(args, console, TimeProvider.System);
+
+    /// <summary>
+    /// A parse error's message with every value the user typed replaced by its position: a mistyped option
+    /// (<c>--acess-token 1000.…</c>) must not echo the secret that follows it. Option and command names stay.
+    /// </summary>
+    public static string WithoutValues(string message, IReadOnlyList<string> args, IReadOnlySet<string> commandNames)
+    {
+        var positions = Enumerable.Range(0, args.Count)
+            .Where(i => args[i].Length > 0 && !args[i].StartsWith('-') && !commandNames.Contains(args[i]))
+            .OrderByDescending(i => args[i].Length);
+        foreach (var i in positions)
+        {
+            message = message.Replace($"'{args[i]}'", $"argument {i + 1}", StringComparison.Ordinal);
+            if (args[i].Length >= MinimumUnquotedLength)
+            {
+                message = message.Replace(args[i], $"argument {i + 1}", StringComparison.Ordinal);
+            }
+        }
+
+        return message;
+    }
 
     public static int Run(string[] args, CliConsole console, TimeProvider time)
     {
@@ -21,7 +45,7 @@ internal static class CliApp
         {
             foreach (var error in parseResult.Errors)
             {
-                console.WriteError(error.Message);
+                console.WriteError(WithoutValues(error.Message, args, root.Subcommands.Select(c => c.Name).ToHashSet(StringComparer.Ordinal)));
             }
 
             var command = parseResult.CommandResult.Command;

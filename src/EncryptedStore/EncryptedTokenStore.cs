@@ -69,17 +69,30 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             throw;
         }
 
+        var sealer = new RecordSealer(_keys.Ring, logger);
+        var journalHost = new JournalHost(storage, _keys, _time, logger);
+        try
+        {
+            ReplayJournal(storage, journalHost, sealer, logger);
+        }
+        catch
+        {
+            _keys.Dispose();
+            storage.Dispose();
+            _ephemeralKey?.Dispose();
+            throw;
+        }
+
         var metadata = _keys.State.Metadata;
         _cache = options.CacheSize > 0 ? new TokenCache(options.CacheSize) : null;
         _journal = options.UseSaveJournal && storage.SupportsJournal
-            ? new JournaledWriter(storage, _cache, metadata.StoreId, options.FlushToDisk, logger)
+            ? new JournaledWriter(storage, _cache, journalHost, metadata.StoreId, options.FlushToDisk, logger)
             : null;
         _pipeline = new WritePipeline(this, storage, _cache, _journal, _keys.Reload);
-        var sealer = new RecordSealer(_keys.Ring, logger);
         _matcher = new TokenMatcher(_pipeline, _keys, sealer, _cache, _journal);
         _rotation = new KeyRotation(_pipeline, _keys, sealer, _journal, _time, options.KeyLifetime, logger);
         _writer = new TokenWriter(_pipeline, _keys, sealer, _matcher, _cache, _journal, _rotation, logger);
-        _administration = new KeyAdministration(_pipeline, _keys, logger);
+        _administration = new KeyAdministration(_pipeline, _keys, _journal, logger);
         _inspector = new StoreInspector(_pipeline, _keys, sealer);
         Log.StoreOpened(logger, storage.Path, metadata.DataKeyVersion, metadata.IndexKeyVersion);
         if (storage.Path != LiteDbStorage.MemoryPath && !OperatingSystem.IsWindows())
@@ -99,6 +112,9 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
 
     /// <summary>How many decrypted tokens the cache holds (for tests and diagnostics).</summary>
     internal int CachedTokenCount => _cache?.Count ?? 0;
+
+    /// <summary>How many lookup values the cache maps to tokens (for tests and diagnostics).</summary>
+    internal int CachedLookupCount => _cache?.LookupCount ?? 0;
 
     /// <summary>The LiteDB storage behind the store (for tests that look at or edit the file).</summary>
     internal LiteDbStorage BackingFile => (LiteDbStorage)_pipeline.Storage;
@@ -241,7 +257,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     /// <summary>Waits until a rotation resumed at open has finished or stopped (for tests).</summary>
     internal void WaitForBackgroundRotation() => _rotation.WaitForBackground();
 
-    /// <summary>Checks the master key and loads the keys (creating a new store's), then replays a journal a killed process left.</summary>
+    /// <summary>Checks the master key and loads the keys, or creates a new store's; a wrong key changes nothing.</summary>
     private static StoreKeys OpenKeys(ITokenStorage storage, MasterKey masterKey, EncryptedTokenStoreOptions options, ILogger logger)
     {
         using var lease = storage.Enter();
@@ -254,23 +270,28 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             Log.StoreCreated(logger, storage.Path);
         }
 
-        try
-        {
-            // After the key check, so a wrong key leaves the file unchanged. A new store deletes a journal
-            // left beside it by an earlier store of the same name.
-            if (storage.ReplayJournal(keys.State.Metadata.StoreId) is > 0 and var replayed)
-            {
-                Log.JournalReplayed(logger, replayed, storage.Path);
-            }
+        return keys;
+    }
 
-            storage.MarkSynchronized();
-            return keys;
-        }
-        catch
+    /// <summary>
+    /// After the key check: applies what a killed process left in the save journal, once each entry is proven
+    /// written with the master key (see <see cref="JournalHost.Replay"/>). A new store deletes nothing: a journal
+    /// left beside it by an earlier store of the same name is not its own and is moved aside.
+    /// </summary>
+    private static void ReplayJournal(ITokenStorage storage, JournalHost host, RecordSealer sealer, ILogger logger)
+    {
+        if (storage.Path == LiteDbStorage.MemoryPath)
         {
-            keys.Dispose();
-            throw;
+            return;
         }
+
+        using var lease = storage.Enter();
+        if (host.Replay(sealer) is > 0 and var replayed)
+        {
+            Log.JournalReplayed(logger, replayed, storage.Path);
+        }
+
+        storage.MarkSynchronized();
     }
 
     private static void Validate(OAuthToken token)

@@ -43,8 +43,13 @@ internal static class ImportCommand
             Description = "After every row was imported, destroy the plaintext source: a CSV file is overwritten with zeros, "
                 + "flushed and deleted; SQLite and MySQL rows are deleted by id (SQLite with secure_delete, then VACUUM).",
         };
+        var insecure = new Option<bool>("--db-insecure")
+        {
+            Description = "mysql: allow a connection without TLS to a server that is not on this machine (by default TLS is required "
+                + "except to localhost or a socket: the rows hold every token in plaintext).",
+        };
         var json = CommonOptions.Json("Print the report as JSON.");
-        var command = new Command("import", Description) { from, source, table, dryRun, skipInvalid, wipe, json };
+        var command = new Command("import", Description) { from, source, table, dryRun, skipInvalid, wipe, insecure, json };
         command.SetAction(parseResult =>
         {
             var context = new CommandContext(parseResult, environment);
@@ -55,6 +60,7 @@ internal static class ImportCommand
                 parseResult.GetValue(dryRun),
                 parseResult.GetValue(skipInvalid),
                 parseResult.GetValue(wipe),
+                parseResult.GetValue(insecure),
                 parseResult.GetValue(json));
             return Run(context, options);
         });
@@ -76,7 +82,7 @@ internal static class ImportCommand
         {
             "zoho-csv" => new ZohoCsvSource(location),
             "sqlite" => new SqliteSource(location, options.Table),
-            "mysql" => new MySqlSource(location, options.Table),
+            "mysql" => new MySqlSource(location, options.Table, options.Insecure),
             _ => new BackupSource(location, session.Key),
         };
 
@@ -112,17 +118,7 @@ internal static class ImportCommand
                 w.WriteNumber("rows", report.RowCount);
                 w.WriteNumber("valid", report.ValidCount);
                 w.WriteNumber("imported", report.ImportedCount);
-                w.WriteStartArray("problems");
-                foreach (var problem in report.Problems)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("location", problem.Location);
-                    w.WriteString("id", problem.Id);
-                    w.WriteString("reason", problem.Reason);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
+                JsonOutput.WriteObjects(w, "problems", report.Problems, ("location", p => p.Location), ("id", p => p.Id), ("reason", p => p.Reason));
                 w.WriteString("wiped", wiped);
                 w.WriteEndObject();
             });
@@ -165,5 +161,5 @@ internal static class ImportCommand
         }
     }
 
-    private sealed record ImportOptions(string Kind, string Source, string Table, bool DryRun, bool SkipInvalid, bool Wipe, bool Json);
+    private sealed record ImportOptions(string Kind, string Source, string Table, bool DryRun, bool SkipInvalid, bool Wipe, bool Insecure, bool Json);
 }

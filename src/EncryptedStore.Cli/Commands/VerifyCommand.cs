@@ -41,17 +41,7 @@ internal static class VerifyCommand
                 w.WriteBoolean("healthy", result.IsHealthy);
                 w.WriteNumber("records_checked", result.RecordsChecked);
                 w.WriteNumber("keys_checked", result.KeysChecked);
-                w.WriteStartArray("problems");
-                foreach (var problem in result.Problems)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("record_id", problem.RecordId);
-                    w.WriteString("code", problem.Code);
-                    w.WriteString("message", problem.Message);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
+                JsonOutput.WriteObjects(w, "problems", result.Problems, ("record_id", p => p.RecordId), ("code", p => p.Code), ("message", p => p.Message));
                 w.WriteEndObject();
             });
         }

@@ -51,14 +51,7 @@ internal sealed class DemoScenario
             Say($"Store      {store.FilePath}, created and protected by that key.");
 
             Section("2. First authorisation (the SDK's grant exchange)");
-            var token = new OAuthToken
-            {
-                UserSignature = new UserSignature(User),
-                ClientId = ProductionClient,
-                ClientSecret = SimulatedZohoAccounts.NewToken(),
-                GrantToken = SimulatedZohoAccounts.NewToken(),
-                RedirectURL = RedirectUrl,
-            };
+            var token = Authorisation(ProductionClient);
             Say($"{User} approved the app; Zoho redirected with grant token {Redactor.Redact(token.GrantToken)}.");
             _zoho.ExchangeGrant(token);
             Say($"Grant exchange (simulated): access token {Redactor.Redact(token.AccessToken)}, refresh token "
@@ -86,14 +79,7 @@ internal sealed class DemoScenario
             }
 
             Section("5. Same user, second OAuth client (sandbox app)");
-            var sandbox = new OAuthToken
-            {
-                UserSignature = new UserSignature(User),
-                ClientId = SandboxClient,
-                ClientSecret = SimulatedZohoAccounts.NewToken(),
-                GrantToken = SimulatedZohoAccounts.NewToken(),
-                RedirectURL = RedirectUrl,
-            };
+            var sandbox = Authorisation(SandboxClient);
             _zoho.ExchangeGrant(sandbox);
             store.SaveToken(sandbox);
             var production = (OAuthToken?)store.FindToken(new OAuthToken { UserSignature = new UserSignature(User), ClientId = ProductionClient });
@@ -170,4 +156,14 @@ internal sealed class DemoScenario
 
     private static string Clock(string? expiryTime) =>
         ExpiryText.Parse(expiryTime) is { } at ? at.UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture) + "Z" : "unknown";
+
+    /// <summary>The token the SDK holds after the user approved the app for <paramref name="clientId"/>: a fresh grant token.</summary>
+    private static OAuthToken Authorisation(string clientId) => new()
+    {
+        UserSignature = new UserSignature(User),
+        ClientId = clientId,
+        ClientSecret = SimulatedZohoAccounts.NewToken(),
+        GrantToken = SimulatedZohoAccounts.NewToken(),
+        RedirectURL = RedirectUrl,
+    };
 }

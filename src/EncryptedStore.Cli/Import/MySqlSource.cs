@@ -15,7 +15,14 @@ internal sealed class MySqlSource : ITokenSource
     private readonly string _connectionString;
     private readonly string _table;
 
-    public MySqlSource(string connectionString, string table)
+    /// <summary>Hosts a connection may reach without TLS: this machine.</summary>
+    private static readonly string[] LocalHosts = ["localhost", "127.0.0.1", "::1"];
+
+    /// <param name="connectionString">MySqlConnector's connection string; its password is never printed.</param>
+    /// <param name="table">The SDK's token table.</param>
+    /// <param name="insecure">Allow a server elsewhere without TLS (<c>--db-insecure</c>).</param>
+    /// <exception cref="CliException">A usage error for a malformed string, or one that turns TLS off to a remote server without <paramref name="insecure"/>.</exception>
+    public MySqlSource(string connectionString, string table, bool insecure = false)
     {
         MySqlConnectionStringBuilder builder;
         try
@@ -33,12 +40,30 @@ internal sealed class MySqlSource : ITokenSource
             builder.Database = DefaultDatabase;
         }
 
+        // The rows hold every secret in plaintext: they cross the network only encrypted, unless the user says otherwise.
+        if (!insecure && !IsLocal(builder))
+        {
+            if (builder.SslMode == MySqlSslMode.None)
+            {
+                throw CliException.Usage($"the connection string turns TLS off (SslMode=None) for {builder.Server}, which is not this machine; give --db-insecure to allow that.");
+            }
+
+            if (builder.SslMode == MySqlSslMode.Preferred)
+            {
+                builder.SslMode = MySqlSslMode.Required;
+            }
+        }
+
+        SslMode = builder.SslMode;
         _connectionString = builder.ConnectionString;
         _table = table;
         Description = string.Create(CultureInfo.InvariantCulture, $"MySQL table '{builder.Database}.{table}' on {builder.Server}:{builder.Port}");
     }
 
     public string Description { get; }
+
+    /// <summary>The TLS mode the connection will use (for tests).</summary>
+    public MySqlSslMode SslMode { get; }
 
     public bool CanWipe => true;
 
@@ -95,4 +120,9 @@ internal sealed class MySqlSource : ITokenSource
         connection.Open();
         return connection;
     }
+
+    /// <summary>True when every server the string names is this machine, or a Unix socket.</summary>
+    private static bool IsLocal(MySqlConnectionStringBuilder builder) =>
+        builder.ConnectionProtocol == MySqlConnectionProtocol.UnixSocket
+        || builder.Server.Split(',').Select(h => h.Trim()).All(h => h.StartsWith('/') || LocalHosts.Contains(h, StringComparer.OrdinalIgnoreCase));
 }

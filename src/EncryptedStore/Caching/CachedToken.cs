@@ -6,6 +6,7 @@ namespace EncryptedStore.Caching;
 internal sealed class CachedToken
 {
     private readonly string?[] _fields;
+    private List<LookupKey>? _lookupKeys;
     private bool _retired;
 
     public CachedToken(OAuthToken token)
@@ -28,6 +29,19 @@ internal sealed class CachedToken
     public bool IsRetired => Volatile.Read(ref _retired);
 
     public void Retire() => Volatile.Write(ref _retired, true);
+
+    /// <summary>The lookup values that lead to this entry (kept by <see cref="TokenCache"/> under its lock).</summary>
+    public IReadOnlyList<LookupKey> LookupKeys => _lookupKeys ?? (IReadOnlyList<LookupKey>)[];
+
+    /// <summary>Records that <paramref name="key"/> leads here; under the cache's lock.</summary>
+    public void AddLookupKey(LookupKey key)
+    {
+        _lookupKeys ??= [];
+        if (!_lookupKeys.Contains(key))
+        {
+            _lookupKeys.Add(key);
+        }
+    }
 
     /// <summary><see cref="Get"/> as a delegate made once, so checking a warm lookup allocates nothing.</summary>
     public Func<int, string?> Fields { get; }

@@ -21,4 +21,7 @@ internal readonly record struct LookupKey(BlindIndex Index, string Value, string
         BlindIndex.GrantToken => field(TokenFields.GrantToken) == Value,
         _ => false,
     };
+
+    /// <summary>Names the index, never the value looked up (a token or an e-mail address).</summary>
+    public override string ToString() => $"LookupKey {{ Index = {Index}, Value = <redacted> }}";
 }

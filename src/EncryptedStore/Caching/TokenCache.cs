@@ -14,7 +14,9 @@ namespace EncryptedStore.Caching;
 /// invalidation also takes, so a stale entry is never visible, not even for a moment. Hits take no
 /// lock. A lookup value is only a hint: it leads to an entry that counts only while it is its token's
 /// cached state (an entry replaced, removed or evicted is retired), and the token is checked to still
-/// hold that value, so a changed token cannot be found by its old values.
+/// hold that value, so a changed token cannot be found by its old values. A retired entry takes the lookup values that
+/// led to it out of the map, so the map never holds more than the few current values of each cached token, and no
+/// old value (a superseded access token) stays in memory.
 /// A write through the save journal puts the token's new state in the cache (<see cref="EndWrite(CachedToken)"/>). Bounded: at <see cref="_capacity"/> entries the cache starts over empty. Across
 /// processes: in exclusive mode no other process can write; in shared mode the store checks the
 /// file's write generation before every hit and, after another process's write, empties the cache
@@ -29,6 +31,9 @@ internal sealed class TokenCache(int capacity)
     private long _generation;
 
     public int Count => _byId.Count;
+
+    /// <summary>How many lookup values lead to an entry (for tests: at most four per cached token).</summary>
+    public int LookupCount => _byLookup.Count;
 
     /// <summary>The generation to pass to <see cref="Add"/>; null while a write is running.</summary>
     public long? BeginRead()
@@ -73,6 +78,7 @@ internal sealed class TokenCache(int capacity)
             if (key is { } lookup)
             {
                 _byLookup[lookup] = entry;
+                entry.AddLookupKey(lookup);
             }
         }
     }
@@ -95,7 +101,7 @@ internal sealed class TokenCache(int capacity)
                 {
                     if (_byId.TryRemove(id, out var removed))
                     {
-                        removed.Retire();
+                        Retire(removed);
                     }
                 }
             }
@@ -139,7 +145,7 @@ internal sealed class TokenCache(int capacity)
     {
         if (_byId.TryGetValue(entry.Id, out var previous))
         {
-            previous.Retire();
+            Retire(previous);
         }
         else if (_byId.Count >= _capacity)
         {
@@ -147,5 +153,15 @@ internal sealed class TokenCache(int capacity)
         }
 
         _byId[entry.Id] = entry;
+    }
+
+    /// <summary>Under <see cref="_sync"/>: the entry stops counting, and the lookup values that led to it go with it.</summary>
+    private void Retire(CachedToken entry)
+    {
+        entry.Retire();
+        foreach (var key in entry.LookupKeys)
+        {
+            _byLookup.TryRemove(new KeyValuePair<LookupKey, CachedToken>(key, entry));
+        }
     }
 }

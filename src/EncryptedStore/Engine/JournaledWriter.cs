@@ -28,6 +28,7 @@ internal sealed class JournaledWriter : IDisposable
 
     private readonly ITokenStorage _storage;
     private readonly TokenCache? _cache;
+    private readonly IJournalHost _host;
     private readonly byte[] _storeId;
     private readonly bool _flushToDisk;
     private readonly ILogger _logger;
@@ -47,10 +48,11 @@ internal sealed class JournaledWriter : IDisposable
     private volatile int _pendingCount;
     private long _journaledSaves;
 
-    public JournaledWriter(ITokenStorage storage, TokenCache? cache, byte[] storeId, bool flushToDisk, ILogger logger)
+    public JournaledWriter(ITokenStorage storage, TokenCache? cache, IJournalHost host, byte[] storeId, bool flushToDisk, ILogger logger)
     {
         _storage = storage;
         _cache = cache;
+        _host = host;
         _storeId = storeId;
         _flushToDisk = flushToDisk;
         _logger = logger;
@@ -113,11 +115,21 @@ internal sealed class JournaledWriter : IDisposable
             }
         }
 
+        if (_journal is null)
+        {
+            // The first journaled save of this journal: a new epoch in the metadata, then the file.
+            var (epoch, macKey) = _host.BeginEpoch();
+            var journal = Guarded(() => SaveJournal.Create(StorePaths.JournalPathFor(_storage.Path), _storeId, epoch, macKey, _flushToDisk));
+            lock (_journalLock)
+            {
+                _journal = journal;
+            }
+        }
+
         lock (_journalLock)
         {
             try
             {
-                _journal ??= SaveJournal.Create(StorePaths.JournalPathFor(_storage.Path), _storeId, _flushToDisk);
                 if (_journal.Append(_storage.SerializeRecord(record)) is not { } sequence)
                 {
                     // The region is full: the applier is behind. The ordinary path catches up first.
@@ -139,6 +151,27 @@ internal sealed class JournaledWriter : IDisposable
         Interlocked.Increment(ref _journaledSaves);
         StartApplier();
         return true;
+    }
+
+    /// <summary>
+    /// Under the write lock, with nothing pending (after <see cref="ApplyPendingOrThrow"/>): closes and deletes the
+    /// journal, so the next journaled save starts a new one (a new epoch, and a MAC key from the master key in
+    /// force then). After a master-key change.
+    /// </summary>
+    public void Restart()
+    {
+        ApplyPendingOrThrow();
+        lock (_journalLock)
+        {
+            if (_journal is null)
+            {
+                return;
+            }
+
+            _journal.Dispose();
+            _journal = null;
+            File.Delete(StorePaths.JournalPathFor(_storage.Path));
+        }
     }
 
     /// <summary>Under the write lock, after the ordinary path wrote a record: keeps the filter of unique values a superset.</summary>
@@ -315,7 +348,7 @@ internal sealed class JournaledWriter : IDisposable
                 region = _journal!.SwitchRegion();
             }
 
-            _storage.UpsertRecordsDurably(batch.Select(p => p.Value.Record));
+            _host.ApplyBatch([.. batch.Select(p => p.Value.Record)], batch.Max(p => p.Value.Sequence));
             lock (_journalLock)
             {
                 _journal.Reset(region);
@@ -328,6 +361,18 @@ internal sealed class JournaledWriter : IDisposable
             }
 
             _storage.CheckpointAfterWrite();
+        }
+    }
+
+    private static SaveJournal Guarded(Func<SaveJournal> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Errors.Io("starting the save journal", e);
         }
     }
 

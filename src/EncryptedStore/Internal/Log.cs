@@ -73,4 +73,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "The resumed key rotation stopped before finishing; the next open or RotateKeys resumes it")]
     public static partial void RotationPaused(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Warning, Message = "The save journal '{Path}' was not applied and was moved aside to '{Quarantined}': {Reason}")]
+    public static partial void JournalQuarantined(ILogger logger, string path, string quarantined, string reason);
 }

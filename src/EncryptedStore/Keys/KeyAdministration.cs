@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace EncryptedStore.Keys;
 
 /// <summary>Revoking and destroying key versions, and changing the master key, each through the store's write pipeline.</summary>
-internal sealed class KeyAdministration(WritePipeline pipeline, StoreKeys keys, ILogger logger)
+internal sealed class KeyAdministration(WritePipeline pipeline, StoreKeys keys, JournaledWriter? journal, ILogger logger)
 {
     /// <summary>See <see cref="EncryptedTokenStore.RevokeKey"/>.</summary>
     public void Revoke(int version) => pipeline.Serialized(() =>
@@ -27,15 +27,16 @@ internal sealed class KeyAdministration(WritePipeline pipeline, StoreKeys keys, 
             throw Errors.KeyInUse($"Key version {version} is needed by the rotation in progress; finish it first.");
         }
 
-        pipeline.Write("revoking a key", scope =>
+        var metadata = pipeline.Write("revoking a key", scope =>
         {
             keys.Ring.Revoke(version);
 
             // Tokens decrypted with the revoked key must not be served from memory either.
             scope.TouchAll();
-            return true;
+            return keys.Write(keys.State.Metadata);
         });
         keys.Ring.Forget(version);
+        keys.Publish(metadata);
         Log.KeyRevoked(logger, version);
         return true;
     });
@@ -65,11 +66,12 @@ internal sealed class KeyAdministration(WritePipeline pipeline, StoreKeys keys, 
             throw Errors.KeyInUse($"Key version {version} still protects {users} records; rotate them to a newer key (RotateKeys) before destroying it.");
         }
 
-        pipeline.Write("destroying a key", _ =>
+        var metadata = pipeline.Write("destroying a key", _ =>
         {
             keys.Ring.Destroy(version);
-            return true;
+            return keys.Write(keys.State.Metadata);
         });
+        keys.Publish(metadata);
         pipeline.Storage.Checkpoint();
         Log.KeyDestroyed(logger, version);
         return true;
@@ -86,11 +88,10 @@ internal sealed class KeyAdministration(WritePipeline pipeline, StoreKeys keys, 
         int elements;
         try
         {
-            elements = pipeline.Write("changing the master key", _ =>
+            (elements, changed) = pipeline.Write("changing the master key", _ =>
             {
                 var count = keys.Ring.Repository.Reencrypt(sealedXml => Reseal(sealedXml, keys.KeyEncryptionKey, next));
-                pipeline.Storage.WriteMetadata(changed);
-                return count;
+                return (count, keys.Write(changed, next));
             });
         }
         catch
@@ -102,6 +103,9 @@ internal sealed class KeyAdministration(WritePipeline pipeline, StoreKeys keys, 
 
         keys.KeyEncryptionKey.Replace(derived);
         keys.Publish(changed);
+
+        // The journal's MAC key came from the old master key: the next journaled save starts a new journal.
+        journal?.Restart();
         pipeline.Storage.Checkpoint();
         Log.MasterKeyChanged(logger, pipeline.Storage.Path, elements);
         return elements;

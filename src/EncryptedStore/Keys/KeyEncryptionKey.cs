@@ -12,6 +12,7 @@ internal sealed class KeyEncryptionKey : IDisposable
 {
     public const string KeyRingPurpose = "keyring";
     private const string CheckPurpose = "master-key-check";
+    private const int SubkeyLength = 32;
     private static readonly byte[] CheckText = Encoding.ASCII.GetBytes("EncryptedStore master key check v1");
 
     private readonly byte[] _storeId;
@@ -32,6 +33,13 @@ internal sealed class KeyEncryptionKey : IDisposable
         Crypto.Aead.Open(_key, sealedData, AssociatedData(purpose));
 
     public byte[] CreateCheck() => Seal(CheckText, CheckPurpose);
+
+    /// <summary>
+    /// A 256-bit key for <paramref name="purpose"/> (HKDF-Expand of this key, bound to the store id): the MAC keys
+    /// of the metadata and key state, and of the save journal. The caller clears it after use.
+    /// </summary>
+    public byte[] DeriveSubkey(string purpose) =>
+        HKDF.Expand(HashAlgorithmName.SHA256, _key, SubkeyLength, AssociatedData("subkey " + purpose));
 
     public bool Verify(byte[] check) => Open(check, CheckPurpose) is { } text && text.AsSpan().SequenceEqual(CheckText);
 

@@ -238,6 +238,12 @@ internal sealed class KeyRing : IDisposable
             // Data Protection parses the key ring's XML here, read from the storage: its failures mean damage.
             var protectionKey = FindProtectionKey(info.ProtectionKeyId)
                 ?? throw Errors.KeyUnavailable($"Data Protection key {info.ProtectionKeyId}, which protects {what}, is not in the key ring.");
+            if (protectionKey.IsRevoked)
+            {
+                // The store uses the key's encryptor directly, so Data Protection's own check does not run.
+                throw Errors.KeyUnavailable($"Data Protection key {info.ProtectionKeyId}, which protects {what}, is revoked; what it protects cannot be read.");
+            }
+
             var encryptor = protectionKey.CreateEncryptor()
                 ?? throw Errors.KeyUnavailable($"Data Protection key {info.ProtectionKeyId}, which protects {what}, cannot decrypt.");
             return encryptor.Decrypt(new ArraySegment<byte>(wrapped), new ArraySegment<byte>(WrapContext(purpose, version)));

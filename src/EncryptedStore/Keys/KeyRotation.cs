@@ -50,9 +50,7 @@ internal sealed class KeyRotation(WritePipeline pipeline, StoreKeys keys, Record
         var metadata = pipeline.Write("rotating keys", _ =>
         {
             var (dataVersion, _) = keys.Ring.CreateVersions(data: true, index: false);
-            var changed = keys.State.Metadata with { DataKeyVersion = dataVersion!.Value };
-            pipeline.Storage.WriteMetadata(changed);
-            return changed;
+            return keys.Write(keys.State.Metadata with { DataKeyVersion = dataVersion!.Value });
         });
         keys.Publish(metadata);
         Log.DataKeyRotatedOnSchedule(logger, metadata.DataKeyVersion);
@@ -105,8 +103,7 @@ internal sealed class KeyRotation(WritePipeline pipeline, StoreKeys keys, Record
                 IndexKeyVersion = indexVersion ?? current.IndexKeyVersion,
                 Rotation = new RotationState(rotateIndexKey ? current.IndexKeyVersion : null, Cursor: null, time.GetUtcNow().UtcDateTime),
             };
-            pipeline.Storage.WriteMetadata(changed);
-            return changed;
+            return keys.Write(changed);
         });
         keys.Publish(metadata);
         Log.RotationStarted(logger, metadata.DataKeyVersion, metadata.IndexKeyVersion);
@@ -139,9 +136,7 @@ internal sealed class KeyRotation(WritePipeline pipeline, StoreKeys keys, Record
                     var batch = pipeline.Storage.ReadRecordsAfter(rotation.Cursor, batchSize);
                     if (batch.Count == 0)
                     {
-                        var done = keys.State.Metadata with { Rotation = null };
-                        pipeline.Storage.WriteMetadata(done);
-                        return done;
+                        return keys.Write(keys.State.Metadata with { Rotation = null });
                     }
 
                     var active = keys.State.Keys;
@@ -168,9 +163,7 @@ internal sealed class KeyRotation(WritePipeline pipeline, StoreKeys keys, Record
                     // One engine call per batch: LiteDB sets up its write snapshot and index services once.
                     pipeline.Storage.UpdateRecords(rewrites);
                     rewritten += rewrites.Count;
-                    var next = keys.State.Metadata with { Rotation = rotation with { Cursor = batch[^1].Id } };
-                    pipeline.Storage.WriteMetadata(next);
-                    return next;
+                    return keys.Write(keys.State.Metadata with { Rotation = rotation with { Cursor = batch[^1].Id } });
                 });
                 keys.Publish(metadata);
                 if (metadata.Rotation is null)

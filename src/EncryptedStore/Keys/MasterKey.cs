@@ -38,6 +38,10 @@ public sealed class MasterKey : IDisposable
     /// <summary>The length of the derived key-encryption key, in bytes.</summary>
     private const int DerivedKeyLength = 32;
 
+    /// <summary>Permission bits a key file must not have: any access by the group or others.</summary>
+    private const UnixFileMode GroupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
     /// <summary>HKDF's info for key bytes: it ties the derived key to this use.</summary>
     private static readonly byte[] HkdfInfo = "EncryptedStore master key v1"u8.ToArray();
 
@@ -57,6 +61,7 @@ public sealed class MasterKey : IDisposable
     internal MasterKeyKind Kind { get; }
 
     /// <summary>A master key from a passphrase of at least <see cref="MinPassphraseLength"/> characters.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="passphrase"/> is null.</exception>
     /// <exception cref="TokenStoreException">Code <c>INVALID_MASTER_KEY</c> when the passphrase is too short.</exception>
     public static MasterKey FromPassphrase(string passphrase)
     {
@@ -71,9 +76,11 @@ public sealed class MasterKey : IDisposable
 
     /// <summary>
     /// A master key from a file of random key bytes (<see cref="MinKeyLength"/> to
-    /// <see cref="MaxKeyLength"/> bytes), as made by <see cref="CreateKeyFile"/>.
+    /// <see cref="MaxKeyLength"/> bytes), as made by <see cref="CreateKeyFile"/>. On Unix the file must be
+    /// owner-only (no access for the group or others, as ssh requires of private keys).
     /// </summary>
-    /// <exception cref="TokenStoreException">Code <c>INVALID_MASTER_KEY</c> when the file is missing, unreadable or of the wrong size.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null, empty or blank.</exception>
+    /// <exception cref="TokenStoreException">Code <c>INVALID_MASTER_KEY</c> when the file is missing, unreadable, of the wrong size or accessible by other users.</exception>
     public static MasterKey FromKeyFile(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -91,11 +98,20 @@ public sealed class MasterKey : IDisposable
                 throw Errors.InvalidMasterKey($"key file '{path}' must hold {MinKeyLength} to {MaxKeyLength} bytes.");
             }
 
-            bytes = File.ReadAllBytes(path);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(file.SafeFileHandle) & GroupOrOthers) is var loose && loose != 0)
+            {
+                // As ssh does for private keys: a key others can read or replace protects nothing.
+                throw Errors.InvalidMasterKey(
+                    $"key file '{path}' is accessible by other users (mode {Convert.ToString((int)File.GetUnixFileMode(file.SafeFileHandle) & 0x1FF, 8)}); make it owner-only with 'chmod 600'.");
+            }
+
+            bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Errors.InvalidMasterKey($"key file '{path}' cannot be read ({e.GetType().Name}).", e);
+            throw Errors.InvalidMasterKey($"key file '{path}' cannot be read: {e.Message}", e);
         }
 
         return FromKeyBytes(bytes, $"key file '{path}'");
@@ -105,6 +121,7 @@ public sealed class MasterKey : IDisposable
     /// A master key from an environment variable. A value that starts with <c>base64:</c> is raw key
     /// bytes (at least <see cref="MinKeyLength"/>); any other value is a passphrase.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="variableName"/> is null, empty or blank.</exception>
     /// <exception cref="TokenStoreException">Code <c>INVALID_MASTER_KEY</c> when the variable is unset, empty or malformed.</exception>
     public static MasterKey FromEnvironment(string variableName)
     {
@@ -142,6 +159,7 @@ public sealed class MasterKey : IDisposable
     /// Writes a new key file of <see cref="GeneratedKeyLength"/> random bytes, readable and writable by
     /// the owner only (0600) on Unix. Refuses to overwrite an existing file.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null, empty or blank.</exception>
     /// <exception cref="TokenStoreException">Code <c>INVALID_MASTER_KEY</c> when the file exists or cannot be written.</exception>
     public static void CreateKeyFile(string path)
     {

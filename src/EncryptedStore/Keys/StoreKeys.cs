@@ -63,6 +63,7 @@ internal sealed class StoreKeys : IDisposable
                     DataKeyVersion = dataVersion!.Value,
                     IndexKeyVersion = indexVersion!.Value,
                 };
+                metadata = StateSeal.Seal(metadata, storage, keyEncryptionKey);
                 storage.WriteMetadata(metadata);
                 storage.CreateSchema();
                 transaction.Commit();
@@ -110,6 +111,20 @@ internal sealed class StoreKeys : IDisposable
         var keys = new StoreKeys(storage, keyEncryptionKey, new KeyRing(storage, keyEncryptionKey, metadata.StoreId, time, loggerFactory), logger);
         try
         {
+            // The key ring's elements are checked first (an unencrypted key is refused as UNPROTECTED_KEY); then
+            // the seal, which any other edit of the metadata, key list or key ring breaks (INTEGRITY).
+            if (format == StoreMetadata.UnsealedFormat)
+            {
+                // A store of the first format gets its MAC now, once the master key was checked.
+                using var transaction = storage.BeginTransaction();
+                metadata = keys.Write(metadata);
+                transaction.Commit();
+            }
+            else if (keys.Ring.Repository.GetAllElements() is not null && !StateSeal.IsIntact(metadata, storage, keyEncryptionKey))
+            {
+                throw Errors.Integrity("the store metadata and key list (changed without the master key)");
+            }
+
             // Unwraps the keys the metadata names: a damaged key ring fails here, at open, not mid-call.
             keys.Publish(metadata);
             return keys;
@@ -122,8 +137,26 @@ internal sealed class StoreKeys : IDisposable
     }
 
     /// <summary>Makes <paramref name="metadata"/>, committed, the state every call sees from now on, with the keys it names.</summary>
+    /// <summary>Seals <paramref name="metadata"/> over the key state of the change in progress and writes it (inside its transaction); returns what to publish after the commit.</summary>
+    public StoreMetadata Write(StoreMetadata metadata) => Write(metadata, KeyEncryptionKey);
+
+    /// <summary>As <see cref="Write(StoreMetadata)"/>, sealed under another key-encryption key (a master-key change).</summary>
+    public StoreMetadata Write(StoreMetadata metadata, KeyEncryptionKey keyEncryptionKey)
+    {
+        var sealedMetadata = StateSeal.Seal(metadata, _storage, keyEncryptionKey);
+        _storage.WriteMetadata(sealedMetadata);
+        return sealedMetadata;
+    }
+
     public StoreState Publish(StoreMetadata metadata)
     {
+        // No save may ever use a key that is not the active one of its kind.
+        if (Ring.FindVersion(metadata.DataKeyVersion) is not { Purpose: StoreKeyPurpose.Data, State: StoreKeyState.Active }
+            || Ring.FindVersion(metadata.IndexKeyVersion) is not { Purpose: StoreKeyPurpose.Index, State: StoreKeyState.Active })
+        {
+            throw Errors.Integrity("the key list (the metadata names a key that is not active)");
+        }
+
         var data = Ring.GetDataKey(metadata.DataKeyVersion);
         var index = Ring.GetIndexKey(metadata.IndexKeyVersion);
         var previous = metadata.Rotation?.PreviousIndexKeyVersion is { } version ? Ring.GetIndexKey(version) : null;
@@ -145,6 +178,11 @@ internal sealed class StoreKeys : IDisposable
         {
             Log.WrongMasterKey(_logger, _storage.Path);
             throw Errors.WrongKey("Another process changed the master key; reopen the store with the new one.");
+        }
+
+        if (!StateSeal.IsIntact(metadata, _storage, KeyEncryptionKey))
+        {
+            throw Errors.Integrity("the store metadata and key list (changed without the master key)");
         }
 
         Ring.ForgetUnusable();

@@ -13,8 +13,7 @@ namespace EncryptedStore.Storage;
 /// Every access happens inside <see cref="Enter"/> (free when only this process uses the storage). Every
 /// change happens inside one <see cref="BeginTransaction"/>, whose commit is on the disk when
 /// <see cref="IStorageTransaction.Commit"/> returns. Reads run concurrently; changes are serialised by
-/// the caller (<c>WritePipeline</c>), except <see cref="UpsertRecordsDurably"/>, which the save journal's
-/// applier calls under its own lock.
+/// the caller (<c>WritePipeline</c>); the save journal's applier commits its batches under its own lock.
 /// </remarks>
 internal interface ITokenStorage : IDisposable
 {
@@ -115,8 +114,8 @@ internal interface ITokenStorage : IDisposable
     /// <summary>Replaces existing records (inside a transaction), in one engine call.</summary>
     void UpdateRecords(IReadOnlyList<StoredRecord> records);
 
-    /// <summary>Upserts records in order in a transaction of its own, on the disk before it returns; nothing is written when one fails.</summary>
-    void UpsertRecordsDurably(IEnumerable<StoredRecord> records);
+    /// <summary>Upserts records in order, in one engine call (inside a transaction); a record saved twice ends as the last.</summary>
+    void UpsertRecords(IReadOnlyList<StoredRecord> records);
 
     bool DeleteRecord(string id);
 
@@ -131,11 +130,8 @@ internal interface ITokenStorage : IDisposable
     /// <summary>A record as the save journal keeps it: exactly the bytes the storage itself would hold.</summary>
     byte[] SerializeRecord(StoredRecord record);
 
-    /// <summary>
-    /// Applies what a save journal left beside the store (of store <paramref name="storeId"/>) and deletes
-    /// it; a journal of another store is deleted unapplied. Returns how many entries were applied.
-    /// </summary>
-    int ReplayJournal(byte[] storeId);
+    /// <summary>A record from the bytes <see cref="SerializeRecord"/> made; null when they are not one.</summary>
+    StoredRecord? DeserializeRecord(byte[] bytes);
 
     /// <summary>Every key version, oldest first.</summary>
     IReadOnlyList<StoredKey> ListKeys();

@@ -6,44 +6,54 @@ using System.Security.Cryptography;
 namespace EncryptedStore.Storage;
 
 /// <summary>
-/// The save journal beside a store file (<c>name-journal.ext</c>): a write-ahead record of the token
-/// records that <c>SaveToken</c> acknowledged but that the store has not yet applied to the storage. An
-/// append is one positioned write and one fsync into space written at creation, so it costs a fraction
-/// of a storage commit; the store applies the entries to the storage later, in batches, and replays whatever
-/// is left when a process died before that (<see cref="ReadEntries"/>). An entry is the record exactly as
-/// the storage keeps it (encrypted payload, blind indexes), so the journal holds nothing the store file
-/// does not.
+/// The save journal beside a store file (<c>name-journal.ext</c>): a write-ahead record of the token records
+/// that <c>SaveToken</c> acknowledged but that the store has not yet applied to the storage. An append is one
+/// positioned write and one fdatasync into space written at creation, so it costs a fraction of a storage
+/// commit; the store applies the entries later, in batches, and replays what is left when a process died
+/// before that (<see cref="Read"/>). An entry is the record exactly as the storage keeps it (encrypted
+/// payload, blind indexes), so the journal holds nothing the store file does not.
 /// </summary>
 /// <remarks>
-/// Two regions of <see cref="RegionSize"/> bytes: appends go to the active one; the store switches
-/// regions when it takes a batch to apply, and resets the old one once the storage has the batch on disk. A
-/// region's header names the store (its id) and the first sequence number valid in it; an entry is its
-/// length, sequence number, the record and a checksum (SHA-256 of the rest, truncated). Reading stops at
-/// the first entry that is torn, older than the header allows, or out of order, so an entry whose
-/// append did not return is ignored, and so is everything a reset left behind. Not thread-safe: the
-/// store serialises calls.
+/// Two regions of <see cref="RegionSize"/> bytes: appends go to the active one; the store switches regions
+/// when it takes a batch to apply, and resets the old one once the storage has the batch on disk. A region's
+/// header names the store (its id), the journal's epoch (a random id the store's authenticated metadata also
+/// holds) and the first sequence number valid in it. An entry is its length, sequence number, the record and
+/// a MAC: HMAC-SHA256 (truncated to 128 bits) under a key derived from the master key, over the epoch, the
+/// sequence number and the record. Nobody without the master key can write an entry that reads back, and an
+/// entry of another journal (another epoch) never does. Reading stops at the first entry that is torn, forged,
+/// older than the header allows, or out of order. Not thread-safe: the store serialises calls.
 /// </remarks>
 internal sealed class SaveJournal : IDisposable
 {
     public const int RegionSize = 1 << 20;
 
-    private const int HeaderSize = 32;
+    /// <summary>Magic, reserved, first valid sequence, store id, epoch; padded.</summary>
+    public const int HeaderSize = 64;
+
+    /// <summary>Bytes an entry takes besides its record.</summary>
+    public const int EntryOverhead = EntryHeaderSize + MacSize;
+
     private const int EntryHeaderSize = 4 + 8;
-    private const int ChecksumSize = 16;
-    private const int EntryOverhead = EntryHeaderSize + ChecksumSize;
-    private const uint Magic = 0x314A5345; // "ESJ1", little-endian
+    private const int MacSize = 16;
+    private const uint Magic = 0x324A5345; // "ESJ2", little-endian
+    private const int StoreIdOffset = 16;
+    private const int EpochOffset = 32;
 
     private readonly FileStream _file;
     private readonly byte[] _storeId;
+    private readonly byte[] _epoch;
+    private readonly byte[] _macKey;
     private readonly bool _flushToDisk;
     private int _active;
     private int _offset = HeaderSize;
-    private long _nextSequence;
+    private long _nextSequence = 1;
 
-    private SaveJournal(FileStream file, byte[] storeId, bool flushToDisk)
+    private SaveJournal(FileStream file, byte[] storeId, byte[] epoch, byte[] macKey, bool flushToDisk)
     {
         _file = file;
         _storeId = storeId;
+        _epoch = epoch;
+        _macKey = macKey;
         _flushToDisk = flushToDisk;
     }
 
@@ -51,10 +61,11 @@ internal sealed class SaveJournal : IDisposable
     public long SyncCount { get; private set; }
 
     /// <summary>
-    /// Creates (or replaces) the journal at <paramref name="path"/>, 0600, with both regions written out
-    /// (so later appends do not grow the file, and their fsync has no size to record) and empty.
+    /// Creates (or replaces) the journal at <paramref name="path"/>, 0600, with both regions written out (so
+    /// later appends do not grow the file, and their fdatasync has no size to record) and empty. The journal
+    /// keeps <paramref name="macKey"/> and clears it when disposed.
     /// </summary>
-    public static SaveJournal Create(string path, byte[] storeId, bool flushToDisk)
+    public static SaveJournal Create(string path, byte[] storeId, byte[] epoch, byte[] macKey, bool flushToDisk)
     {
         // Others may read it (the store file's own lock already keeps a second writer out).
         var options = OwnerOnlyFile.Options(FileMode.Create, FileShare.Read);
@@ -62,11 +73,11 @@ internal sealed class SaveJournal : IDisposable
         var file = new FileStream(path, options);
         try
         {
-            var journal = new SaveJournal(file, storeId, flushToDisk);
+            var journal = new SaveJournal(file, storeId, epoch, macKey, flushToDisk);
             var zeros = new byte[RegionSize];
             for (var region = 0; region < 2; region++)
             {
-                journal.WriteHeader(zeros, sequence: 0);
+                journal.WriteHeader(zeros, sequence: 1);
                 RandomAccess.Write(file.SafeFileHandle, zeros, (long)region * RegionSize);
             }
 
@@ -100,7 +111,7 @@ internal sealed class SaveJournal : IDisposable
             BinaryPrimitives.WriteInt32LittleEndian(span, record.Length);
             BinaryPrimitives.WriteInt64LittleEndian(span[4..], sequence);
             record.CopyTo(span[EntryHeaderSize..]);
-            Checksum(span[..^ChecksumSize], span[^ChecksumSize..]);
+            Mac(_macKey, _epoch, span[..^MacSize], span[^MacSize..]);
             RandomAccess.Write(_file.SafeFileHandle, span, (long)_active * RegionSize + _offset);
             Sync();
         }
@@ -133,79 +144,97 @@ internal sealed class SaveJournal : IDisposable
     }
 
     /// <summary>
-    /// The records a journal holds for the store <paramref name="storeId"/>, in the order they were
-    /// appended; empty when there is no journal, or it belongs to another store.
+    /// What the journal at <paramref name="path"/> holds for the store <paramref name="storeId"/> and the journal
+    /// <paramref name="epoch"/>: its entries whose MAC under <paramref name="macKey"/> holds, in the order they were
+    /// appended. <see cref="JournalContents.Belongs"/> is false for a journal of another store or epoch (or not a
+    /// journal at all): nothing of it is returned.
     /// </summary>
-    public static List<byte[]> ReadEntries(string path, byte[] storeId)
+    public static JournalContents Read(string path, byte[] storeId, byte[]? epoch, byte[] macKey)
     {
         if (!File.Exists(path))
         {
-            return [];
+            return new JournalContents(Exists: false, Belongs: false, []);
         }
 
         byte[] bytes;
         using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
         {
-            bytes = new byte[file.Length];
+            bytes = new byte[Math.Min(file.Length, 2L * RegionSize)];
             file.ReadExactly(bytes);
         }
 
         var entries = new List<(long Sequence, byte[] Record)>();
-        for (var region = 0; (long)(region + 1) * RegionSize <= bytes.Length && region < 2; region++)
+        var belongs = epoch is not null && bytes.Length == 2 * RegionSize;
+        for (var region = 0; belongs && region < 2; region++)
         {
-            ReadRegion(bytes.AsSpan(region * RegionSize, RegionSize), storeId, entries);
+            belongs = ReadRegion(bytes.AsSpan(region * RegionSize, RegionSize), storeId, epoch!, macKey, entries);
         }
 
-        return entries.OrderBy(e => e.Sequence).Select(e => e.Record).ToList();
+        return belongs
+            ? new JournalContents(Exists: true, Belongs: true, [.. entries.OrderBy(e => e.Sequence).Select(e => new JournalEntry(e.Sequence, e.Record))])
+            : new JournalContents(Exists: true, Belongs: false, []);
     }
 
-    public void Dispose() => _file.Dispose();
-
-    private static void ReadRegion(ReadOnlySpan<byte> region, byte[] storeId, List<(long, byte[])> entries)
+    public void Dispose()
     {
-        if (BinaryPrimitives.ReadUInt32LittleEndian(region) != Magic || !region.Slice(16, 16).SequenceEqual(storeId))
+        _file.Dispose();
+        CryptographicOperations.ZeroMemory(_macKey);
+    }
+
+    /// <summary>Reads a region's valid entries; false when its header is not this store's and epoch's.</summary>
+    private static bool ReadRegion(ReadOnlySpan<byte> region, byte[] storeId, byte[] epoch, byte[] macKey, List<(long, byte[])> entries)
+    {
+        if (BinaryPrimitives.ReadUInt32LittleEndian(region) != Magic
+            || !region.Slice(StoreIdOffset, storeId.Length).SequenceEqual(storeId)
+            || !region.Slice(EpochOffset, epoch.Length).SequenceEqual(epoch))
         {
-            return;
+            return false;
         }
 
         var previous = BinaryPrimitives.ReadInt64LittleEndian(region[8..]) - 1;
         var offset = HeaderSize;
-        Span<byte> checksum = stackalloc byte[ChecksumSize];
+        Span<byte> mac = stackalloc byte[MacSize];
         while (offset + EntryOverhead <= region.Length)
         {
             var length = BinaryPrimitives.ReadInt32LittleEndian(region[offset..]);
             if (length <= 0 || length > region.Length - offset - EntryOverhead)
             {
-                return;
+                break;
             }
 
             var entry = region.Slice(offset, EntryOverhead + length);
             var sequence = BinaryPrimitives.ReadInt64LittleEndian(entry[4..]);
-            Checksum(entry[..^ChecksumSize], checksum);
-            if (sequence <= previous || !checksum.SequenceEqual(entry[^ChecksumSize..]))
+            Mac(macKey, epoch, entry[..^MacSize], mac);
+            if (sequence <= previous || !CryptographicOperations.FixedTimeEquals(mac, entry[^MacSize..]))
             {
-                return;
+                break;
             }
 
-            entries.Add((sequence, entry[EntryHeaderSize..^ChecksumSize].ToArray()));
+            entries.Add((sequence, entry[EntryHeaderSize..^MacSize].ToArray()));
             previous = sequence;
             offset += entry.Length;
         }
+
+        return true;
     }
 
-    /// <summary>SHA-256 of the entry's length, sequence number and record, truncated: detects a torn write, nothing more.</summary>
-    private static void Checksum(ReadOnlySpan<byte> covered, Span<byte> checksum)
+    /// <summary>HMAC-SHA256 of the epoch, then the entry's length, sequence number and record, truncated.</summary>
+    private static void Mac(byte[] key, byte[] epoch, ReadOnlySpan<byte> covered, Span<byte> mac)
     {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(covered, hash);
-        hash[..ChecksumSize].CopyTo(checksum);
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        hmac.AppendData(epoch);
+        hmac.AppendData(covered);
+        Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        hmac.GetHashAndReset(hash);
+        hash[..MacSize].CopyTo(mac);
     }
 
     private void WriteHeader(Span<byte> header, long sequence)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
         BinaryPrimitives.WriteInt64LittleEndian(header[8..], sequence);
-        _storeId.CopyTo(header[16..]);
+        _storeId.CopyTo(header[StoreIdOffset..]);
+        _epoch.CopyTo(header[EpochOffset..]);
     }
 
     private void Sync()

@@ -37,6 +37,36 @@ public class TokenCacheTests
     }
 
     [Test]
+    public void LookupMap_ManyUpdatesEachLookedUpByAccessToken_KeepsOnlyTheCurrentValues()
+    {
+        // Attack of the security issue: the map from lookup values to entries was never pruned; after 500 updates
+        // each followed by a lookup, it held 500 keys, each keeping an old plaintext access token in memory.
+        using var store = StoreFixture.Open(_path);
+        var token = StoreFixture.Token("a@example.com");
+        store.SaveToken(token);
+        for (var i = 0; i < 500; i++)
+        {
+            token.AccessToken = "1000.access.round." + i.ToString(CultureInfo.InvariantCulture);
+            store.SaveToken(token);
+            Assert.That(((OAuthToken?)store.FindToken(new OAuthToken { AccessToken = token.AccessToken }))?.Id, Is.EqualTo(token.Id));
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(store.CachedTokenCount, Is.EqualTo(1));
+            Assert.That(store.CachedLookupCount, Is.EqualTo(1), "only the current access token leads to the entry");
+        });
+    }
+
+    [Test]
+    public void LookupKey_ToString_NamesTheIndexNotTheValue()
+    {
+        var key = new EncryptedStore.Caching.LookupKey(EncryptedStore.Crypto.BlindIndex.AccessToken, "1000.secret.access.token");
+
+        Assert.That(key.ToString(), Does.Contain("AccessToken").And.Not.Contain("secret"));
+    }
+
+    [Test]
     public void FindToken_WarmedByEveryKey_ServesEachFromTheCache()
     {
         using var store = StoreFixture.Open(_path);

@@ -50,6 +50,11 @@ public class SecretLeakTests
             sandbox.Run("export", "--to", "zoho-csv", sandbox.File("plain.csv")),
             sandbox.Run("delete", "--id", "2"),
             sandbox.Run("purge", "--yes"),
+
+            // Parse errors: a mistyped option and a stray argument must not be echoed with their values.
+            sandbox.Run("put", "--acess-token", ada.AccessToken!, "--user", "ada@example.com"),
+            sandbox.Run("get", "--id", "1", ada.RefreshToken!),
+            sandbox.Run("put", "--user", "ada@example.com", "--client-secret", ada.ClientSecret!, "--client-secret", bob.ClientSecret!),
         };
 
         Assert.That(runs.Count(r => r.ExitCode == 0), Is.GreaterThanOrEqualTo(18), "most commands succeed, so their output is real");

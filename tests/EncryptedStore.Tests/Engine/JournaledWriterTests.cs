@@ -2,6 +2,7 @@ using EncryptedStore.Caching;
 using EncryptedStore.Crypto;
 using EncryptedStore.Engine;
 using EncryptedStore.Internal;
+using EncryptedStore.Keys;
 using EncryptedStore.Storage;
 using EncryptedStore.Storage.LiteDb;
 using EncryptedStore.Tests.Support;
@@ -9,44 +10,45 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EncryptedStore.Tests.Engine;
 
-/// <summary>The save journal on its own, over a real store file's storage, with records that need no keys.</summary>
+/// <summary>The save journal on its own, over a real store file's storage and keys, without the store.</summary>
 public sealed class JournaledWriterTests
 {
-    private static readonly byte[] StoreId = [.. Enumerable.Range(1, 16).Select(i => (byte)i)];
-
     private TempDirectory _dir = null!;
     private LiteDbStorage _storage = null!;
+    private StoreKeys _keys = null!;
+    private JournalHost _host = null!;
 
     [SetUp]
     public void SetUp()
     {
         _dir = new TempDirectory();
-        _storage = OpenStorage();
+        Open();
     }
 
     [TearDown]
     public void TearDown()
     {
-        _storage.Dispose();
+        Close();
         _dir.Dispose();
     }
 
     [Test]
     public void TrySave_FreeValue_IsPendingUntilAppliedThenInTheStorage()
     {
-        _storage.UpsertRecordsDurably([Record("a", access: 1)]);
+        Store(Record("a", "access-1"));
         using var journal = NewJournal();
         journal.Paused = true;
 
-        var saved = journal.TrySave(Record("a", access: 2), Cached("a", "2"), [BlindIndex.AccessToken]);
+        var saved = journal.TrySave(Record("a", "access-2"), Cached("a", "access-2"), [BlindIndex.AccessToken]);
 
         Assert.Multiple(() =>
         {
             Assert.That(saved, Is.True);
             Assert.That(journal.PendingSaveCount, Is.EqualTo(1));
-            Assert.That(journal.FindPending("a")?.Get(TokenFields.AccessToken), Is.EqualTo("2"));
-            Assert.That(_storage.FindRecord("a")!.Hashes[BlindIndex.AccessToken]![0], Is.EqualTo(1), "not applied yet");
+            Assert.That(journal.FindPending("a")?.Get(TokenFields.AccessToken), Is.EqualTo("access-2"));
+            Assert.That(HolderOf("access-1"), Is.EqualTo("a"), "not applied yet");
             Assert.That(File.Exists(JournalPath), Is.True);
+            Assert.That(_keys.State.Metadata.JournalEpoch, Is.Not.Null, "the journal's epoch is in the metadata");
         });
 
         journal.ApplyPendingOrThrow();
@@ -55,17 +57,18 @@ public sealed class JournaledWriterTests
         {
             Assert.That(journal.PendingSaveCount, Is.Zero);
             Assert.That(journal.FindPending("a"), Is.Null);
-            Assert.That(_storage.FindRecord("a")!.Hashes[BlindIndex.AccessToken]![0], Is.EqualTo(2));
+            Assert.That(HolderOf("access-2"), Is.EqualTo("a"));
+            Assert.That(_keys.State.Metadata.JournalApplied, Is.EqualTo(1), "the watermark moved with the batch");
         });
     }
 
     [Test]
     public void TrySave_ValueAnotherStoredRecordHolds_IsRefusedAndNothingIsJournaled()
     {
-        _storage.UpsertRecordsDurably([Record("a", access: 1), Record("b", access: 2)]);
+        Store(Record("a", "access-1"), Record("b", "access-2"));
         using var journal = NewJournal();
 
-        var saved = journal.TrySave(Record("a", access: 2), Cached("a", "2"), [BlindIndex.AccessToken]);
+        var saved = journal.TrySave(Record("a", "access-2"), Cached("a", "access-2"), [BlindIndex.AccessToken]);
 
         Assert.Multiple(() =>
         {
@@ -79,112 +82,128 @@ public sealed class JournaledWriterTests
     [Test]
     public void TrySave_ValueAnotherPendingRecordHolds_IsRefused()
     {
-        _storage.UpsertRecordsDurably([Record("a", access: 1), Record("b", access: 2)]);
+        Store(Record("a", "access-1"), Record("b", "access-2"));
         using var journal = NewJournal();
         journal.Paused = true;
-        Assert.That(journal.TrySave(Record("b", access: 3), Cached("b", "3"), [BlindIndex.AccessToken]), Is.True);
+        Assert.That(journal.TrySave(Record("b", "access-3"), Cached("b", "access-3"), [BlindIndex.AccessToken]), Is.True);
 
-        Assert.That(journal.TrySave(Record("a", access: 3), Cached("a", "3"), [BlindIndex.AccessToken]), Is.False);
+        Assert.That(journal.TrySave(Record("a", "access-3"), Cached("a", "access-3"), [BlindIndex.AccessToken]), Is.False);
     }
 
     [Test]
     public void TrySave_ValueAPendingSaveMovedOffItsHolder_IsFree()
     {
-        _storage.UpsertRecordsDurably([Record("a", access: 1), Record("b", access: 2)]);
+        Store(Record("a", "access-1"), Record("b", "access-2"));
         using var journal = NewJournal();
         journal.Paused = true;
-        Assert.That(journal.TrySave(Record("b", access: 3), Cached("b", "3"), [BlindIndex.AccessToken]), Is.True);
+        Assert.That(journal.TrySave(Record("b", "access-3"), Cached("b", "access-3"), [BlindIndex.AccessToken]), Is.True);
 
-        Assert.That(journal.TrySave(Record("a", access: 2), Cached("a", "2"), [BlindIndex.AccessToken]), Is.True, "b no longer holds 2");
+        Assert.That(journal.TrySave(Record("a", "access-2"), Cached("a", "access-2"), [BlindIndex.AccessToken]), Is.True, "b no longer holds access-2");
         journal.ApplyPendingOrThrow();
-        Assert.That(_storage.FindRecord(BlindIndex.AccessToken, Hash(2))?.Id, Is.EqualTo("a"));
+        Assert.That(HolderOf("access-2"), Is.EqualTo("a"));
     }
 
     [Test]
     public void TrySave_WithACache_PutsTheNewStateInTheCache()
     {
-        _storage.UpsertRecordsDurably([Record("a", access: 1)]);
+        Store(Record("a", "access-1"));
         var cache = new TokenCache(10);
-        using var journal = new JournaledWriter(_storage, cache, StoreId, flushToDisk: false, NullLogger.Instance);
+        using var journal = new JournaledWriter(_storage, cache, _host, _keys.State.Metadata.StoreId, flushToDisk: false, NullLogger.Instance);
 
-        journal.TrySave(Record("a", access: 2), Cached("a", "2"), [BlindIndex.AccessToken]);
+        journal.TrySave(Record("a", "access-2"), Cached("a", "access-2"), [BlindIndex.AccessToken]);
 
-        Assert.That(cache.Get("a")?.Get(TokenFields.AccessToken), Is.EqualTo("2"));
+        Assert.That(cache.Get("a")?.Get(TokenFields.AccessToken), Is.EqualTo("access-2"));
     }
 
     [Test]
     public void Dispose_WithPendingSaves_AppliesThemAndDeletesTheJournal()
     {
-        _storage.UpsertRecordsDurably([Record("a", access: 1)]);
+        Store(Record("a", "access-1"));
         var journal = NewJournal();
         journal.Paused = true;
-        journal.TrySave(Record("a", access: 2), Cached("a", "2"), [BlindIndex.AccessToken]);
+        journal.TrySave(Record("a", "access-2"), Cached("a", "access-2"), [BlindIndex.AccessToken]);
 
         journal.Dispose();
 
         Assert.Multiple(() =>
         {
-            Assert.That(_storage.FindRecord("a")!.Hashes[BlindIndex.AccessToken]![0], Is.EqualTo(2));
+            Assert.That(HolderOf("access-2"), Is.EqualTo("a"));
             Assert.That(File.Exists(JournalPath), Is.False);
         });
     }
 
     [Test]
-    public void ReplayJournal_LeftByAWriterThatNeverApplied_AppliesEverySaveInOrder()
+    public void Replay_JournalLeftByAWriterThatNeverApplied_AppliesEverySaveInOrder()
     {
-        _storage.UpsertRecordsDurably([Record("a", access: 1)]);
+        Store(Record("a", "access-1"));
         var journal = NewJournal();
         journal.Paused = true;
-        journal.TrySave(Record("a", access: 2), Cached("a", "2"), [BlindIndex.AccessToken]);
-        journal.TrySave(Record("a", access: 3), Cached("a", "3"), [BlindIndex.AccessToken]);
+        journal.TrySave(Record("a", "access-2"), Cached("a", "access-2"), [BlindIndex.AccessToken]);
+        journal.TrySave(Record("a", "access-3"), Cached("a", "access-3"), [BlindIndex.AccessToken]);
 
         // The process "dies": the storage closes without the journal being applied.
-        _storage.Dispose();
-        _storage = OpenStorage();
+        Close();
+        Open();
 
         Assert.Multiple(() =>
         {
-            Assert.That(_storage.ReplayJournal(StoreId), Is.EqualTo(2));
-            Assert.That(_storage.FindRecord("a")!.Hashes[BlindIndex.AccessToken]![0], Is.EqualTo(3));
+            Assert.That(_host.Replay(new RecordSealer(_keys.Ring, NullLogger.Instance)), Is.EqualTo(2));
+            Assert.That(HolderOf("access-3"), Is.EqualTo("a"));
             Assert.That(File.Exists(JournalPath), Is.False);
         });
     }
 
     [Test]
-    public void ReplayJournal_OfAnotherStore_DeletesItUnapplied()
+    public void Restart_AfterSaves_DeletesTheJournalAndTheNextSaveStartsANewEpoch()
     {
-        _storage.UpsertRecordsDurably([Record("a", access: 1)]);
-        var journal = NewJournal();
-        journal.Paused = true;
-        journal.TrySave(Record("a", access: 2), Cached("a", "2"), [BlindIndex.AccessToken]);
-        _storage.Dispose();
-        _storage = OpenStorage();
+        Store(Record("a", "access-1"));
+        using var journal = NewJournal();
+        journal.TrySave(Record("a", "access-2"), Cached("a", "access-2"), [BlindIndex.AccessToken]);
+        var first = _keys.State.Metadata.JournalEpoch;
+
+        journal.Restart();
+        var deleted = !File.Exists(JournalPath);
+        journal.TrySave(Record("a", "access-3"), Cached("a", "access-3"), [BlindIndex.AccessToken]);
 
         Assert.Multiple(() =>
         {
-            Assert.That(_storage.ReplayJournal(new byte[16]), Is.Zero);
-            Assert.That(_storage.FindRecord("a")!.Hashes[BlindIndex.AccessToken]![0], Is.EqualTo(1));
-            Assert.That(File.Exists(JournalPath), Is.False);
+            Assert.That(deleted, Is.True);
+            Assert.That(HolderOf("access-2"), Is.EqualTo("a"), "applied before the restart");
+            Assert.That(_keys.State.Metadata.JournalEpoch, Is.Not.EqualTo(first));
         });
     }
 
     private string JournalPath => StorePaths.JournalPathFor(_storage.Path);
 
-    private static byte[] Hash(byte value) => [.. Enumerable.Repeat(value, 32)];
-
-    private static StoredRecord Record(string id, byte access) =>
-        new(id, 1, 2, [1, 2, 3], new IndexHashes { [BlindIndex.AccessToken] = Hash(access) });
-
     private static CachedToken Cached(string id, string access) => new(new OAuthToken { Id = id, AccessToken = access });
 
-    private JournaledWriter NewJournal() => new(_storage, cache: null, StoreId, flushToDisk: false, NullLogger.Instance);
+    private StoredRecord Record(string id, string access) =>
+        RecordSealer.Seal(id, new OAuthToken { Id = id, AccessToken = access }, _keys.State.Keys.Data, _keys.State.Keys.Index);
 
-    private LiteDbStorage OpenStorage()
+    private string? HolderOf(string access) => _storage.FindHolderId(BlindIndex.AccessToken, _keys.State.Keys.Index.Compute(BlindIndex.AccessToken, access));
+
+    private void Store(params StoredRecord[] records)
     {
-        var storage = LiteDbFiles.Open(_dir.File("store.db"), flushToDisk: false, TimeSpan.Zero, shared: false);
-        using var transaction = storage.BeginTransaction();
-        storage.CreateSchema();
+        using var transaction = _storage.BeginTransaction();
+        _storage.UpsertRecords(records);
         transaction.Commit();
-        return storage;
+    }
+
+    private JournaledWriter NewJournal() => new(_storage, cache: null, _host, _keys.State.Metadata.StoreId, flushToDisk: false, NullLogger.Instance);
+
+    private void Open()
+    {
+        _storage = LiteDbFiles.Open(_dir.File("store.db"), flushToDisk: false, TimeSpan.Zero, shared: false);
+        using var masterKey = MasterKey.FromBytes(StoreFixture.Key);
+        _keys = _storage.ReadFormat() is { } format
+            ? StoreKeys.Open(_storage, format, masterKey, TimeProvider.System, loggerFactory: null, NullLogger.Instance)
+            : StoreKeys.Create(_storage, masterKey, TimeProvider.System, loggerFactory: null, NullLogger.Instance);
+        _host = new JournalHost(_storage, _keys, TimeProvider.System, NullLogger.Instance);
+    }
+
+    private void Close()
+    {
+        _keys.Dispose();
+        _storage.Dispose();
     }
 }

@@ -23,7 +23,7 @@ public sealed class KeyAdministrationTests
         using var masterKey = MasterKey.FromBytes(StoreFixture.Key);
         _keys = StoreKeys.Create(_storage, masterKey, TimeProvider.System, loggerFactory: null, NullLogger.Instance);
         _pipeline = new WritePipeline(this, _storage, cache: null, journal: null, _keys.Reload);
-        _administration = new KeyAdministration(_pipeline, _keys, NullLogger.Instance);
+        _administration = new KeyAdministration(_pipeline, _keys, journal: null, NullLogger.Instance);
     }
 
     [TearDown]

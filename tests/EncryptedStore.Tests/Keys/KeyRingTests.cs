@@ -121,8 +121,9 @@ public class KeyRingTests
             document["wrapped"] = wrapped;
             keys.Update(document);
         }, TokenStoreErrorCodes.Integrity);
-        yield return Case("key ring emptied", db => db.GetCollection("keyring").DeleteAll(), TokenStoreErrorCodes.KeyUnavailable);
-        yield return Case("data key removed", db => db.GetCollection("keys").Delete(1), TokenStoreErrorCodes.KeyUnavailable);
+        // Removing key material is an edit of the sealed key state: INTEGRITY since the metadata's MAC (was KEY_UNAVAILABLE).
+        yield return Case("key ring emptied", db => db.GetCollection("keyring").DeleteAll(), TokenStoreErrorCodes.Integrity);
+        yield return Case("data key removed", db => db.GetCollection("keys").Delete(1), TokenStoreErrorCodes.Integrity);
         yield return Case("key ring element not XML", db =>
         {
             var keyring = db.GetCollection("keyring");

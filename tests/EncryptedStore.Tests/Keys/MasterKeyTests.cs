@@ -138,6 +138,23 @@ public class MasterKeyTests
         Assert.That(() => MasterKey.FromKeyFile(path), StoreError.WithCode(TokenStoreErrorCodes.InvalidMasterKey).And.Message.Contains(path));
     }
 
+    [TestCase(UnixFileMode.GroupRead, "640")]
+    [TestCase(UnixFileMode.OtherRead | UnixFileMode.GroupRead, "644")]
+    [TestCase(UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite, "666")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void FromKeyFile_AccessibleByOthers_IsRefusedNamingTheMode(UnixFileMode extra, string mode)
+    {
+        // Attack: a key file others can read (or replace) was accepted silently. Fails against a build without the check.
+        using var dir = new TempDirectory();
+        var path = dir.File("master.key");
+        MasterKey.CreateKeyFile(path);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | extra);
+
+        Assert.That(() => MasterKey.FromKeyFile(path), StoreError.WithCode(TokenStoreErrorCodes.InvalidMasterKey).And.Message.Contains($"mode {mode}").And.Message.Contains("chmod 600"));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead);
+        Assert.That(() => MasterKey.FromKeyFile(path).Dispose(), Throws.Nothing, "0400 is owner-only");
+    }
+
     // ---- FromEnvironment -----------------------------------------------------------------------
 
     [Test]

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using EncryptedStore.Keys;
 using EncryptedStore.Crypto;
 using EncryptedStore.Storage.LiteDb;
 using System.Globalization;
@@ -309,7 +311,7 @@ public class SaveJournalTests
     {
         var acknowledged = KillWriterWithSavesOnlyInTheJournal(120);
 
-        var inJournal = SaveJournal.ReadEntries(JournalPath, StoreIdOf(_path));
+        var inJournal = JournalEntriesOf(_path);
         Assert.That(inJournal, Has.Count.GreaterThanOrEqualTo(120), "the paused applier left every save in the journal");
 
         using var store = Open();
@@ -388,14 +390,14 @@ public class SaveJournalTests
     }
 
     [Test]
-    public void JournalOfAnotherStore_IsDeletedWithoutBeingApplied()
+    public void JournalOfAnotherStore_IsMovedAsideWithoutBeingApplied()
     {
         using (var store = Open())
         {
             store.SaveToken(StoreFixture.Token("ann@example.com"));
         }
 
-        using (var foreign = SaveJournal.Create(JournalPath, storeId: new byte[16], flushToDisk: false))
+        using (var foreign = SaveJournal.Create(JournalPath, storeId: new byte[16], epoch: new byte[16], macKey: new byte[32], flushToDisk: false))
         {
             Assert.That(foreign.Append(LiteDB.BsonSerializer.Serialize(new LiteDB.BsonDocument { ["_id"] = "0123456789abcdef0123456789abcdef" })), Is.Not.Null);
         }
@@ -404,6 +406,7 @@ public class SaveJournalTests
         Assert.Multiple(() =>
         {
             Assert.That(File.Exists(JournalPath), Is.False);
+            Assert.That(Directory.GetFiles(_dir.Path, "*-journal.db.quarantined-*"), Has.Length.EqualTo(1), "moved aside, named in the warning");
             Assert.That(reopened.GetTokens(), Has.Count.EqualTo(1));
         });
     }
@@ -426,7 +429,7 @@ public class SaveJournalTests
     {
         var storeId = Enumerable.Range(1, 16).Select(i => (byte)i).ToArray();
         var path = _dir.File("torn-journal.db");
-        using (var journal = SaveJournal.Create(path, storeId, flushToDisk: false))
+        using (var journal = SaveJournal.Create(path, storeId, Epoch, MacKey(), flushToDisk: false))
         {
             for (var i = 0; i < 3; i++)
             {
@@ -434,16 +437,16 @@ public class SaveJournalTests
             }
         }
 
-        Assert.That(SaveJournal.ReadEntries(path, storeId).Select(e => e[0]), Is.EqualTo(new byte[] { 0, 1, 2 }));
+        Assert.That(FirstBytes(path, storeId), Is.EqualTo(new byte[] { 0, 1, 2 }));
 
-        // The third entry starts at 32 + 2 * (12 + 4 + 16); flip a byte of its record.
+        // The third entry starts at 64 + 2 * (12 + 4 + 16); flip a byte of its record.
         using (var file = File.OpenWrite(path))
         {
-            file.Position = 32 + (2 * 32) + 12;
+            file.Position = SaveJournal.HeaderSize + (2 * 32) + 12;
             file.WriteByte(0xFF);
         }
 
-        Assert.That(SaveJournal.ReadEntries(path, storeId).Select(e => e[0]), Is.EqualTo(new byte[] { 0, 1 }));
+        Assert.That(FirstBytes(path, storeId), Is.EqualTo(new byte[] { 0, 1 }));
     }
 
     [Test]
@@ -451,30 +454,32 @@ public class SaveJournalTests
     {
         var storeId = new byte[16];
         var path = _dir.File("regions-journal.db");
-        using var journal = SaveJournal.Create(path, storeId, flushToDisk: false);
+        using var journal = SaveJournal.Create(path, storeId, Epoch, MacKey(), flushToDisk: false);
         journal.Append([1]);
         journal.Append([2]);
         var first = journal.SwitchRegion();
         journal.Append([3]);
-        Assert.That(SaveJournal.ReadEntries(path, storeId).Select(e => e[0]), Is.EqualTo(new byte[] { 1, 2, 3 }));
+        Assert.That(FirstBytes(path, storeId), Is.EqualTo(new byte[] { 1, 2, 3 }));
 
         journal.Reset(first);
-        Assert.That(SaveJournal.ReadEntries(path, storeId).Select(e => e[0]), Is.EqualTo(new byte[] { 3 }));
+        Assert.That(FirstBytes(path, storeId), Is.EqualTo(new byte[] { 3 }));
 
         // Back in the first region: the new entry overwrites the old first one, and the stale second one is not read.
         journal.SwitchRegion();
         journal.Append([4]);
         Assert.Multiple(() =>
         {
-            Assert.That(SaveJournal.ReadEntries(path, storeId).Select(e => e[0]), Is.EqualTo(new byte[] { 3, 4 }));
-            Assert.That(SaveJournal.ReadEntries(path, [.. Enumerable.Repeat((byte)9, 16)]), Is.Empty, "another store's id");
+            Assert.That(FirstBytes(path, storeId), Is.EqualTo(new byte[] { 3, 4 }));
+            Assert.That(SaveJournal.Read(path, [.. Enumerable.Repeat((byte)9, 16)], Epoch, MacKey()).Belongs, Is.False, "another store's id");
+            Assert.That(SaveJournal.Read(path, storeId, [.. Enumerable.Repeat((byte)9, 16)], MacKey()).Belongs, Is.False, "another journal's epoch");
+            Assert.That(SaveJournal.Read(path, storeId, Epoch, new byte[32]).Entries, Is.Empty, "entries written under another MAC key");
         });
     }
 
     [Test]
     public void Journal_FullRegion_RefusesTheAppend()
     {
-        using var journal = SaveJournal.Create(_dir.File("full-journal.db"), new byte[16], flushToDisk: false);
+        using var journal = SaveJournal.Create(_dir.File("full-journal.db"), new byte[16], Epoch, MacKey(), flushToDisk: false);
         var record = new byte[100_000];
         var appended = 0;
         while (journal.Append(record) is not null)
@@ -482,7 +487,7 @@ public class SaveJournalTests
             appended++;
         }
 
-        Assert.That(appended, Is.EqualTo((SaveJournal.RegionSize - 32) / (record.Length + 28)), "a header of 32 bytes, then entries of 28 bytes plus the record");
+        Assert.That(appended, Is.EqualTo((SaveJournal.RegionSize - 64) / (record.Length + 28)), "a header of 64 bytes, then entries of 28 bytes plus the record");
     }
 
     [Test]
@@ -601,9 +606,20 @@ public class SaveJournalTests
         return acknowledged;
     }
 
-    private static byte[] StoreIdOf(string path)
+    private static readonly byte[] Epoch = [.. Enumerable.Range(100, 16).Select(i => (byte)i)];
+
+    /// <summary>A MAC key for format tests (a fresh copy: the journal clears the one it is given).</summary>
+    private static byte[] MacKey() => [.. Enumerable.Repeat((byte)7, 32)];
+
+    private static byte[] FirstBytes(string path, byte[] storeId) => [.. SaveJournal.Read(path, storeId, Epoch, MacKey()).Entries.Select(e => e.Record[0])];
+
+    /// <summary>The entries of the store's journal that its master key vouches for, read without opening the store (which would replay them).</summary>
+    private static IReadOnlyList<JournalEntry> JournalEntriesOf(string path)
     {
-        using var file = LiteDbFiles.Open(path, flushToDisk: false, TimeSpan.Zero, shared: false);
-        return file.ReadMetadata().StoreId;
+        using var storage = LiteDbFiles.Open(path, flushToDisk: false, TimeSpan.Zero, shared: false);
+        using var masterKey = MasterKey.FromBytes(StoreFixture.Key);
+        using var keys = StoreKeys.Open(storage, storage.ReadFormat()!.Value, masterKey, TimeProvider.System, loggerFactory: null, NullLogger.Instance);
+        var macKey = keys.KeyEncryptionKey.DeriveSubkey("journal");
+        return SaveJournal.Read(StorePaths.JournalPathFor(storage.Path), keys.State.Metadata.StoreId, keys.State.Metadata.JournalEpoch, macKey).Entries;
     }
 }

@@ -6,9 +6,9 @@ namespace EncryptedStore.Storage.LiteDb;
 internal static class LiteDbCompaction
 {
     /// <summary>
-    /// Copies every collection of the store at <paramref name="fullPath"/> (after applying a save journal a
-    /// process left behind) into <c>name.compact</c>, then replaces the store with it. Needs no master key:
-    /// it copies ciphertext.
+    /// Copies every collection of the store at <paramref name="fullPath"/> into <c>name.compact</c>, then replaces
+    /// the store with it. Needs no master key: it copies ciphertext. A save journal a process left behind stays
+    /// where it is for the next open, which checks it with the master key before applying it.
     /// </summary>
     public static void Compact(string fullPath, TimeSpan lockTimeout)
     {
@@ -26,9 +26,6 @@ internal static class LiteDbCompaction
             {
                 throw Errors.NotAStore(fullPath, "it has no EncryptedStore metadata.");
             }
-
-            // Saves a process acknowledged through the journal and died before applying belong in the copy.
-            source.ReplayJournal(source.ReadMetadata().StoreId);
 
             using var target = LiteDbFiles.Open(temporaryPath, flushToDisk: true, TimeSpan.Zero, shared: false);
             using (var transaction = target.BeginTransaction())

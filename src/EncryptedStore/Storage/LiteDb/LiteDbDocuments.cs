@@ -116,6 +116,21 @@ internal static class LiteDbDocuments
             ["dataKey"] = metadata.DataKeyVersion,
             ["indexKey"] = metadata.IndexKeyVersion,
         };
+        if (metadata.JournalEpoch is { } epoch)
+        {
+            document["journalEpoch"] = epoch;
+        }
+
+        if (metadata.JournalApplied > 0)
+        {
+            document["journalApplied"] = metadata.JournalApplied;
+        }
+
+        if (metadata.Mac is { } mac)
+        {
+            document["mac"] = mac;
+        }
+
         if (metadata.Rotation is { } rotation)
         {
             document["rotation"] = new BsonDocument
@@ -147,6 +162,15 @@ internal static class LiteDbDocuments
             DataKeyVersion = Int(document, "dataKey"),
             IndexKeyVersion = Int(document, "indexKey"),
             Rotation = ReadRotation(document),
+            JournalEpoch = OptionalBytes(document, "journalEpoch"),
+            JournalApplied = document["journalApplied"] switch
+            {
+                { IsNull: true } => 0,
+                { IsInt64: true } applied => applied.AsInt64,
+                { IsInt32: true } applied => applied.AsInt32,
+                _ => throw Errors.Integrity("the store metadata"),
+            },
+            Mac = OptionalBytes(document, "mac"),
         };
 
         // Read before the master key can be checked: an altered iteration count must not make opening run for hours.
@@ -179,6 +203,13 @@ internal static class LiteDbDocuments
 
     private static int Int(BsonDocument document, string name) =>
         document[name] is { IsInt32: true } value ? value.AsInt32 : throw Errors.Integrity("the store metadata");
+
+    private static byte[]? OptionalBytes(BsonDocument document, string name) => document[name] switch
+    {
+        { IsNull: true } => null,
+        { IsBinary: true } value => value.AsBinary,
+        _ => throw Errors.Integrity("the store metadata"),
+    };
 
     private static byte[] Bytes(BsonDocument document, string name) =>
         document[name] is { IsBinary: true } value ? value.AsBinary : throw Errors.Integrity("the store metadata");

@@ -86,13 +86,10 @@ internal abstract partial class LiteDbStorage
         Guarded(() => Records.Update(documents), "rewriting tokens", writing: true);
     }
 
-    public void UpsertRecordsDurably(IEnumerable<StoredRecord> records)
+    public void UpsertRecords(IReadOnlyList<StoredRecord> records)
     {
         var documents = records.Select(LiteDbDocuments.ToDocument).ToList();
-        using var transaction = BeginTransaction();
         Guarded(() => Records.Upsert(documents), "applying saved tokens", writing: true);
-
-        transaction.Commit();
     }
 
     public bool DeleteRecord(string id) => Guarded(() => Records.Delete(id), "deleting a token", writing: true);
@@ -142,22 +139,19 @@ internal abstract partial class LiteDbStorage
 
     public byte[] SerializeRecord(StoredRecord record) => BsonSerializer.Serialize(LiteDbDocuments.ToDocument(record));
 
-    public int ReplayJournal(byte[] storeId)
+    public StoredRecord? DeserializeRecord(byte[] bytes)
     {
-        if (DataStream is null)
+        BsonDocument document;
+        try
         {
-            return 0;
+            document = BsonSerializer.Deserialize(bytes);
+        }
+        catch (Exception e) when (LiteDbFailures.IsDamagedData(e) || LiteDbFailures.IsLiteDbFailure(e))
+        {
+            return null;
         }
 
-        var path = StorePaths.JournalPathFor(Path);
-        var entries = SaveJournal.ReadEntries(path, storeId);
-        if (entries.Count > 0)
-        {
-            UpsertRecordsDurably(entries.Select(entry => LiteDbDocuments.ToRecord(BsonSerializer.Deserialize(entry))));
-        }
-
-        File.Delete(path);
-        return entries.Count;
+        return LiteDbDocuments.ToRecord(document);
     }
 
     private static StoredRecord? ToRecord(BsonDocument? document) => document is null ? null : LiteDbDocuments.ToRecord(document);
