@@ -95,12 +95,6 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         _administration = new KeyAdministration(_pipeline, _keys, _journal, logger);
         _inspector = new StoreInspector(_pipeline, _keys, sealer);
         Log.StoreOpened(logger, storage.Path, metadata.DataKeyVersion, metadata.IndexKeyVersion);
-        if (storage.Path != LiteDbStorage.MemoryPath && !OperatingSystem.IsWindows())
-        {
-            FilePermissions.WarnIfAccessibleByOthers(logger, storage.Path);
-            FilePermissions.WarnIfAccessibleByOthers(logger, StorePaths.LogPathFor(storage.Path));
-        }
-
         if (metadata.Rotation is not null)
         {
             _rotation.ResumeInBackground();
@@ -262,6 +256,11 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     {
         using var lease = storage.Enter();
         var format = storage.ReadFormat();
+        if (format is not null)
+        {
+            storage.CheckPrivate();
+        }
+
         var keys = format is { } existing
             ? StoreKeys.Open(storage, existing, masterKey, options.TimeProvider, options.LoggerFactory, logger)
             : StoreKeys.Create(storage, masterKey, options.TimeProvider, options.LoggerFactory, logger);

@@ -8,7 +8,6 @@ namespace EncryptedStore.Tests;
 
 public class EncryptedTokenStoreTests
 {
-    private const int FileAccessibleByOthersEvent = 17;
 
     private TempDirectory _dir = null!;
     private string _path = null!;
@@ -49,55 +48,48 @@ public class EncryptedTokenStoreTests
     [TestCase(UnixFileMode.GroupWrite, "620")]
     [Platform(Exclude = "Win")]
     [UnsupportedOSPlatform("windows")]
-    public void Open_StoreFileAccessibleByOthers_LogsAWarningNamingPathAndMode(UnixFileMode extra, string mode)
+    public void Open_StoreFileAccessibleByOthers_IsRefusedNamingPathAndModeAndLeftUnchanged(UnixFileMode extra, string mode)
     {
+        // Was a warning in the log only; records must not be readable by other users, so the file is refused.
         StoreFixture.Open(_path).Dispose();
         File.SetUnixFileMode(_path, UnixFileMode.UserRead | UnixFileMode.UserWrite | extra);
 
-        var warnings = OpenAndCollectPermissionWarnings();
-
-        Assert.That(warnings, Is.EqualTo(new[] { $"Store file '{_path}' is accessible by other users (mode {mode}); chmod 600 it" }));
+        AssertRefused(_path, mode);
     }
 
     [Test]
     [Platform(Exclude = "Win")]
     [UnsupportedOSPlatform("windows")]
-    public void Open_LogFileAccessibleByOthers_LogsAWarningNamingTheLog()
+    public void Open_LogFileAccessibleByOthers_IsRefusedNamingTheLog()
     {
         StoreFixture.Open(_path).Dispose();
         var log = _dir.File("tokens-log.db");
         File.WriteAllBytes(log, []);
         File.SetUnixFileMode(log, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
 
-        var warnings = OpenAndCollectPermissionWarnings();
-
-        Assert.That(warnings, Is.EqualTo(new[] { $"Store file '{log}' is accessible by other users (mode 660); chmod 600 it" }));
+        AssertRefused(log, "660");
     }
 
     [Test]
     [Platform(Exclude = "Win")]
     [UnsupportedOSPlatform("windows")]
-    public void Open_OwnerOnlyFilesOrExecuteBitOnly_LogsNoPermissionWarning()
+    public void Open_OwnerOnlyFilesOrExecuteBitOnly_Opens()
     {
         StoreFixture.Open(_path).Dispose();
         File.SetUnixFileMode(_path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
 
-        Assert.That(OpenAndCollectPermissionWarnings(), Is.Empty);
+        Assert.That(() => StoreFixture.Open(_path).Dispose(), Throws.Nothing);
     }
 
-    /// <summary>Opens the store at <see cref="_path"/> with a capturing logger and returns the permission warnings it logged.</summary>
-    private List<string> OpenAndCollectPermissionWarnings()
+    private void AssertRefused(string file, string mode)
     {
-        var logs = new CapturingLoggerProvider();
-        using (var factory = logs.CreateFactory())
-        using (var key = MasterKey.FromBytes(StoreFixture.Key))
-        using (new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = _path, MasterKey = key, LoggerFactory = factory }))
+        var before = StoreFiles.Sha256(_path);
+        var e = Assert.Throws<TokenStoreException>(() => StoreFixture.Open(_path).Dispose());
+        Assert.Multiple(() =>
         {
-        }
-
-        return logs.Entries
-            .Where(e => e.EventId.Id == FileAccessibleByOthersEvent)
-            .Select(e => e.Level == LogLevel.Warning ? e.Message : $"{e.Level}: {e.Message}")
-            .ToList();
+            Assert.That(e!.Code, Is.EqualTo(TokenStoreErrorCodes.UnsafeFile));
+            Assert.That(e.Message, Does.Contain(file).And.Contain($"mode {mode}").And.Contain("chmod 600"));
+            Assert.That(StoreFiles.Sha256(_path), Is.EqualTo(before));
+        });
     }
 }

@@ -42,6 +42,12 @@ public static class TokenStoreErrorCodes
     /// <summary>A key operation was refused because the key is active, still used by records, or in the wrong state.</summary>
     public const string KeyInUse = "KEY_IN_USE";
 
+    /// <summary>
+    /// A file the store would open or create is not safe to use: a symbolic link, not a regular file, another
+    /// user's, or open to other users. It was left untouched.
+    /// </summary>
+    public const string UnsafeFile = "UNSAFE_FILE";
+
     /// <summary>The master key source is unusable (missing file, empty variable, too short).</summary>
     public const string InvalidMasterKey = "INVALID_MASTER_KEY";
 }

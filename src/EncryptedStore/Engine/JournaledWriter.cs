@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Collections.Concurrent;
 using EncryptedStore.Caching;
 using EncryptedStore.Crypto;
@@ -115,22 +116,16 @@ internal sealed class JournaledWriter : IDisposable
             }
         }
 
-        if (_journal is null)
+        if (_journal is null && !TryStartJournal())
         {
-            // The first journaled save of this journal: a new epoch in the metadata, then the file.
-            var (epoch, macKey) = _host.BeginEpoch();
-            var journal = Guarded(() => SaveJournal.Create(StorePaths.JournalPathFor(_storage.Path), _storeId, epoch, macKey, _flushToDisk));
-            lock (_journalLock)
-            {
-                _journal = journal;
-            }
+            return false;
         }
 
         lock (_journalLock)
         {
             try
             {
-                if (_journal.Append(_storage.SerializeRecord(record)) is not { } sequence)
+                if (_journal!.Append(_storage.SerializeRecord(record)) is not { } sequence)
                 {
                     // The region is full: the applier is behind. The ordinary path catches up first.
                     return false;
@@ -364,16 +359,31 @@ internal sealed class JournaledWriter : IDisposable
         }
     }
 
-    private static SaveJournal Guarded(Func<SaveJournal> create)
+    /// <summary>
+    /// The first journaled save of a journal: a new epoch in the metadata, then the file, created exclusively. When
+    /// something occupies the journal's path (a file left by someone else, a link), saves take the ordinary path.
+    /// </summary>
+    private bool TryStartJournal()
     {
+        var (epoch, macKey) = _host.BeginEpoch();
+        SaveJournal journal;
         try
         {
-            return create();
+            journal = SaveJournal.Create(StorePaths.JournalPathFor(_storage.Path), _storeId, epoch, macKey, _flushToDisk);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TokenStoreException)
         {
-            throw Errors.Io("starting the save journal", e);
+            CryptographicOperations.ZeroMemory(macKey);
+            Log.JournalNotStarted(_logger, StorePaths.JournalPathFor(_storage.Path), e.Message);
+            return false;
         }
+
+        lock (_journalLock)
+        {
+            _journal = journal;
+        }
+
+        return true;
     }
 
     /// <summary>A save acknowledged through the journal and not yet applied to the storage.</summary>

@@ -37,6 +37,10 @@ internal static class Errors
     public static TokenStoreException KeyUnavailable(string message, Exception? cause = null) =>
         new(TokenStoreErrorCodes.KeyUnavailable, message, cause);
 
+    /// <summary>A file beside the store that is refused: <paramref name="why"/> says what is wrong with it, without a full stop.</summary>
+    public static TokenStoreException UnsafeFile(string path, string why) =>
+        new(TokenStoreErrorCodes.UnsafeFile, $"'{path}' is refused: {why}. It was left untouched.");
+
     public static TokenStoreException KeyInUse(string reason) =>
         new(TokenStoreErrorCodes.KeyInUse, reason);
 

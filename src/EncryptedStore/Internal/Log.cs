@@ -53,8 +53,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "The master key of '{Path}' was changed; {Elements} key ring elements re-encrypted")]
     public static partial void MasterKeyChanged(ILogger logger, string path, int elements);
 
-    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "Store file '{Path}' is accessible by other users (mode {Mode}); chmod 600 it")]
-    public static partial void FileAccessibleByOthers(ILogger logger, string path, string mode);
+    // Event 17 (a store file accessible by other users) is retired: such a file is now refused (UNSAFE_FILE).
 
     [LoggerMessage(EventId = 18, Level = LogLevel.Information, Message = "Purged {Count} tokens that expired more than {OlderThan} ago without a refresh token")]
     public static partial void ExpiredTokensPurged(ILogger logger, int count, TimeSpan olderThan);
@@ -76,4 +75,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 24, Level = LogLevel.Warning, Message = "The save journal '{Path}' was not applied and was moved aside to '{Quarantined}': {Reason}")]
     public static partial void JournalQuarantined(ILogger logger, string path, string quarantined, string reason);
+
+    [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "The save journal '{Path}' cannot be created ({Reason}); saves take the ordinary path")]
+    public static partial void JournalNotStarted(ILogger logger, string path, string reason);
 }

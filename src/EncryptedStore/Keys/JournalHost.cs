@@ -42,6 +42,11 @@ internal sealed class JournalHost(ITokenStorage storage, StoreKeys keys, TimePro
         {
             contents = SaveJournal.Read(path, metadata.StoreId, metadata.JournalEpoch, macKey);
         }
+        catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.UnsafeFile)
+        {
+            Quarantine(path, e.Message);
+            return 0;
+        }
         finally
         {
             CryptographicOperations.ZeroMemory(macKey);

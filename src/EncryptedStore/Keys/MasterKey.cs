@@ -38,10 +38,6 @@ public sealed class MasterKey : IDisposable
     /// <summary>The length of the derived key-encryption key, in bytes.</summary>
     private const int DerivedKeyLength = 32;
 
-    /// <summary>Permission bits a key file must not have: any access by the group or others.</summary>
-    private const UnixFileMode GroupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
     /// <summary>HKDF's info for key bytes: it ties the derived key to this use.</summary>
     private static readonly byte[] HkdfInfo = "EncryptedStore master key v1"u8.ToArray();
 
@@ -98,16 +94,14 @@ public sealed class MasterKey : IDisposable
                 throw Errors.InvalidMasterKey($"key file '{path}' must hold {MinKeyLength} to {MaxKeyLength} bytes.");
             }
 
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(file.SafeFileHandle) & GroupOrOthers) is var loose && loose != 0)
-            {
-                // As ssh does for private keys: a key others can read or replace protects nothing.
-                throw Errors.InvalidMasterKey(
-                    $"key file '{path}' is accessible by other users (mode {Convert.ToString((int)File.GetUnixFileMode(file.SafeFileHandle) & 0x1FF, 8)}); make it owner-only with 'chmod 600'.");
-            }
-
+            // As ssh does for private keys: a key others can read or replace protects nothing (see SafeFile).
+            using var file = new FileStream(SafeFile.Open(path, FileMode.Open, FileAccess.Read, FileShare.Read, secret: true), FileAccess.Read, bufferSize: 1);
             bytes = new byte[file.Length];
             file.ReadExactly(bytes);
+        }
+        catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.UnsafeFile)
+        {
+            throw Errors.InvalidMasterKey($"key file {e.Message}", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -167,7 +161,7 @@ public sealed class MasterKey : IDisposable
         var key = RandomNumberGenerator.GetBytes(GeneratedKeyLength);
         try
         {
-            using var stream = OwnerOnlyFile.CreateNew(path);
+            using var stream = new FileStream(SafeFile.Open(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, secret: true), FileAccess.ReadWrite, bufferSize: 1);
             stream.Write(key);
             stream.Flush(flushToDisk: true);
         }

@@ -63,6 +63,10 @@ internal interface ITokenStorage : IDisposable
     /// <summary>Folds the log into the data file now and puts the result on the disk.</summary>
     void Checkpoint();
 
+    /// <summary>Refuses a store whose files other users may read (they hold records); checked once the file is known to be a store.</summary>
+    /// <exception cref="TokenStoreException"><c>UNSAFE_FILE</c>.</exception>
+    void CheckPrivate();
+
     /// <summary>True when the storage holds anything at all (to refuse a foreign file as a new store).</summary>
     bool HoldsAnything();
 

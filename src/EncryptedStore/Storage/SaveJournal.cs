@@ -61,16 +61,14 @@ internal sealed class SaveJournal : IDisposable
     public long SyncCount { get; private set; }
 
     /// <summary>
-    /// Creates (or replaces) the journal at <paramref name="path"/>, 0600, with both regions written out (so
+    /// Creates the journal at <paramref name="path"/> (which must not exist), 0600, with both regions written out (so
     /// later appends do not grow the file, and their fdatasync has no size to record) and empty. The journal
     /// keeps <paramref name="macKey"/> and clears it when disposed.
     /// </summary>
     public static SaveJournal Create(string path, byte[] storeId, byte[] epoch, byte[] macKey, bool flushToDisk)
     {
-        // Others may read it (the store file's own lock already keeps a second writer out).
-        var options = OwnerOnlyFile.Options(FileMode.Create, FileShare.Read);
-        options.BufferSize = 0;
-        var file = new FileStream(path, options);
+        // Created exclusively, never through a link (see SafeFile); the store file's own lock keeps a second writer out.
+        var file = new FileStream(SafeFile.Open(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, secret: true), FileAccess.ReadWrite, bufferSize: 0);
         try
         {
             var journal = new SaveJournal(file, storeId, epoch, macKey, flushToDisk);
@@ -149,6 +147,7 @@ internal sealed class SaveJournal : IDisposable
     /// appended. <see cref="JournalContents.Belongs"/> is false for a journal of another store or epoch (or not a
     /// journal at all): nothing of it is returned.
     /// </summary>
+    /// <exception cref="TokenStoreException"><c>UNSAFE_FILE</c> when the path is a link, a FIFO, another user's file or open to others.</exception>
     public static JournalContents Read(string path, byte[] storeId, byte[]? epoch, byte[] macKey)
     {
         if (!File.Exists(path))
@@ -157,7 +156,7 @@ internal sealed class SaveJournal : IDisposable
         }
 
         byte[] bytes;
-        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        using (var file = new FileStream(SafeFile.Open(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, secret: true), FileAccess.Read, bufferSize: 0))
         {
             bytes = new byte[Math.Min(file.Length, 2L * RegionSize)];
             file.ReadExactly(bytes);

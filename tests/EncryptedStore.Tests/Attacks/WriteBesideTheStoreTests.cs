@@ -78,7 +78,7 @@ public sealed class WriteBesideTheStoreTests
             store.Journal.ApplyPendingOrThrow();
         }
 
-        File.WriteAllBytes(JournalPath, copy);
+        StoreFiles.WriteOwnerOnly(JournalPath, copy);
 
         using var reopened = Open();
         Assert.That(((OAuthToken)reopened.FindTokenById(token.Id!)).AccessToken, Is.EqualTo("1000.access.ann.third"));

@@ -37,7 +37,7 @@ public class LiteDbTransactionsTests
             var damaged = (byte[])original.Clone();
             damaged[page * PageSize + 1] ^= 0x01;
             var copy = dir.File($"copy{page}.db");
-            File.WriteAllBytes(copy, damaged);
+            StoreFiles.WriteOwnerOnly(copy, damaged);
             var e = Assert.Throws<TokenStoreException>(() =>
             {
                 using var store = StoreFixture.Open(copy);

@@ -63,7 +63,7 @@ public class TamperSweepTests
                 damaged[offset] ^= (byte)random.Next(1, 256);
                 File.Delete(copyPath);
                 File.Delete(_dir.File("copy-log.db"));
-                File.WriteAllBytes(copyPath, damaged);
+                StoreFiles.WriteOwnerOnly(copyPath, damaged);
 
                 var attempt = new Attempt();
                 OpenAndReadAll(copyPath, expected, attempt);

@@ -22,6 +22,16 @@ internal static class StoreFiles
         }
     }
 
+    /// <summary>Writes a store file (or one beside it) as the store would: owner-only (0600), so the store opens it.</summary>
+    public static void WriteOwnerOnly(string path, byte[] bytes)
+    {
+        File.WriteAllBytes(path, bytes);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
     /// <summary>Opens a file with plain LiteDB (no password, direct mode), as an attacker or an old tool would.</summary>
     public static LiteDatabase OpenPlain(string path) =>
         new(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });

@@ -7,7 +7,7 @@ namespace EncryptedStore.Storage.LiteDb;
 /// calls <see cref="SyncIfWritten"/> after every commit, which makes the commit durable (fsync) before
 /// the call that made it returns.
 /// </summary>
-internal sealed class DurableFileStream(string path, FileStreamOptions options, bool flushToDisk) : FileStream(path, options)
+internal sealed class DurableFileStream(Microsoft.Win32.SafeHandles.SafeFileHandle handle, bool flushToDisk) : FileStream(handle, FileAccess.ReadWrite, bufferSize: 0)
 {
     private int _written;
     private long _syncs;

@@ -34,6 +34,12 @@ internal sealed class ExclusiveLiteDbStorage : LiteDbStorage
         try
         {
             data = LiteDbFiles.OpenStream(fullPath, FileShare.None, flushToDisk);
+            if (!SafeFile.IsStillAt(data.SafeFileHandle, fullPath))
+            {
+                // Replaced (Compact renames a new file into place) while this process waited for the lock: open the new one.
+                throw Errors.Locked(fullPath, new IOException("The store file was replaced while opening it."));
+            }
+
             createdLog = !File.Exists(logPath);
             log = LiteDbFiles.OpenStream(logPath, FileShare.None, flushToDisk);
             return new ExclusiveLiteDbStorage(fullPath, NewDatabase(data, log, creating: data.Length == 0), data, log);

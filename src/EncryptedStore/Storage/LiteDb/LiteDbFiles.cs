@@ -58,7 +58,9 @@ internal static class LiteDbFiles
 
         try
         {
-            using var probe = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            // Not yet known to hold records: a foreign file is named NOT_A_STORE, whatever its mode; a store's own
+            // files are then opened with every check (see OpenStream).
+            using var probe = new FileStream(SafeFile.Open(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, secret: false), FileAccess.Read, bufferSize: 1);
             if (probe.Length == 0)
             {
                 return;
@@ -71,6 +73,10 @@ internal static class LiteDbFiles
                 throw Errors.NotAStore(fullPath, "it has no LiteDB header.");
             }
         }
+        catch (FileNotFoundException)
+        {
+            // Gone since: it is created afresh.
+        }
         catch (IOException e)
         {
             throw Errors.Locked(fullPath, e);
@@ -81,13 +87,13 @@ internal static class LiteDbFiles
         }
     }
 
-    /// <summary>A data or log file: owner-only when created, unbuffered (LiteDB pages itself), shared as asked.</summary>
-    public static DurableFileStream OpenStream(string path, FileShare share, bool flushToDisk)
-    {
-        var options = OwnerOnlyFile.Options(FileMode.OpenOrCreate, share);
-        options.BufferSize = 0;
-        return new DurableFileStream(path, options, flushToDisk);
-    }
+    /// <summary>
+    /// A data or log file: opened safely (see <see cref="SafeFile"/>), unbuffered (LiteDB pages itself), locked as
+    /// asked. Whether others may read it is checked once the file is known to be a store (<see cref="LiteDbStorage.CheckPrivate"/>),
+    /// so a foreign file is still named NOT_A_STORE.
+    /// </summary>
+    public static DurableFileStream OpenStream(string path, FileShare share, bool flushToDisk) =>
+        new(SafeFile.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, share, secret: false), flushToDisk);
 
     public static void TryDeleteEmpty(string path)
     {

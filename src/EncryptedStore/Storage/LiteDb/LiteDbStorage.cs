@@ -105,6 +105,15 @@ internal abstract partial class LiteDbStorage : ITokenStorage
             writing: true);
     }
 
+    public void CheckPrivate()
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            SafeFile.CheckPrivate(Path, DataStream?.SafeFileHandle);
+            SafeFile.CheckPrivate(StorePaths.LogPathFor(Path), LogStream?.SafeFileHandle);
+        }
+    }
+
     public bool HoldsAnything() => Guarded(() => Database.GetCollectionNames().Any(), "opening the store", writing: false);
 
     public int? ReadFormat() =>

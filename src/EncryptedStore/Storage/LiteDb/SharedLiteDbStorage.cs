@@ -66,6 +66,7 @@ internal sealed class SharedLiteDbStorage : LiteDbStorage
             lockFile?.Dispose();
             throw e switch
             {
+                TokenStoreException => e,
                 DirectoryNotFoundException => Errors.Io("opening the store (its folder does not exist)", e),
                 IOException => Errors.Locked(fullPath, e),
                 _ => Errors.Io("opening the store", e),

@@ -46,20 +46,13 @@ internal sealed partial class SharedLockFile : IDisposable
     public string Path { get; }
 
     /// <summary>
-    /// Opens or creates the lock file (0600 on Unix). Throws <see cref="IOException"/> while another
-    /// process holds its lock (.NET briefly takes a shared lock as it opens a file); the caller retries.
+    /// Opens or creates the lock file (0600 on Unix) with <see cref="SafeFile"/>'s checks; the lock itself is
+    /// taken per call (<see cref="TryAcquire"/>).
     /// </summary>
     public static SharedLockFile Open(string path)
     {
-        var stream = new FileStream(path, OwnerOnlyFile.Options(FileMode.OpenOrCreate, FileShare.ReadWrite));
-        if (!OperatingSystem.IsWindows() && Flock(stream, Unlock) != 0)
-        {
-            // Drops the shared flock .NET took on opening; it would block every other process's exclusive lock.
-            var error = Marshal.GetLastPInvokeError();
-            stream.Dispose();
-            throw new IOException($"Could not release the lock file's open lock (errno {error}).");
-        }
-
+        // Opened safely (no link, this user's, not writable by others); its lock is taken per call, not here.
+        var stream = new FileStream(SafeFile.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite, secret: false, takeLock: false), FileAccess.ReadWrite, bufferSize: 1);
         try
         {
             return new SharedLockFile(path, stream);
