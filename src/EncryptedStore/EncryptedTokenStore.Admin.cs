@@ -55,6 +55,42 @@ public sealed partial class EncryptedTokenStore
     }
 
     /// <summary>
+    /// The procedure for a master key that may have leaked: the new master key protects the key ring, new data and
+    /// index keys are made and every record is rewritten under them (online, as <see cref="RotateKeys"/>), then every
+    /// older key version is destroyed (<see cref="DestroyUnusedKeys"/>). Afterwards nothing in the file opens with the
+    /// old master key, not even a copy of the old key ring spliced back in. To remove the old keys' bytes from free
+    /// pages too, dispose the store and run <see cref="Compact"/> (the CLI's <c>change-master-key</c> does all of this).
+    /// Backups taken before stay readable with the old key: see SECURITY.md.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="newMasterKey"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The store, or <paramref name="newMasterKey"/>, was disposed.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled between rotation batches: the new master key is in force, the rotation resumes later, and no key was destroyed yet.</exception>
+    /// <exception cref="TokenStoreException"><c>TOKEN_STORE</c> or <c>INTEGRITY</c> as for <see cref="ChangeMasterKey"/> and <see cref="RotateKeys"/>.</exception>
+    public KeyRotationResult ChangeMasterKeyAndRotateKeys(MasterKey newMasterKey, IProgress<KeyRotationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(newMasterKey);
+        _administration.ChangeMasterKey(newMasterKey);
+        var options = new KeyRotationOptions { RotateIndexKey = true };
+        var result = _rotation.Rotate(options, progress, cancellationToken);
+        if (result.Resumed)
+        {
+            // That finished a rotation begun before the change: the procedure needs keys made after it.
+            result = _rotation.Rotate(options, progress, cancellationToken);
+        }
+
+        _administration.DestroyUnused();
+        return result;
+    }
+
+    /// <summary>
+    /// Revokes and destroys every key version that is neither active nor used by a record (nor needed by a rotation
+    /// in progress), as <see cref="RevokeKey"/> and <see cref="DestroyKey"/> would one by one. Returns the versions destroyed.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="TokenStoreException"><c>TOKEN_STORE</c> when the file cannot be written.</exception>
+    public IReadOnlyList<int> DestroyUnusedKeys() => _administration.DestroyUnused();
+
+    /// <summary>
     /// Rewrites a closed store into a fresh file and replaces the old one, so deleted records and
     /// destroyed keys leave no bytes behind in free pages. Needs no master key (it copies ciphertext).
     /// </summary>

@@ -15,26 +15,32 @@ internal static class ChangeMasterKeyCommand
         var newKeyFile = new Option<string?>("--new-key-file") { Description = "The new master key: an existing key file." };
         var createNewKeyFile = new Option<string?>("--create-new-key-file") { Description = "The new master key: a new key file made at PATH (0600, never overwritten)." };
         var newPassphraseEnv = new Option<string?>("--new-passphrase-env") { Description = "The new master key: environment variable NAME (a passphrase, or base64: and key bytes)." };
-        var command = new Command("change-master-key", "Re-encrypt the key ring under a new master key. Afterwards only the new key opens the store; if interrupted, the old one still does.")
+        var keyRingOnly = new Option<bool>("--key-ring-only")
         {
-            newKeyFile, createNewKeyFile, newPassphraseEnv,
+            Description = "Only re-encrypt the key ring (fast; the data and index keys stay as they were, so a copy of the old key ring "
+                + "still opens new records with the old master key). Without it: new keys, every token re-encrypted, old keys destroyed, file compacted.",
+        };
+        var command = new Command("change-master-key", "Move the store to a new master key. By default the incident procedure: new master key, new data and index keys, every token re-encrypted, old keys destroyed, the file compacted.")
+        {
+            newKeyFile, createNewKeyFile, newPassphraseEnv, keyRingOnly,
         };
         command.SetAction(parseResult => Run(
             new CommandContext(parseResult, environment),
             parseResult.GetValue(newKeyFile),
             parseResult.GetValue(createNewKeyFile),
-            parseResult.GetValue(newPassphraseEnv)));
+            parseResult.GetValue(newPassphraseEnv),
+            parseResult.GetValue(keyRingOnly)));
         return command;
     }
 
-    private static int Run(CommandContext context, string? newKeyFile, string? createNewKeyFile, string? newPassphraseEnv)
+    private static int Run(CommandContext context, string? newKeyFile, string? createNewKeyFile, string? newPassphraseEnv, bool keyRingOnly)
     {
         if (new[] { newKeyFile, createNewKeyFile, newPassphraseEnv }.Count(v => v is not null) != 1)
         {
             throw CliException.Usage("give exactly one of --new-key-file, --create-new-key-file or --new-passphrase-env.");
         }
 
-        using var session = context.OpenStore();
+        var session = context.OpenStore();
         var created = false;
         if (createNewKeyFile is not null)
         {
@@ -45,14 +51,30 @@ internal static class ChangeMasterKeyCommand
         try
         {
             using var next = newPassphraseEnv is not null ? KeySource.FromEnvironment(newPassphraseEnv) : KeySource.FromKeyFile(newKeyFile ?? createNewKeyFile!);
-            session.Store.ChangeMasterKey(next.MasterKey);
-            context.Console.Out.WriteLine($"Master key changed: the store now opens with {next.Description}; {session.Key.Description} no longer opens it.");
-            return ExitCodes.Ok;
+            var oldKey = session.Key.Description;
+            if (keyRingOnly)
+            {
+                session.Store.ChangeMasterKey(next.MasterKey);
+                session.Dispose();
+                context.Console.Out.WriteLine($"Master key changed (key ring only): the store now opens with {next.Description}; {oldKey} no longer opens it.");
+                return ExitCodes.Ok;
+            }
+
+            var result = session.Store.ChangeMasterKeyAndRotateKeys(next.MasterKey);
+            session.Dispose();
+            EncryptedTokenStore.Compact(context.StorePath);
+            context.Console.Out.WriteLine($"Master key changed: the store now opens with {next.Description}; {oldKey} no longer opens it. "
+                + $"New keys: data v{result.DataKeyVersion}, index v{result.IndexKeyVersion}; {result.RecordsRewritten} token(s) re-encrypted; older keys destroyed; file compacted.");
+            return result.FailedRecordIds.Count > 0 ? ExitCodes.Integrity : ExitCodes.Ok;
         }
         catch when (created)
         {
             File.Delete(createNewKeyFile!);
             throw;
+        }
+        finally
+        {
+            session.Dispose();
         }
     }
 }

@@ -1,3 +1,4 @@
+using EncryptedStore.Cli.Keys;
 using System.CommandLine;
 using EncryptedStore.Cli.Import;
 using EncryptedStore.Cli.Output;
@@ -48,8 +49,18 @@ internal static class ImportCommand
             Description = "mysql: allow a connection without TLS to a server that is not on this machine (by default TLS is required "
                 + "except to localhost or a socket: the rows hold every token in plaintext).",
         };
+        var backupKeyFile = new Option<string?>("--backup-key-file")
+        {
+            Description = "backup: the key file the backup was made with, when it is not the store's (a backup made before a master-key change).",
+            HelpName = "PATH",
+        };
+        var backupPassphraseEnv = new Option<string?>("--backup-passphrase-env")
+        {
+            Description = "backup: environment variable NAME with the backup's passphrase (or base64: key), when it is not the store's.",
+            HelpName = "NAME",
+        };
         var json = CommonOptions.Json("Print the report as JSON.");
-        var command = new Command("import", Description) { from, source, table, dryRun, skipInvalid, wipe, insecure, json };
+        var command = new Command("import", Description) { from, source, table, dryRun, skipInvalid, wipe, insecure, backupKeyFile, backupPassphraseEnv, json };
         command.SetAction(parseResult =>
         {
             var context = new CommandContext(parseResult, environment);
@@ -61,6 +72,8 @@ internal static class ImportCommand
                 parseResult.GetValue(skipInvalid),
                 parseResult.GetValue(wipe),
                 parseResult.GetValue(insecure),
+                parseResult.GetValue(backupKeyFile),
+                parseResult.GetValue(backupPassphraseEnv),
                 parseResult.GetValue(json));
             return Run(context, options);
         });
@@ -77,13 +90,26 @@ internal static class ImportCommand
         }
 
         var location = options.Kind == "mysql" ? context.ValueOrStdin(options.Source, "SOURCE")! : options.Source;
+        if ((options.BackupKeyFile is not null || options.BackupPassphraseEnv is not null) && options.Kind != "backup")
+        {
+            throw CliException.Usage("--backup-key-file and --backup-passphrase-env are for --from backup.");
+        }
+
+        if (options.BackupKeyFile is not null && options.BackupPassphraseEnv is not null)
+        {
+            throw CliException.Usage("give at most one of --backup-key-file and --backup-passphrase-env.");
+        }
+
+        using var backupKey = options.BackupKeyFile is { } keyFile ? KeySource.FromKeyFile(keyFile)
+            : options.BackupPassphraseEnv is { } variable ? KeySource.FromEnvironment(variable)
+            : null;
         using var session = context.OpenStore();
         ITokenSource source = options.Kind switch
         {
             "zoho-csv" => new ZohoCsvSource(location),
             "sqlite" => new SqliteSource(location, options.Table),
             "mysql" => new MySqlSource(location, options.Table, options.Insecure),
-            _ => new BackupSource(location, session.Key),
+            _ => new BackupSource(location, backupKey ?? session.Key),
         };
 
         var rows = source.ReadRows();
@@ -161,5 +187,5 @@ internal static class ImportCommand
         }
     }
 
-    private sealed record ImportOptions(string Kind, string Source, string Table, bool DryRun, bool SkipInvalid, bool Wipe, bool Insecure, bool Json);
+    private sealed record ImportOptions(string Kind, string Source, string Table, bool DryRun, bool SkipInvalid, bool Wipe, bool Insecure, string? BackupKeyFile, string? BackupPassphraseEnv, bool Json);
 }

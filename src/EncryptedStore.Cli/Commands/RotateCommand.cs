@@ -57,12 +57,7 @@ internal static class RotateCommand
 
             if (destroyOld)
             {
-                foreach (var key in store.GetStatistics().Keys.Where(k => k.State is StoreKeyState.Retired or StoreKeyState.Revoked && k.RecordCount == 0))
-                {
-                    store.RevokeKey(key.Version);
-                    store.DestroyKey(key.Version);
-                    destroyed.Add(key.Version);
-                }
+                destroyed.AddRange(store.DestroyUnusedKeys());
             }
         }
 

@@ -77,6 +77,31 @@ internal sealed class KeyAdministration(WritePipeline pipeline, StoreKeys keys, 
         return true;
     });
 
+    /// <summary>See <see cref="EncryptedTokenStore.DestroyUnusedKeys"/>.</summary>
+    public IReadOnlyList<int> DestroyUnused() => pipeline.Serialized(() =>
+    {
+        var destroyed = new List<int>();
+        foreach (var key in keys.Ring.ListVersions().Where(k => k.State is StoreKeyState.Retired or StoreKeyState.Revoked))
+        {
+            int users;
+            using (pipeline.BeginScan())
+            {
+                users = pipeline.Storage.CountRecordsUnderKey(key.Purpose, key.Version);
+            }
+
+            if (users > 0 || keys.State.Metadata.Rotation?.PreviousIndexKeyVersion == key.Version)
+            {
+                continue;
+            }
+
+            Revoke(key.Version);
+            Destroy(key.Version);
+            destroyed.Add(key.Version);
+        }
+
+        return destroyed;
+    });
+
     /// <summary>See <see cref="EncryptedTokenStore.ChangeMasterKey"/>.</summary>
     public void ChangeMasterKey(MasterKey newMasterKey) => pipeline.Serialized(() =>
     {

@@ -198,6 +198,89 @@ public sealed class WriteBesideTheStoreTests
         Assert.That(() => Open().Dispose(), StoreError.WithCode(TokenStoreErrorCodes.Integrity));
     }
 
+    [Test]
+    public void ChangeMasterKey_OldKeyRingSplicedBackIn_TheOldKeyReadsNoTokenSavedAfterTheChange()
+    {
+        // Before: ChangeMasterKey re-encrypted only the key ring; with the metadata and key ring of a copy taken before
+        // the change spliced into today's file, the old master key read a token saved after the change.
+        List<BsonDocument> oldMeta, oldRing;
+        using (var store = Open())
+        {
+            store.SaveToken(StoreFixture.Token("before@example.com"));
+        }
+
+        using (var plain = StoreFiles.OpenPlain(_path))
+        {
+            oldMeta = [.. plain.GetCollection("meta").FindAll()];
+            oldRing = [.. plain.GetCollection("keyring").FindAll()];
+        }
+
+        var after = StoreFixture.Token("after@example.com");
+        using (var store = Open())
+        using (var newKey = MasterKey.FromBytes(StoreFixture.OtherKey))
+        {
+            store.ChangeMasterKeyAndRotateKeys(newKey);
+            store.SaveToken(after);
+        }
+
+        EncryptedTokenStore.Compact(_path);
+        using (var plain = StoreFiles.OpenPlain(_path))
+        {
+            foreach (var (name, documents) in new[] { ("meta", oldMeta), ("keyring", oldRing) })
+            {
+                var collection = plain.GetCollection(name);
+                collection.DeleteAll();
+                collection.InsertBulk(documents);
+            }
+        }
+
+        Assert.That(() =>
+        {
+            using var spliced = Open();
+            return spliced.FindTokenById(after.Id!);
+        }, Throws.InstanceOf<TokenStoreException>(), "the old master key must not read what was saved after the change");
+    }
+
+    [Test]
+    public void Compact_UntilItsFileIsInPlace_KeepsTheStoreLocked()
+    {
+        // Before: Compact released the old file's lock before renaming the new one into place, so a writer that got in
+        // between wrote into a file the rename then threw away.
+        using (var store = Open())
+        {
+            store.SaveToken(StoreFixture.Token("ann@example.com"));
+        }
+
+        var full = Path.GetFullPath(_path);
+        string? duringRename = null;
+        Action<string> probe = path =>
+        {
+            if (path == full)
+            {
+                var e = Assert.Throws<TokenStoreException>(() => new EncryptedTokenStore(new EncryptedTokenStoreOptions
+                {
+                    FilePath = _path,
+                    MasterKey = MasterKey.FromBytes(StoreFixture.Key),
+                    LockTimeout = TimeSpan.Zero,
+                }).Dispose());
+                duringRename = e!.Code;
+            }
+        };
+        EncryptedStore.Storage.LiteDb.LiteDbCompaction.BeforeRename += probe;
+        try
+        {
+            EncryptedTokenStore.Compact(_path);
+        }
+        finally
+        {
+            EncryptedStore.Storage.LiteDb.LiteDbCompaction.BeforeRename -= probe;
+        }
+
+        Assert.That(duringRename, Is.EqualTo(TokenStoreErrorCodes.StoreLocked));
+        using var reopened = Open();
+        Assert.That(reopened.GetTokens(), Has.Count.EqualTo(1));
+    }
+
     private EncryptedTokenStore Open() => new(new EncryptedTokenStoreOptions
     {
         FilePath = _path,

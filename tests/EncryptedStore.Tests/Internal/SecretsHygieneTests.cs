@@ -76,7 +76,7 @@ public class SecretsHygieneTests
             Assert.That(leaks, Is.Empty);
 
             // The search means something only if the failures and operations were logged and captured.
-            Assert.That(eventIds, Is.SupersetOf(Enumerable.Range(1, 18)));
+            Assert.That(eventIds, Is.SupersetOf(Enumerable.Range(1, 18).Where(id => id != 17)), "event 17 is retired: a file open to others is refused now, and that exception is searched too");
             Assert.That(logs.Entries.Select(e => e.Category), Has.Some.StartsWith("Microsoft.AspNetCore.DataProtection"));
             Assert.That(_produced.Select(p => p.Where), Has.Some.StartsWith("exception WRONG_KEY").And.Some.StartsWith("exception INTEGRITY")
                 .And.Some.StartsWith("exception DUPLICATE_TOKEN").And.Some.StartsWith("exception INVALID_TOKEN"));
@@ -139,8 +139,10 @@ public class SecretsHygieneTests
 
         if (!OperatingSystem.IsWindows())
         {
+            // Refused as UNSAFE_FILE: the message names the file and its mode, never a secret.
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
-            new EncryptedTokenStore(options).Dispose();
+            Capture(() => new EncryptedTokenStore(options).Dispose());
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
         Capture(() => new EncryptedTokenStore(Options(path, otherPassphrase, factory, clock)).Dispose());

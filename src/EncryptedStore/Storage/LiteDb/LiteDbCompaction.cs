@@ -20,28 +20,46 @@ internal static class LiteDbCompaction
         var temporaryPath = fullPath + ".compact";
         File.Delete(temporaryPath);
         File.Delete(StorePaths.LogPathFor(temporaryPath));
-        using (var source = LiteDbFiles.Open(fullPath, flushToDisk: true, lockTimeout, shared: false))
+        try
         {
+            using var source = LiteDbFiles.Open(fullPath, flushToDisk: true, lockTimeout, shared: false);
             if (source.ReadFormat() is null)
             {
                 throw Errors.NotAStore(fullPath, "it has no EncryptedStore metadata.");
             }
 
-            using var target = LiteDbFiles.Open(temporaryPath, flushToDisk: true, TimeSpan.Zero, shared: false);
-            using (var transaction = target.BeginTransaction())
+            using (var target = LiteDbFiles.Open(temporaryPath, flushToDisk: true, TimeSpan.Zero, shared: false))
             {
-                foreach (var name in LiteDbStorage.CollectionNames)
+                using (var transaction = target.BeginTransaction())
                 {
-                    target.Database.GetCollection(name).InsertBulk(source.Database.GetCollection(name).FindAll());
+                    foreach (var name in LiteDbStorage.CollectionNames)
+                    {
+                        target.Database.GetCollection(name).InsertBulk(source.Database.GetCollection(name).FindAll());
+                    }
+
+                    target.CreateSchema();
+                    transaction.Commit();
                 }
 
-                target.CreateSchema();
-                transaction.Commit();
+                target.Checkpoint();
             }
 
-            target.Checkpoint();
+            // Still holding the source's lock: no process can write to the old file between the copy and the
+            // rename (one that waited for it opens the new file, see ExclusiveLiteDbStorage.Open).
+            BeforeRename?.Invoke(fullPath);
+            File.Move(temporaryPath, fullPath, overwrite: true);
+            SafeFile.SyncFolder(Path.GetDirectoryName(fullPath)!);
         }
-
-        File.Move(temporaryPath, fullPath, overwrite: true);
+        catch (Exception e) when (e is not TokenStoreException && LiteDbFailures.IsStorageFailure(e))
+        {
+            throw LiteDbFailures.Translate(e, "compacting the store", writing: true);
+        }
+        finally
+        {
+            File.Delete(temporaryPath);
+        }
     }
+
+    /// <summary>Called with the store's path after the copy, before the rename, while the source is still held (for tests).</summary>
+    internal static Action<string>? BeforeRename { get; set; }
 }
