@@ -34,21 +34,7 @@ public sealed class WriteBesideTheStoreTests
     {
         // Before: the journal's checksum was a plain SHA-256 and its header held only the store id, so this
         // forged journal rolled the token back to its earlier access token at the next open, and Verify saw nothing.
-        var token = StoreFixture.Token("ann@example.com");
-        byte[] earlierRecord;
-        using (var store = Open())
-        {
-            store.SaveToken(token);
-            earlierRecord = BsonSerializer.Serialize(store.BackingFile.Records.FindById(token.Id!));
-            token.AccessToken = "1000.access.ann.now";
-            store.SaveToken(token);
-        }
-
-        var (storeId, epoch) = ReadableMetadata();
-        using (var forged = SaveJournal.Create(JournalPath, storeId, epoch ?? new byte[16], macKey: [.. Enumerable.Repeat((byte)0x42, 32)], flushToDisk: false))
-        {
-            forged.Append(earlierRecord);
-        }
+        var (token, _) = SaveTwiceAndForgeAJournalOfTheFirstRecord();
 
         using var reopened = Open();
         Assert.Multiple(() =>
@@ -88,21 +74,7 @@ public sealed class WriteBesideTheStoreTests
     public void Compact_WithAJournalLeftBeside_DoesNotApplyItWithoutTheKey()
     {
         // Before: Compact replayed whatever journal lay beside the store, and needs no master key.
-        var token = StoreFixture.Token("ann@example.com");
-        byte[] earlierRecord;
-        using (var store = Open())
-        {
-            store.SaveToken(token);
-            earlierRecord = BsonSerializer.Serialize(store.BackingFile.Records.FindById(token.Id!));
-            token.AccessToken = "1000.access.ann.now";
-            store.SaveToken(token);
-        }
-
-        var (storeId, epoch) = ReadableMetadata();
-        using (var forged = SaveJournal.Create(JournalPath, storeId, epoch ?? new byte[16], macKey: new byte[32], flushToDisk: false))
-        {
-            forged.Append(earlierRecord);
-        }
+        var (token, earlierRecord) = SaveTwiceAndForgeAJournalOfTheFirstRecord();
 
         EncryptedTokenStore.Compact(_path);
 
@@ -279,6 +251,31 @@ public sealed class WriteBesideTheStoreTests
         Assert.That(duringRename, Is.EqualTo(TokenStoreErrorCodes.StoreLocked));
         using var reopened = Open();
         Assert.That(reopened.GetTokens(), Has.Count.EqualTo(1));
+    }
+
+    /// <summary>
+    /// Saves a token, then a newer access token for it, and writes the journal an attacker without the key can make:
+    /// the store's id and epoch (both readable) and the token's earlier record, under a MAC key of their own.
+    /// </summary>
+    private (OAuthToken Token, byte[] EarlierRecord) SaveTwiceAndForgeAJournalOfTheFirstRecord()
+    {
+        var token = StoreFixture.Token("ann@example.com");
+        byte[] earlierRecord;
+        using (var store = Open())
+        {
+            store.SaveToken(token);
+            earlierRecord = BsonSerializer.Serialize(store.BackingFile.Records.FindById(token.Id!));
+            token.AccessToken = "1000.access.ann.now";
+            store.SaveToken(token);
+        }
+
+        var (storeId, epoch) = ReadableMetadata();
+        using (var forged = SaveJournal.Create(JournalPath, storeId, epoch ?? new byte[16], macKey: [.. Enumerable.Repeat((byte)0x42, 32)], flushToDisk: false))
+        {
+            forged.Append(earlierRecord);
+        }
+
+        return (token, earlierRecord);
     }
 
     private EncryptedTokenStore Open() => new(new EncryptedTokenStoreOptions
