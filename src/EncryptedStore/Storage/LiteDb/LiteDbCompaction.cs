@@ -5,6 +5,9 @@ namespace EncryptedStore.Storage.LiteDb;
 /// <summary>Rewrites a closed store into a fresh file and puts it in the old one's place.</summary>
 internal static class LiteDbCompaction
 {
+    /// <summary>Documents copied per transaction of the new file.</summary>
+    private const int CopyBatchSize = 5_000;
+
     /// <summary>
     /// Copies every collection of the store at <paramref name="fullPath"/> into <c>name.compact</c>, then replaces
     /// the store with it. Needs no master key: it copies ciphertext. A save journal a process left behind stays
@@ -30,15 +33,24 @@ internal static class LiteDbCompaction
 
             using (var target = LiteDbFiles.Open(temporaryPath, flushToDisk: true, TimeSpan.Zero, shared: false))
             {
+                // The indexes first, on empty collections: LiteDB builds an index over documents inserted in the same
+                // transaction by walking them, and takes a long walk (3,000 tokens and more) for a loop in the file.
                 using (var transaction = target.BeginTransaction())
                 {
-                    foreach (var name in LiteDbStorage.CollectionNames)
-                    {
-                        target.Database.GetCollection(name).InsertBulk(source.Database.GetCollection(name).FindAll());
-                    }
-
                     target.CreateSchema();
                     transaction.Commit();
+                }
+
+                // Then the documents, streamed in batches of their own transaction: the copy is not the store until the
+                // rename below, so it need not be one transaction, and memory stays bounded whatever the size.
+                foreach (var name in LiteDbStorage.CollectionNames)
+                {
+                    foreach (var batch in source.Database.GetCollection(name).FindAll().Chunk(CopyBatchSize))
+                    {
+                        using var transaction = target.BeginTransaction();
+                        target.Database.GetCollection(name).InsertBulk(batch);
+                        transaction.Commit();
+                    }
                 }
 
                 target.Checkpoint();
