@@ -390,6 +390,47 @@ public class SaveJournalTests
     }
 
     [Test]
+    public void ChangeMasterKey_ThenSavesOnlyInTheJournal_ACrashCopyReplaysThemWithTheNewKey()
+    {
+        // The journal's MAC key comes from the master key: after a change the store starts a new journal under the new
+        // key, so saves acknowledged after the change survive a crash and replay with the new key.
+        var token = StoreFixture.Token("ann@example.com");
+        var copy = _dir.File("crash-copy.db");
+        using (var store = Open())
+        {
+            store.SaveToken(token);
+            token.AccessToken = "1000.access.before-the-change";
+            store.SaveToken(token);
+            using (var newKey = MasterKey.FromBytes(StoreFixture.OtherKey))
+            {
+                store.ChangeMasterKey(newKey);
+            }
+
+            store.Journal!.Paused = true;
+            token.AccessToken = "1000.access.after-the-change";
+            store.SaveToken(token);
+            Assert.That(store.Journal.PendingSaveCount, Is.EqualTo(1), "the save is only in the journal");
+
+            // What a crash leaves: the files as they are on the disk now, the journal included.
+            foreach (var (from, to) in new[] { (_path, copy), (StorePaths.LogPathFor(Path.GetFullPath(_path)), StorePaths.LogPathFor(copy)), (JournalPath, StorePaths.JournalPathFor(copy)) })
+            {
+                if (File.Exists(from))
+                {
+                    StoreFiles.WriteOwnerOnly(to, StoreFiles.ReadBypassingLock(from));
+                }
+            }
+        }
+
+        using var crashed = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = copy, MasterKey = MasterKey.FromBytes(StoreFixture.OtherKey) });
+        Assert.Multiple(() =>
+        {
+            Assert.That(((OAuthToken)crashed.FindTokenById(token.Id!)).AccessToken, Is.EqualTo("1000.access.after-the-change"));
+            Assert.That(File.Exists(StorePaths.JournalPathFor(copy)), Is.False, "replayed, then deleted");
+            Assert.That(crashed.Verify().IsHealthy, Is.True);
+        });
+    }
+
+    [Test]
     public void JournalOfAnotherStore_IsMovedAsideWithoutBeingApplied()
     {
         using (var store = Open())
