@@ -94,8 +94,10 @@ public sealed class MasterKey : IDisposable
                 throw Errors.InvalidMasterKey($"key file '{path}' must hold {MinKeyLength} to {MaxKeyLength} bytes.");
             }
 
-            // As ssh does for private keys: a key others can read or replace protects nothing (see SafeFile).
-            using var file = new FileStream(SafeFile.Open(path, FileMode.Open, FileAccess.Read, FileShare.Read, secret: true), FileAccess.Read, bufferSize: 1);
+            // As ssh does for private keys: a key others can read or replace protects nothing (see SafeFile). No advisory
+            // lock: nothing writes a key file after its exclusive creation, and a lock that a child process forked at that
+            // instant holds until it execs would make a concurrent read fail.
+            using var file = new FileStream(SafeFile.Open(path, FileMode.Open, FileAccess.Read, FileShare.Read, secret: true, takeLock: false), FileAccess.Read, bufferSize: 1);
             bytes = new byte[file.Length];
             file.ReadExactly(bytes);
         }
@@ -161,7 +163,7 @@ public sealed class MasterKey : IDisposable
         var key = RandomNumberGenerator.GetBytes(GeneratedKeyLength);
         try
         {
-            using var stream = new FileStream(SafeFile.Open(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, secret: true), FileAccess.ReadWrite, bufferSize: 1);
+            using var stream = new FileStream(SafeFile.Open(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, secret: true, takeLock: false), FileAccess.ReadWrite, bufferSize: 1);
             stream.Write(key);
             stream.Flush(flushToDisk: true);
         }
