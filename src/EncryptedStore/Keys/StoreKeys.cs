@@ -111,8 +111,6 @@ internal sealed class StoreKeys : IDisposable
         var keys = new StoreKeys(storage, keyEncryptionKey, new KeyRing(storage, keyEncryptionKey, metadata.StoreId, time, loggerFactory), logger);
         try
         {
-            // The key ring's elements are checked first (an unencrypted key is refused as UNPROTECTED_KEY); then
-            // the seal, which any other edit of the metadata, key list or key ring breaks (INTEGRITY).
             if (format == StoreMetadata.UnsealedFormat)
             {
                 // A store of the first format gets its MAC now, once the master key was checked.
@@ -120,9 +118,14 @@ internal sealed class StoreKeys : IDisposable
                 metadata = keys.Write(metadata);
                 transaction.Commit();
             }
-            else if (keys.Ring.Repository.GetAllElements() is not null && !StateSeal.IsIntact(metadata, storage, keyEncryptionKey))
+            else
             {
-                throw Errors.Integrity("the store metadata and key list (changed without the master key)");
+                // An unencrypted key ring element is named first (UNPROTECTED_KEY); every other edit breaks the seal.
+                keys.Ring.Repository.GetAllElements();
+                if (!StateSeal.IsIntact(metadata, storage, keyEncryptionKey))
+                {
+                    throw Errors.Integrity("the store metadata and key list (changed without the master key)");
+                }
             }
 
             // Unwraps the keys the metadata names: a damaged key ring fails here, at open, not mid-call.
@@ -151,7 +154,7 @@ internal sealed class StoreKeys : IDisposable
     public StoreState Publish(StoreMetadata metadata)
     {
         // No save may ever use a key that is not the active one of its kind.
-        if (Ring.FindVersion(metadata.DataKeyVersion) is not { Purpose: StoreKeyPurpose.Data, State: StoreKeyState.Active }
+        if (Ring.FindVersion(metadata.DataKeyVersion) is not { Purpose: StoreKeyPurpose.Data, State: StoreKeyState.Active } dataVersion
             || Ring.FindVersion(metadata.IndexKeyVersion) is not { Purpose: StoreKeyPurpose.Index, State: StoreKeyState.Active })
         {
             throw Errors.Integrity("the key list (the metadata names a key that is not active)");
@@ -160,8 +163,7 @@ internal sealed class StoreKeys : IDisposable
         var data = Ring.GetDataKey(metadata.DataKeyVersion);
         var index = Ring.GetIndexKey(metadata.IndexKeyVersion);
         var previous = metadata.Rotation?.PreviousIndexKeyVersion is { } version ? Ring.GetIndexKey(version) : null;
-        var created = Ring.FindVersion(metadata.DataKeyVersion)?.Created ?? throw Errors.Integrity("the key list");
-        var state = new StoreState(metadata, new ActiveKeys(data, index, previous, created));
+        var state = new StoreState(metadata, new ActiveKeys(data, index, previous, dataVersion.Created));
         _state = state;
         return state;
     }

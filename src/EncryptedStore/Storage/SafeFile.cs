@@ -32,6 +32,9 @@ internal static partial class SafeFile
     private const int ENoEntry = 2;
     private const int EExists = 17;
     private const int EWouldBlock = 11;
+    private const int EInterrupted = 4;
+    private const int EPermission = 1;
+    private const int EAccess = 13;
     private const int AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7FF;
     private const int StatxSize = 256;
@@ -195,7 +198,7 @@ internal static partial class SafeFile
         ENoEntry when creating => new DirectoryNotFoundException($"The folder of '{path}' does not exist."),
         ENoEntry => new FileNotFoundException($"'{path}' does not exist.", path),
         EExists => new IOException($"'{path}' exists already."),
-        13 or 1 => new UnauthorizedAccessException($"Access to '{path}' is denied (errno {error})."),
+        EAccess or EPermission => new UnauthorizedAccessException($"Access to '{path}' is denied (errno {error})."),
         _ => new IOException($"'{path}' cannot be opened (errno {error})."),
     };
 
@@ -238,7 +241,7 @@ internal static partial class SafeFile
         while (Flock(handle, operation) != 0)
         {
             var error = Marshal.GetLastPInvokeError();
-            if (error != 4)
+            if (error != EInterrupted)
             {
                 // EWOULDBLOCK: another process holds it; .NET reports the same as an IOException.
                 throw new IOException(error == EWouldBlock ? $"'{path}' is in use by another process." : $"'{path}' cannot be locked (errno {error}).");
