@@ -50,4 +50,17 @@ public static class TokenStoreErrorCodes
 
     /// <summary>The master key source is unusable (missing file, empty variable, too short).</summary>
     public const string InvalidMasterKey = "INVALID_MASTER_KEY";
+
+    /// <summary>
+    /// The master key's source cannot be reached: no OS key store on this platform or session (no Secret Service
+    /// on the D-Bus session bus, no session bus), no systemd credential of that name, a certificate without its
+    /// private key. Nothing was created or changed.
+    /// </summary>
+    public const string MasterKeyUnavailable = "MASTER_KEY_UNAVAILABLE";
+
+    /// <summary>The OS key store that holds the master key is locked (e.g. the login keyring before the user logs in); unlock it and retry.</summary>
+    public const string MasterKeyLocked = "MASTER_KEY_LOCKED";
+
+    /// <summary>The OS key store holds no master key of that name, and creating one was not allowed.</summary>
+    public const string MasterKeyNotFound = "MASTER_KEY_NOT_FOUND";
 }

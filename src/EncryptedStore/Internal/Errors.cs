@@ -47,6 +47,16 @@ internal static class Errors
     public static TokenStoreException InvalidMasterKey(string reason, Exception? cause = null) =>
         new(TokenStoreErrorCodes.InvalidMasterKey, $"The master key is not usable: {reason}", cause);
 
+    /// <summary>The master key's source cannot be reached; <paramref name="message"/> is whole sentences naming the source and what to do.</summary>
+    public static TokenStoreException MasterKeyUnavailable(string message, Exception? cause = null) =>
+        new(TokenStoreErrorCodes.MasterKeyUnavailable, message, cause);
+
+    public static TokenStoreException MasterKeyLocked(string store, Exception? cause = null) =>
+        new(TokenStoreErrorCodes.MasterKeyLocked, $"The {store} that holds the master key is locked; unlock it (for example by logging in to the desktop session) and retry. Nothing was changed.", cause);
+
+    public static TokenStoreException MasterKeyNotFound(string store, string name) =>
+        new(TokenStoreErrorCodes.MasterKeyNotFound, $"The {store} holds no master key named '{name}', and creating one was not allowed. Check the name; nothing was created.");
+
     /// <summary>
     /// A storage failure while doing <paramref name="operation"/> (a gerund phrase, such as "saving tokens").
     /// The system's message is kept for I/O failures (it names the file and the error, never a value).
