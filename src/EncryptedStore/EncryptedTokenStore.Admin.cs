@@ -51,7 +51,7 @@ public sealed partial class EncryptedTokenStore
     public void ChangeMasterKey(MasterKey newMasterKey)
     {
         ArgumentNullException.ThrowIfNull(newMasterKey);
-        _administration.ChangeMasterKey(newMasterKey);
+        ChangeMasterKeyAndFiles(newMasterKey);
     }
 
     /// <summary>
@@ -69,7 +69,7 @@ public sealed partial class EncryptedTokenStore
     public KeyRotationResult ChangeMasterKeyAndRotateKeys(MasterKey newMasterKey, IProgress<KeyRotationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(newMasterKey);
-        _administration.ChangeMasterKey(newMasterKey);
+        ChangeMasterKeyAndFiles(newMasterKey);
         var options = new KeyRotationOptions { RotateIndexKey = true };
         var result = _rotation.Rotate(options, progress, cancellationToken);
         if (result.Resumed)
@@ -154,4 +154,16 @@ public sealed partial class EncryptedTokenStore
         var cutoff = checked(_time.GetUtcNow().ToUnixTimeMilliseconds() - (olderThan.Ticks / TimeSpan.TicksPerMillisecond));
         return _writer.PurgeExpired(cutoff, olderThan);
     }
+
+    /// <summary>
+    /// The master-key change with what lives beside the store: a key wrapped to a certificate or DPAPI is added to
+    /// <c>NAME-masterkey.json</c> before the change commits and the old ones are removed after; a key of another kind
+    /// deletes that file once committed. Under the write lock, so two changes never interleave.
+    /// </summary>
+    private void ChangeMasterKeyAndFiles(MasterKey newMasterKey) => _pipeline.Serialized(() =>
+    {
+        using var pending = newMasterKey.Prepare(FilePath == EncryptedTokenStoreOptions.InMemory ? null : FilePath);
+        _administration.ChangeMasterKey(pending.Key);
+        pending.Commit();
+    });
 }

@@ -261,15 +261,47 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             storage.CheckPrivate();
         }
 
-        var keys = format is { } existing
-            ? StoreKeys.Open(storage, existing, masterKey, options.TimeProvider, options.LoggerFactory, logger)
-            : StoreKeys.Create(storage, masterKey, options.TimeProvider, options.LoggerFactory, logger);
-        if (format is null)
+        var storeFile = storage.Path == LiteDbStorage.MemoryPath ? null : storage.Path;
+        if (format is { } existing)
         {
-            Log.StoreCreated(logger, storage.Path);
+            return OpenWithKeys(masterKey.KeysFor(storeFile), masterKey, key => StoreKeys.Open(storage, existing, key, options.TimeProvider, options.LoggerFactory, logger));
         }
 
+        using var pending = masterKey.Prepare(storeFile);
+        var keys = StoreKeys.Create(storage, pending.Key, options.TimeProvider, options.LoggerFactory, logger);
+        pending.Commit();
+        Log.StoreCreated(logger, storage.Path);
         return keys;
+    }
+
+    /// <summary>
+    /// Opens with the first of <paramref name="candidates"/> that passes the key check: a wrapped master key left beside
+    /// the store by a change that a killed process did not finish is tried after the newest. Disposes the candidates
+    /// that are not <paramref name="masterKey"/> itself.
+    /// </summary>
+    private static StoreKeys OpenWithKeys(IReadOnlyList<MasterKey> candidates, MasterKey masterKey, Func<MasterKey, StoreKeys> open)
+    {
+        try
+        {
+            for (var i = 0; ; i++)
+            {
+                try
+                {
+                    return open(candidates[i]);
+                }
+                catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.WrongKey && i < candidates.Count - 1)
+                {
+                    // The next candidate may be the one.
+                }
+            }
+        }
+        finally
+        {
+            foreach (var candidate in candidates.Where(c => !ReferenceEquals(c, masterKey)))
+            {
+                candidate.Dispose();
+            }
+        }
     }
 
     /// <summary>

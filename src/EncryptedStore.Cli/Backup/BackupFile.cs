@@ -53,10 +53,11 @@ internal static class BackupFile
         var file = new byte[HeaderLength + plaintext.Length + TagLength];
         try
         {
-            var iterations = key.Kind == KeyKind.Passphrase ? Pbkdf2Iterations : 0;
+            var kind = key.Kind ?? throw WithoutMaterial(key);
+            var iterations = kind == KeyKind.Passphrase ? Pbkdf2Iterations : 0;
             Magic.CopyTo(file);
             file[MagicLength] = FormatVersion;
-            file[MagicLength + 1] = (byte)key.Kind;
+            file[MagicLength + 1] = (byte)kind;
             BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(MagicLength + 2), iterations);
             RandomNumberGenerator.Fill(file.AsSpan(SaltOffset, SaltLength));
             RandomNumberGenerator.Fill(file.AsSpan(NonceOffset, NonceLength));
@@ -108,6 +109,11 @@ internal static class BackupFile
             || (kind == KeyKind.Passphrase) != (iterations > 0))
         {
             throw Damaged(path, "its header is invalid");
+        }
+
+        if (!key.HasMaterial)
+        {
+            throw WithoutMaterial(key);
         }
 
         if (kind != key.Kind)
@@ -193,4 +199,9 @@ internal static class BackupFile
 
     private static TokenStoreException Damaged(string path, string reason, Exception? cause = null) =>
         new(TokenStoreErrorCodes.Integrity, $"Integrity check failed for the backup '{path}': {reason}; it was damaged or altered.", cause);
+
+    /// <summary>A backup is keyed to a secret the tool holds; an OS key store or a certificate keeps it out of reach.</summary>
+    private static CliException WithoutMaterial(KeySource key) =>
+        CliException.Usage($"an encrypted backup is keyed to a key file, a passphrase, a base64 key or a systemd credential; {key.Description} keeps "
+            + "its key out of this tool's reach. Give --backup-key-file PATH or --backup-passphrase-env NAME for the backup's own key.");
 }

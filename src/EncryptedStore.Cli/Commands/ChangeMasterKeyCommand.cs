@@ -12,34 +12,36 @@ internal static class ChangeMasterKeyCommand
 {
     public static Command Create(CommandEnvironment environment)
     {
-        var newKeyFile = new Option<string?>("--new-key-file") { Description = "The new master key: an existing key file." };
-        var createNewKeyFile = new Option<string?>("--create-new-key-file") { Description = "The new master key: a new key file made at PATH (0600, never overwritten)." };
-        var newPassphraseEnv = new Option<string?>("--new-passphrase-env") { Description = "The new master key: environment variable NAME (a passphrase, or base64: and key bytes)." };
+        var newKey = new NewKeyOptions();
         var keyRingOnly = new Option<bool>("--key-ring-only")
         {
-            Description = "Only re-encrypt the key ring (fast; the data and index keys stay as they were, so a copy of the old key ring "
-                + "still opens new records with the old master key). Without it: new keys, every token re-encrypted, old keys destroyed, file compacted.",
+            Description = "Only re-encrypt the key ring (fast; no record is read or written: the way to renew a certificate). The data and index keys "
+                + "stay as they were, so a copy of the old key ring still opens new records with the old master key. Without it: new keys, "
+                + "every token re-encrypted, old keys destroyed, file compacted.",
         };
-        var command = new Command("change-master-key", "Move the store to a new master key. By default the incident procedure: new master key, new data and index keys, every token re-encrypted, old keys destroyed, the file compacted.")
-        {
-            newKeyFile, createNewKeyFile, newPassphraseEnv, keyRingOnly,
-        };
-        command.SetAction(parseResult => Run(
-            new CommandContext(parseResult, environment),
-            parseResult.GetValue(newKeyFile),
-            parseResult.GetValue(createNewKeyFile),
-            parseResult.GetValue(newPassphraseEnv),
-            parseResult.GetValue(keyRingOnly)));
+        var command = new Command("change-master-key", "Move the store to a new master key, from any source to any other (key file, passphrase, OS key store, "
+            + "certificate, systemd credential). By default the incident procedure: new master key, new data and index keys, every token "
+            + "re-encrypted, old keys destroyed, the file compacted.");
+        newKey.AddTo(command);
+        command.Options.Add(keyRingOnly);
+        command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), newKey, parseResult, parseResult.GetValue(keyRingOnly)));
         return command;
     }
 
-    private static int Run(CommandContext context, string? newKeyFile, string? createNewKeyFile, string? newPassphraseEnv, bool keyRingOnly)
+    private static int Run(CommandContext context, NewKeyOptions newKey, ParseResult parseResult, bool keyRingOnly)
     {
-        if (new[] { newKeyFile, createNewKeyFile, newPassphraseEnv }.Count(v => v is not null) != 1)
+        var given = newKey.Given(parseResult);
+        if (given.Count != 1)
         {
-            throw CliException.Usage("give exactly one of --new-key-file, --create-new-key-file or --new-passphrase-env.");
+            throw CliException.Usage($"give exactly one new master key: {string.Join(", ", newKey.All.Select(o => o.Name))}.");
         }
 
+        if (parseResult.GetValue(newKey.CertificatePasswordEnv) is not null && parseResult.GetValue(newKey.Certificate) is null)
+        {
+            throw CliException.Usage("--new-cert-password-env is the password of a --new-cert file; give --new-cert PATH too.");
+        }
+
+        var createNewKeyFile = parseResult.GetValue(newKey.CreateKeyFile);
         var session = context.OpenStore();
         var created = false;
         if (createNewKeyFile is not null)
@@ -50,7 +52,7 @@ internal static class ChangeMasterKeyCommand
 
         try
         {
-            using var next = newPassphraseEnv is not null ? KeySource.FromEnvironment(newPassphraseEnv) : KeySource.FromKeyFile(newKeyFile ?? createNewKeyFile!);
+            using var next = newKey.Resolve(given[0], parseResult);
             var oldKey = session.Key.Description;
             if (keyRingOnly)
             {

@@ -28,36 +28,37 @@ internal sealed class CommandContext(ParseResult parseResult, CommandEnvironment
     public bool Has(Option option) => ParseResult.GetResult(option) is { Implicit: false };
 
     /// <summary>
-    /// The master key from <c>--key-file</c>, <c>--passphrase-env</c>, or a no-echo prompt when stdin is a
-    /// terminal. With <paramref name="confirm"/> the prompt asks twice (for a new store).
+    /// The master key from the one key option given (<c>--key-file</c>, <c>--passphrase-env</c>, <c>--os-key</c>,
+    /// <c>--cert</c>, <c>--cert-thumbprint</c>, <c>--systemd-credential</c>), or a no-echo prompt when stdin is a
+    /// terminal. With <paramref name="creating"/> (a new store) the prompt asks twice and an OS key is made when missing.
     /// </summary>
-    /// <exception cref="CliException">Usage error: both options, or neither and no terminal.</exception>
-    public KeySource ResolveKey(bool confirm = false)
+    /// <exception cref="CliException">Usage error: two key options, or none and no terminal.</exception>
+    public KeySource ResolveKey(bool creating = false)
     {
-        var keyFile = Get(environment.Options.KeyFile);
-        var passphraseEnv = Get(environment.Options.PassphraseEnv);
-        if (keyFile is not null && passphraseEnv is not null)
+        var given = environment.Options.KeyOptions.Where(o => Get(o) is not null).ToList();
+        if (given.Count > 1)
         {
-            throw CliException.Usage("give either --key-file or --passphrase-env, not both.");
+            throw CliException.Usage($"give one master key option, not {string.Join(" and ", given.Select(o => o.Name))}.");
         }
 
-        if (keyFile is not null)
+        if (Get(environment.Options.CertificatePasswordEnv) is not null && Get(environment.Options.Certificate) is null)
         {
-            return KeySource.FromKeyFile(keyFile);
+            throw CliException.Usage("--cert-password-env is the password of a --cert file; give --cert PATH too.");
         }
 
-        if (passphraseEnv is not null)
+        if (given.Count == 1)
         {
-            return KeySource.FromEnvironment(passphraseEnv);
+            return KeyFrom(given[0], Get(given[0])!, creating);
         }
 
         if (!Console.InputIsTerminal || _stdinTaken)
         {
             throw CliException.Usage(
-                "no master key: give --key-file PATH or --passphrase-env NAME (stdin is not a terminal, so the passphrase cannot be asked for).");
+                "no master key: give --key-file PATH, --passphrase-env NAME, --os-key NAME, --cert PATH or --systemd-credential NAME "
+                + "(stdin is not a terminal, so the passphrase cannot be asked for).");
         }
 
-        return KeySource.FromPassphrase(PromptPassphrase(confirm));
+        return KeySource.FromPassphrase(PromptPassphrase(creating));
     }
 
     /// <summary>Resolves the key and opens the existing store at <see cref="StorePath"/>.</summary>
@@ -119,6 +120,18 @@ internal sealed class CommandContext(ParseResult parseResult, CommandEnvironment
     {
         TakeStdin(purpose);
         return Console.Input.ReadToEnd();
+    }
+
+    /// <summary>The key named by <paramref name="option"/>, one of <see cref="GlobalOptions.KeyOptions"/>.</summary>
+    private KeySource KeyFrom(Option<string?> option, string value, bool creating)
+    {
+        var options = environment.Options;
+        return option == options.KeyFile ? KeySource.FromKeyFile(value)
+            : option == options.PassphraseEnv ? KeySource.FromEnvironment(value)
+            : option == options.OsKey ? KeySource.FromOsKeyStore(value, creating)
+            : option == options.Certificate ? KeySource.FromCertificateFile(value, Get(options.CertificatePasswordEnv))
+            : option == options.CertificateThumbprint ? KeySource.FromCertificateStore(value)
+            : KeySource.FromSystemdCredential(value);
     }
 
     /// <summary>Asks for a yes/no confirmation on the terminal.</summary>

@@ -4,6 +4,7 @@ using System.Text;
 using EncryptedStore.Cli.Backup;
 using EncryptedStore.Cli.Export;
 using EncryptedStore.Cli.Files;
+using EncryptedStore.Cli.Keys;
 
 namespace EncryptedStore.Cli.Commands;
 
@@ -22,14 +23,40 @@ internal static class ExportCommand
         to.AcceptOnlyFromAmong("backup", "zoho-csv");
         var path = new Argument<string>("PATH") { Description = "The file to create (owner-only, 0600); an existing file is never overwritten." };
         var reveal = new Option<bool>("--reveal") { Description = "Confirm that zoho-csv may write secrets in plain text." };
-        var command = new Command("export", "Export every token to an encrypted backup or a plaintext Zoho FileStore CSV.") { to, path, reveal };
+        var backupKeyFile = new Option<string?>("--backup-key-file")
+        {
+            Description = "backup: encrypt the backup under this key file instead of the store's master key (needed when the store's key "
+                + "is in an OS key store or wrapped to a certificate, which this tool cannot read).",
+            HelpName = "PATH",
+        };
+        var backupPassphraseEnv = new Option<string?>("--backup-passphrase-env")
+        {
+            Description = "backup: encrypt the backup under the passphrase (or base64: key) in environment variable NAME instead of the store's master key.",
+            HelpName = "NAME",
+        };
+        var command = new Command("export", "Export every token to an encrypted backup or a plaintext Zoho FileStore CSV.") { to, path, reveal, backupKeyFile, backupPassphraseEnv };
         command.SetAction(parseResult => Run(
-            new CommandContext(parseResult, environment), parseResult.GetValue(to)!, parseResult.GetValue(path)!, parseResult.GetValue(reveal)));
+            new CommandContext(parseResult, environment),
+            parseResult.GetValue(to)!,
+            parseResult.GetValue(path)!,
+            parseResult.GetValue(reveal),
+            parseResult.GetValue(backupKeyFile),
+            parseResult.GetValue(backupPassphraseEnv)));
         return command;
     }
 
-    private static int Run(CommandContext context, string kind, string path, bool reveal)
+    private static int Run(CommandContext context, string kind, string path, bool reveal, string? backupKeyFile, string? backupPassphraseEnv)
     {
+        if ((backupKeyFile is not null || backupPassphraseEnv is not null) && kind != "backup")
+        {
+            throw CliException.Usage("--backup-key-file and --backup-passphrase-env are for --to backup.");
+        }
+
+        if (backupKeyFile is not null && backupPassphraseEnv is not null)
+        {
+            throw CliException.Usage("give at most one of --backup-key-file and --backup-passphrase-env.");
+        }
+
         if (kind == "zoho-csv" && !reveal)
         {
             throw CliException.Usage("--to zoho-csv writes every secret in plain text; pass --reveal to confirm.");
@@ -44,9 +71,16 @@ internal static class ExportCommand
         var tokens = session.Store.GetTokens().Cast<OAuthToken>().ToList();
         if (kind == "backup")
         {
-            BackupFile.Write(path, tokens, session.Key, context.Time.GetUtcNow());
-            context.Console.WriteLine($"Wrote an encrypted backup of {tokens.Count} token(s) to '{path}' (0600). "
-                + $"Restore it with 'tokenstore import --from backup {path}' and the same master key ({session.Key.Description}).");
+            using var backupKey = backupKeyFile is not null ? KeySource.FromKeyFile(backupKeyFile)
+                : backupPassphraseEnv is not null ? KeySource.FromEnvironment(backupPassphraseEnv)
+                : null;
+            var key = backupKey ?? session.Key;
+            BackupFile.Write(path, tokens, key, context.Time.GetUtcNow());
+            context.Console.WriteLine(backupKey is null
+                ? $"Wrote an encrypted backup of {tokens.Count} token(s) to '{path}' (0600). "
+                    + $"Restore it with 'tokenstore import --from backup {path}' and the same master key ({key.Description})."
+                : $"Wrote an encrypted backup of {tokens.Count} token(s) to '{path}' (0600), under {key.Description}. "
+                    + $"Restore it with 'tokenstore import --from backup {path} --backup-key-file/--backup-passphrase-env' and that key.");
             return ExitCodes.Ok;
         }
 

@@ -29,7 +29,44 @@ internal sealed class GlobalOptions
     public Option<string?> PassphraseEnv { get; } = new("--passphrase-env")
     {
         Description = "Read the master key from this environment variable: a passphrase, or 'base64:' followed by raw key bytes. "
-            + "Without --key-file or --passphrase-env the passphrase is asked for (no echo) when stdin is a terminal.",
+            + "Without a key option the passphrase is asked for (no echo) when stdin is a terminal.",
+        HelpName = "NAME",
+        Recursive = true,
+    };
+
+    public Option<string?> OsKey { get; } = new("--os-key")
+    {
+        Description = "The master key kept in the OS key store under NAME (Linux: the Secret Service, e.g. gnome-keyring; macOS: the login "
+            + "Keychain; Windows: DPAPI, beside the store). 'init' makes it when missing; other commands never do.",
+        HelpName = "NAME",
+        Recursive = true,
+    };
+
+    public Option<string?> Certificate { get; } = new("--cert")
+    {
+        Description = "The master key wrapped to the certificate in this PKCS#12 (.pfx/.p12) or PEM file, kept beside the store "
+            + "(NAME-masterkey.json). 'init' needs only the certificate; opening needs its private key.",
+        HelpName = "PATH",
+        Recursive = true,
+    };
+
+    public Option<string?> CertificatePasswordEnv { get; } = new("--cert-password-env")
+    {
+        Description = "The password of the --cert file, from this environment variable.",
+        HelpName = "NAME",
+        Recursive = true,
+    };
+
+    public Option<string?> CertificateThumbprint { get; } = new("--cert-thumbprint")
+    {
+        Description = "As --cert, with the certificate found by thumbprint (SHA-1 or SHA-256 hex) in the current user's certificate store.",
+        HelpName = "HEX",
+        Recursive = true,
+    };
+
+    public Option<string?> SystemdCredential { get; } = new("--systemd-credential")
+    {
+        Description = "The master key in the systemd credential NAME ($CREDENTIALS_DIRECTORY/NAME, from LoadCredential= or LoadCredentialEncrypted=).",
         HelpName = "NAME",
         Recursive = true,
     };
@@ -56,5 +93,13 @@ internal sealed class GlobalOptions
         root.Options.Add(Store);
         root.Options.Add(KeyFile);
         root.Options.Add(PassphraseEnv);
+        root.Options.Add(OsKey);
+        root.Options.Add(Certificate);
+        root.Options.Add(CertificatePasswordEnv);
+        root.Options.Add(CertificateThumbprint);
+        root.Options.Add(SystemdCredential);
     }
+
+    /// <summary>The options that each name a master key; at most one may be given.</summary>
+    public IEnumerable<Option<string?>> KeyOptions => [KeyFile, PassphraseEnv, OsKey, Certificate, CertificateThumbprint, SystemdCredential];
 }

@@ -28,9 +28,9 @@ internal static class InitCommand
 
         if (newKeyFile is not null)
         {
-            if (context.Has(context.Options.KeyFile) || context.Has(context.Options.PassphraseEnv))
+            if (context.Options.KeyOptions.FirstOrDefault(context.Has) is { } other)
             {
-                throw CliException.Usage("--create-key-file makes the master key; do not also give --key-file or --passphrase-env.");
+                throw CliException.Usage($"--create-key-file makes the master key; do not also give {other.Name}.");
             }
 
             if (File.Exists(newKeyFile))
@@ -51,7 +51,7 @@ internal static class InitCommand
             }
             else
             {
-                key = context.ResolveKey(confirm: true);
+                key = context.ResolveKey(creating: true);
             }
 
             using (key)
@@ -59,6 +59,12 @@ internal static class InitCommand
             {
                 var stats = store.GetStatistics();
                 context.Console.WriteLine($"Created store '{store.FilePath}' (format {stats.FormatVersion}), protected by {key.Description}.");
+            }
+
+            if (File.Exists(MasterKey.WrappedKeyPathFor(path)))
+            {
+                context.Console.WriteLine($"Wrapped master key: '{MasterKey.WrappedKeyPathFor(path)}' (0600), beside the store. Back it up with the store; "
+                    + "opening needs the private key of the certificate.");
             }
 
             if (newKeyFile is not null)

@@ -12,7 +12,9 @@ public static class EncryptedTokenStoreServiceCollectionExtensions
     /// Registers one <see cref="EncryptedTokenStore"/> as a singleton, also as <see cref="ITokenStore"/>.
     /// The store opens on first resolution, with the container's <see cref="ILoggerFactory"/> and
     /// <see cref="TimeProvider"/> when registered (<paramref name="configure"/> may override them), and is
-    /// disposed with the container. Call it once per service collection: a container holds one store.
+    /// disposed with the container. Call it once per service collection: a container holds one store. The master key is
+    /// set in <paramref name="configure"/> or chosen on the returned builder (<c>ProtectWithOsKeyStore</c>,
+    /// <c>ProtectWithCertificate</c>, <c>ProtectWithSystemdCredential</c>…, see <see cref="EncryptedTokenStoreBuilderExtensions"/>).
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is null.</exception>
     /// <exception cref="InvalidOperationException">
@@ -37,6 +39,13 @@ public static class EncryptedTokenStoreServiceCollectionExtensions
                 TimeProvider = provider.GetService<TimeProvider>() ?? TimeProvider.System,
             };
             configure(options);
+            if (provider.GetService<MasterKeyRegistration>() is { } registration)
+            {
+                options.MasterKey = options.MasterKey is null
+                    ? registration.Key
+                    : throw new InvalidOperationException("The configure action set MasterKey and a ProtectWith… call chose one too; choose one.");
+            }
+
             return new EncryptedTokenStore(options);
         });
         services.TryAddSingleton<ITokenStore>(provider => provider.GetRequiredService<EncryptedTokenStore>());

@@ -96,6 +96,13 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
         }
     }
 
+    /// <summary>As <see cref="Serialized{T}(Func{T})"/>, for work with no result.</summary>
+    public void Serialized(Action work) => Serialized(() =>
+    {
+        work();
+        return true;
+    });
+
     /// <summary>Runs <paramref name="work"/> as one durable transaction (see the class remarks); <paramref name="operation"/> names it in errors.</summary>
     public T Write<T>(string operation, Func<WriteScope, T> work)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using EncryptedStore.Internal;
+using EncryptedStore.Keys.Sources;
 using EncryptedStore.Storage;
 
 namespace EncryptedStore;
@@ -9,8 +10,8 @@ namespace EncryptedStore;
 /// <summary>
 /// The secret that protects a store's key ring. It never touches the store file: the store keeps only
 /// a salt and a check value. A passphrase is stretched with PBKDF2-HMAC-SHA256 (600,000 iterations,
-/// per-store salt); key bytes (a key file, <see cref="FromBytes"/>, or <c>base64:</c> in an environment
-/// variable) go through HKDF-SHA256 with the same salt.
+/// per-store salt); key bytes (a key file, an OS key store, a certificate-wrapped key, a systemd credential,
+/// <see cref="FromBytes"/>, or <c>base64:</c> in an environment variable) go through HKDF-SHA256 with the same salt.
 /// </summary>
 /// <remarks>
 /// Thread-safe to read. <see cref="Dispose"/> clears the copy of the secret this instance holds; a
@@ -18,7 +19,7 @@ namespace EncryptedStore;
 /// <see cref="ToString"/> names the source, never the secret.
 /// </remarks>
 [DebuggerDisplay("{ToString(),nq}")]
-public sealed class MasterKey : IDisposable
+public sealed partial class MasterKey : IDisposable
 {
     /// <summary>Shortest accepted passphrase, in characters.</summary>
     public const int MinPassphraseLength = 8;
@@ -45,6 +46,7 @@ public sealed class MasterKey : IDisposable
 
     private readonly byte[] _material;
     private readonly string _source;
+    private readonly MasterKeySource? _deferred;
     private bool _disposed;
 
     private MasterKey(MasterKeyKind kind, byte[] material, string source)
@@ -52,6 +54,13 @@ public sealed class MasterKey : IDisposable
         Kind = kind;
         _material = material;
         _source = source;
+    }
+
+    /// <summary>A key whose bytes are found per store, when it is opened or created (see <see cref="MasterKeySource"/>).</summary>
+    private MasterKey(MasterKeySource deferred)
+        : this(MasterKeyKind.Key, [], deferred.Description)
+    {
+        _deferred = deferred;
     }
 
     internal MasterKeyKind Kind { get; }
@@ -80,37 +89,7 @@ public sealed class MasterKey : IDisposable
     public static MasterKey FromKeyFile(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        byte[] bytes;
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-            {
-                throw Errors.InvalidMasterKey($"key file '{path}' does not exist.");
-            }
-
-            if (info.Length < MinKeyLength || info.Length > MaxKeyLength)
-            {
-                throw Errors.InvalidMasterKey($"key file '{path}' must hold {MinKeyLength} to {MaxKeyLength} bytes.");
-            }
-
-            // As ssh does for private keys: a key others can read or replace protects nothing (see SafeFile). No advisory
-            // lock: nothing writes a key file after its exclusive creation, and a lock that a child process forked at that
-            // instant holds until it execs would make a concurrent read fail.
-            using var file = new FileStream(SafeFile.Open(path, FileMode.Open, FileAccess.Read, FileShare.Read, secret: true, takeLock: false), FileAccess.Read, bufferSize: 1);
-            bytes = new byte[file.Length];
-            file.ReadExactly(bytes);
-        }
-        catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.UnsafeFile)
-        {
-            throw Errors.InvalidMasterKey($"key file {e.Message}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw Errors.InvalidMasterKey($"key file '{path}' cannot be read: {e.Message}", e);
-        }
-
-        return FromKeyBytes(bytes, $"key file '{path}'");
+        return FromKeyBytes(ReadKeyBytes(path, "key file", "does not exist."), $"key file '{path}'");
     }
 
     /// <summary>
@@ -189,16 +168,87 @@ public sealed class MasterKey : IDisposable
     {
         _disposed = true;
         CryptographicOperations.ZeroMemory(_material);
+        _deferred?.Dispose();
+    }
+
+    /// <summary>
+    /// The keys that may open the existing store at <paramref name="storePath"/> (null: in memory), most likely first.
+    /// The caller disposes those that are not this instance.
+    /// </summary>
+    internal IReadOnlyList<MasterKey> KeysFor(string? storePath)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _deferred is null ? [this] : [.. _deferred.KeysFor(storePath).Select(bytes => FromKeyBytes(bytes, _source))];
+    }
+
+    /// <summary>The key a new store at <paramref name="storePath"/>, or a master-key change, will use; see <see cref="PendingMasterKey"/>.</summary>
+    internal PendingMasterKey Prepare(string? storePath)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_deferred is null)
+        {
+            return new PendingMasterKey(this, ownsKey: false, () =>
+            {
+                if (storePath is not null)
+                {
+                    WrappedKeyFile.Delete(storePath);
+                }
+            }, () => { });
+        }
+
+        var (key, commit, abandon) = _deferred.Prepare(storePath);
+        return new PendingMasterKey(FromKeyBytes(key, _source), ownsKey: true, commit, abandon);
     }
 
     /// <summary>Derives the 256-bit key-encryption key for a store from its salt.</summary>
     internal byte[] DeriveKeyEncryptionKey(byte[] salt, int iterations)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_deferred is not null)
+        {
+            throw new InvalidOperationException("A deferred master key is resolved for its store first (KeysFor or Prepare).");
+        }
 
         return Kind == MasterKeyKind.Passphrase
             ? Rfc2898DeriveBytes.Pbkdf2(_material, salt, iterations, HashAlgorithmName.SHA256, DerivedKeyLength)
             : HKDF.DeriveKey(HashAlgorithmName.SHA256, _material, DerivedKeyLength, salt, HkdfInfo);
+    }
+
+    /// <summary>Reads a file of key bytes with the safe-file rules; <paramref name="kind"/> names it in messages ("key file").</summary>
+    private static byte[] ReadKeyBytes(string path, string kind, string whenMissing)
+    {
+        var what = $"{kind} '{path}'";
+        byte[] bytes;
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                throw Errors.InvalidMasterKey($"{what} {whenMissing}");
+            }
+
+            if (info.Length < MinKeyLength || info.Length > MaxKeyLength)
+            {
+                throw Errors.InvalidMasterKey($"{what} must hold {MinKeyLength} to {MaxKeyLength} bytes.");
+            }
+
+            // As ssh does for private keys: a key others can read or replace protects nothing (see SafeFile). No advisory
+            // lock: nothing writes a key file after its exclusive creation, and a lock that a child process forked at that
+            // instant holds until it execs would make a concurrent read fail.
+            using var file = new FileStream(SafeFile.Open(path, FileMode.Open, FileAccess.Read, FileShare.Read, secret: true, takeLock: false), FileAccess.Read, bufferSize: 1);
+            bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+        }
+        catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.UnsafeFile)
+        {
+            throw Errors.InvalidMasterKey($"{kind} {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Errors.InvalidMasterKey($"{what} cannot be read: {e.Message}", e);
+        }
+
+        return bytes;
     }
 
     private static MasterKey FromKeyBytes(byte[] bytes, string source)
