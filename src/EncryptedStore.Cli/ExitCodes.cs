@@ -14,7 +14,8 @@ internal static class ExitCodes
     /// <summary>Maps a store error code to an exit code.</summary>
     public static int For(TokenStoreException exception) => exception.Code switch
     {
-        TokenStoreErrorCodes.WrongKey or TokenStoreErrorCodes.InvalidMasterKey => WrongKey,
+        TokenStoreErrorCodes.WrongKey or TokenStoreErrorCodes.InvalidMasterKey or TokenStoreErrorCodes.MasterKeyUnavailable
+            or TokenStoreErrorCodes.MasterKeyLocked or TokenStoreErrorCodes.MasterKeyNotFound => WrongKey,
         TokenStoreErrorCodes.Integrity or TokenStoreErrorCodes.NotAStore
             or TokenStoreErrorCodes.UnprotectedKey or TokenStoreErrorCodes.KeyUnavailable => Integrity,
         TokenStoreErrorCodes.NotFound => NotFound,

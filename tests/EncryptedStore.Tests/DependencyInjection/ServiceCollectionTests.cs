@@ -1,3 +1,4 @@
+using EncryptedStore.Tests.Keys.Sources;
 using EncryptedStore.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -142,5 +143,47 @@ public class ServiceCollectionTests
 
         using var provider = services.BuildServiceProvider();
         Assert.That(provider.GetRequiredService<ITokenStore>(), Is.SameAs(provider.GetRequiredService<EncryptedTokenStore>()));
+    }
+
+    [Test]
+    public void ProtectWithCertificate_Resolved_StoreReopensWithTheSameCertificateOnly()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("tokens.db");
+        using var certificate = TestCertificates.Rsa();
+        var services = new ServiceCollection();
+        services.AddEncryptedTokenStore(o => o.FilePath = path).ProtectWithCertificate(certificate);
+        using (var provider = services.BuildServiceProvider())
+        {
+            provider.GetRequiredService<ITokenStore>().SaveToken(StoreFixture.Token("a@example.com"));
+        }
+
+        using var key = MasterKey.FromCertificate(certificate);
+        using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = key });
+        Assert.Multiple(() =>
+        {
+            Assert.That(store.GetTokens(), Has.Count.EqualTo(1));
+            Assert.That(File.Exists(MasterKey.WrappedKeyPathFor(path)), Is.True);
+        });
+    }
+
+    [Test]
+    public void ProtectWith_TwiceOrWithAMasterKeyOption_ThrowsInvalidOperationException()
+    {
+        using var dir = new TempDirectory();
+        var services = new ServiceCollection();
+        var builder = services.AddEncryptedTokenStore(o =>
+        {
+            o.FilePath = dir.File("tokens.db");
+            o.MasterKey = MasterKey.FromBytes(StoreFixture.Key);
+        }).ProtectWithKeyFile(dir.File("master.key"));
+        MasterKey.CreateKeyFile(dir.File("master.key"));
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => builder.ProtectWithOsKeyStore("app"), Throws.InvalidOperationException);
+            Assert.That(() => provider.GetRequiredService<EncryptedTokenStore>(), Throws.InvalidOperationException.With.Message.Contain("choose one"));
+        });
     }
 }

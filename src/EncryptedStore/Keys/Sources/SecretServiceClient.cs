@@ -54,16 +54,17 @@ internal sealed class SecretServiceClient : IDisposable
     /// <summary>The collection an alias names ("default"), or <see cref="NoObject"/> when there is none.</summary>
     public Task<string> ReadAliasAsync(string alias) =>
         _connection.CallMethodAsync(
-            Message(ServicePath, ServiceInterface, "ReadAlias", "s", alias),
+            StringMessage(ServicePath, ServiceInterface, "ReadAlias", alias),
             static (message, _) =>
             {
                 Expect(message, "o");
                 return message.GetBodyReader().ReadObjectPathAsString();
             });
 
-    public Task<bool> IsLockedAsync(string path, bool isCollection) =>
+    /// <summary>Whether the collection is locked (its secrets cannot be read or added without unlocking it).</summary>
+    public Task<bool> IsCollectionLockedAsync(string collection) =>
         _connection.CallMethodAsync(
-            PropertyMessage(path, isCollection ? CollectionInterface : ItemInterface, "Locked"),
+            PropertyMessage(collection, CollectionInterface, "Locked"),
             static (message, _) =>
             {
                 var reader = VariantReader(message);
@@ -95,7 +96,7 @@ internal sealed class SecretServiceClient : IDisposable
     /// <summary>The item's secret, decrypted. The caller clears it.</summary>
     public Task<byte[]> GetSecretAsync(string item) =>
         _connection.CallMethodAsync(
-            Message(item, ItemInterface, "GetSecret", "o", objectPath: _session),
+            ObjectPathMessage(item, ItemInterface, "GetSecret", _session),
             static (message, state) =>
             {
                 Expect(message, SecretSignature);
@@ -129,7 +130,7 @@ internal sealed class SecretServiceClient : IDisposable
     /// <summary>Deletes an item; returns <see cref="NoObject"/>, or a prompt's path when the service wants the user to confirm.</summary>
     public Task<string> DeleteItemAsync(string item) =>
         _connection.CallMethodAsync(
-            Message(item, ItemInterface, "Delete", signature: null),
+            EmptyMessage(item, ItemInterface, "Delete"),
             static (message, _) =>
             {
                 Expect(message, "o");
@@ -171,20 +172,26 @@ internal sealed class SecretServiceClient : IDisposable
         return writer.CreateMessage();
     }
 
-    private MessageBuffer Message(string path, string @interface, string member, string? signature, string? text = null, string? objectPath = null)
+    private MessageBuffer EmptyMessage(string path, string @interface, string member)
     {
         using var writer = _connection.GetMessageWriter();
-        writer.WriteMethodCallHeader(Destination, path, @interface, member, signature);
-        if (text is not null)
-        {
-            writer.WriteString(text);
-        }
+        writer.WriteMethodCallHeader(Destination, path, @interface, member);
+        return writer.CreateMessage();
+    }
 
-        if (objectPath is not null)
-        {
-            writer.WriteObjectPath(objectPath);
-        }
+    private MessageBuffer StringMessage(string path, string @interface, string member, string argument)
+    {
+        using var writer = _connection.GetMessageWriter();
+        writer.WriteMethodCallHeader(Destination, path, @interface, member, "s");
+        writer.WriteString(argument);
+        return writer.CreateMessage();
+    }
 
+    private MessageBuffer ObjectPathMessage(string path, string @interface, string member, string argument)
+    {
+        using var writer = _connection.GetMessageWriter();
+        writer.WriteMethodCallHeader(Destination, path, @interface, member, "o");
+        writer.WriteObjectPath(argument);
         return writer.CreateMessage();
     }
 

@@ -97,7 +97,7 @@ internal sealed class SecretServiceStore : IOsSecretStore
             var items = await client.SearchItemsAsync(collection, Attributes(account)).ConfigureAwait(false);
             foreach (var item in items)
             {
-                await DeleteItemAsync(client, item).ConfigureAwait(false);
+                await DeleteItemAsync(client, item, account).ConfigureAwait(false);
             }
 
             return items.Length > 0;
@@ -124,10 +124,11 @@ internal sealed class SecretServiceStore : IOsSecretStore
 
         // Another process may have created one at the same time: every racer keeps the first created, and a loser
         // deletes its own item (only its own, so two losers never delete each other's winner).
-        var winner = created;
+        var all = await client.SearchItemsAsync(collection, attributes).ConfigureAwait(false);
+        var winner = await FirstCreatedAsync(client, all).ConfigureAwait(false) ?? created;
         if (winner != created)
         {
-            await DeleteItemAsync(client, created).ConfigureAwait(false);
+            await DeleteItemAsync(client, created, account).ConfigureAwait(false);
         }
 
         return await client.GetSecretAsync(winner).ConfigureAwait(false);
@@ -143,7 +144,7 @@ internal sealed class SecretServiceStore : IOsSecretStore
                 "Create a default keyring (for example with Seahorse, or by logging in to a desktop session once), or use another master key source.");
         }
 
-        if (await client.IsLockedAsync(collection, isCollection: true).ConfigureAwait(false))
+        if (await client.IsCollectionLockedAsync(collection).ConfigureAwait(false))
         {
             throw Errors.MasterKeyLocked(StoreName);
         }
@@ -203,13 +204,16 @@ internal sealed class SecretServiceStore : IOsSecretStore
             .FirstOrDefault();
     }
 
-    private static async Task DeleteItemAsync(SecretServiceClient client, string item)
+    private static async Task DeleteItemAsync(SecretServiceClient client, string item, string account)
     {
         try
         {
+            // KeePassXC, for one, can be set to have the user confirm every deletion; we never open prompts.
             if (await client.DeleteItemAsync(item).ConfigureAwait(false) != SecretServiceClient.NoObject)
             {
-                throw Errors.MasterKeyLocked(StoreName);
+                throw Errors.MasterKeyUnavailable(
+                    $"The Secret Service wants the user to confirm deleting the secret '{account}', and EncryptedStore never opens prompts. " +
+                    $"Delete it in the keyring's own application, or with: secret-tool clear service {IOsSecretStore.Service} account '{account}'.");
             }
         }
         catch (DBusErrorReplyException e) when (IsGone(e))
@@ -235,7 +239,7 @@ internal sealed class SecretServiceStore : IOsSecretStore
         if (string.IsNullOrWhiteSpace(_busAddress))
         {
             throw Errors.MasterKeyUnavailable(
-                $"There is no D-Bus session bus to reach the Secret Service ({SessionBusVariable} is not set). " +
+                $"There is no D-Bus session bus to reach the Secret Service: {SessionBusVariable} is not set and no bus address was given. " +
                 "Run inside a desktop session (or under dbus-run-session with a keyring daemon), or use another master key source.");
         }
 
@@ -280,13 +284,13 @@ internal sealed class SecretServiceStore : IOsSecretStore
         DBusErrorReplyException reply when NoServiceErrors.Contains(reply.ErrorName)
             || reply.ErrorName.StartsWith("org.freedesktop.DBus.Error.Spawn.", StringComparison.Ordinal) =>
             Errors.MasterKeyUnavailable(
-                "Nix Secret Service (such as gnome-keyring or KeePassXC) is running on the D-Bus session bus. " +
+                "No Secret Service (such as gnome-keyring or KeePassXC) is running on the D-Bus session bus. " +
                 "Start one (for example gnome-keyring-daemon --start --components=secrets) and unlock its default keyring, or use another master key source.",
                 e),
         DBusErrorReplyException reply when reply.ErrorName == "org.freedesktop.Secret.Error.IsLocked" =>
             Errors.MasterKeyLocked(StoreName, e),
 
-        // The service's own wording is left out: only its error name is known to carry no value.
+        // Only the error name goes into the message; the service's own wording stays with the attached cause.
         DBusErrorReplyException reply =>
             Errors.MasterKeyUnavailable(
                 $"The Secret Service failed while {what} ({reply.ErrorName}). Check the keyring daemon's log and retry, or use another master key source.",
