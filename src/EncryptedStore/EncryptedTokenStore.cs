@@ -57,10 +57,11 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         var logger = options.LoggerFactory?.CreateLogger<EncryptedTokenStore>() ?? NullLogger<EncryptedTokenStore>.Instance;
         _time = options.TimeProvider;
         var masterKey = options.MasterKey ?? (_ephemeralKey = NewEphemeralKey());
+        var existed = options.FilePath == EncryptedTokenStoreOptions.InMemory || File.Exists(options.FilePath);
         var storage = LiteDbFiles.OpenStorage(options.FilePath, options.FlushToDisk, options.LockTimeout, options.Sharing == StoreSharing.Shared);
         try
         {
-            _keys = OpenKeys(storage, masterKey, options, logger);
+            _keys = OpenKeys(storage, masterKey, options, logger, removeOnFailure: !existed && options.Sharing == StoreSharing.Exclusive);
         }
         catch
         {
@@ -252,7 +253,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     internal void WaitForBackgroundRotation() => _rotation.WaitForBackground();
 
     /// <summary>Checks the master key and loads the keys, or creates a new store's; a wrong key changes nothing.</summary>
-    private static StoreKeys OpenKeys(ITokenStorage storage, MasterKey masterKey, EncryptedTokenStoreOptions options, ILogger logger)
+    private static StoreKeys OpenKeys(ITokenStorage storage, MasterKey masterKey, EncryptedTokenStoreOptions options, ILogger logger, bool removeOnFailure)
     {
         using var lease = storage.Enter();
         var format = storage.ReadFormat();
@@ -267,11 +268,39 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             return OpenWithKeys(masterKey.KeysFor(storeFile), masterKey, key => StoreKeys.Open(storage, existing, key, options.TimeProvider, options.LoggerFactory, logger));
         }
 
-        using var pending = masterKey.Prepare(storeFile);
-        var keys = StoreKeys.Create(storage, pending.Key, options.TimeProvider, options.LoggerFactory, logger);
-        pending.Commit();
-        Log.StoreCreated(logger, storage.Path);
-        return keys;
+        try
+        {
+            using var pending = masterKey.Prepare(storeFile);
+            var keys = StoreKeys.Create(storage, pending.Key, options.TimeProvider, options.LoggerFactory, logger);
+            pending.Commit();
+            Log.StoreCreated(logger, storage.Path);
+            return keys;
+        }
+        catch when (storeFile is not null && removeOnFailure)
+        {
+            RemoveUncreatedStore(storeFile);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A store that could not be created (its master key was unavailable, locked or refused) leaves no empty file behind
+    /// for the next attempt to trip over, when this open made the file (in exclusive mode; a file that was there is kept). Deleted while this process still holds it open and locked: a process waiting
+    /// for the lock finds the name no longer leads to the file it opened, and starts again.
+    /// </summary>
+    private static void RemoveUncreatedStore(string storeFile)
+    {
+        foreach (var path in new[] { storeFile, StorePaths.LogPathFor(storeFile) })
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Best effort (Windows refuses to delete an open file): an empty store is created again at the next open.
+            }
+        }
     }
 
     /// <summary>
