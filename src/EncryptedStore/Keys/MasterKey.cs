@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using EncryptedStore.Internal;
+using EncryptedStore.Keys;
 using EncryptedStore.Keys.Sources;
 using EncryptedStore.Storage;
 

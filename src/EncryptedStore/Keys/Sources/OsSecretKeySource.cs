@@ -3,9 +3,12 @@ using EncryptedStore.Internal;
 
 namespace EncryptedStore.Keys.Sources;
 
-/// <summary>A master key of <see cref="MasterKey.GeneratedKeyLength"/> random bytes kept in an OS key store under a name.</summary>
+/// <summary>A master key of <see cref="KeyLength"/> random bytes kept in an OS key store under a name.</summary>
 internal sealed class OsSecretKeySource(IOsSecretStore store, string name, bool createIfMissing) : MasterKeySource
 {
+    /// <summary>A new master key's length in bytes, as a key file made by <c>MasterKey.CreateKeyFile</c>.</summary>
+    private const int KeyLength = 32;
+
     public override string Description => $"OS key store '{name}' ({store.Name})";
 
     public override IReadOnlyList<byte[]> KeysFor(string? storePath) =>
@@ -21,7 +24,7 @@ internal sealed class OsSecretKeySource(IOsSecretStore store, string name, bool 
                 throw Errors.MasterKeyNotFound(store.Name, name);
             }
 
-            var fresh = RandomNumberGenerator.GetBytes(MasterKey.GeneratedKeyLength);
+            var fresh = RandomNumberGenerator.GetBytes(KeyLength);
             try
             {
                 key = store.Create(name, fresh);

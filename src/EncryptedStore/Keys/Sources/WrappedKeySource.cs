@@ -10,6 +10,9 @@ namespace EncryptedStore.Keys.Sources;
 /// </summary>
 internal sealed class WrappedKeySource(KeyWrapper wrapper, bool createIfMissing) : MasterKeySource
 {
+    /// <summary>A new master key's length in bytes, as a key file made by <c>MasterKey.CreateKeyFile</c>.</summary>
+    private const int KeyLength = 32;
+
     public override string Description => wrapper.Description;
 
     public override IReadOnlyList<byte[]> KeysFor(string? storePath)
@@ -50,7 +53,7 @@ internal sealed class WrappedKeySource(KeyWrapper wrapper, bool createIfMissing)
             throw Errors.MasterKeyNotFound(wrapper.Description, Path.GetFileName(WrappedKeyFile.PathFor(path)));
         }
 
-        var key = RandomNumberGenerator.GetBytes(MasterKey.GeneratedKeyLength);
+        var key = RandomNumberGenerator.GetBytes(KeyLength);
         try
         {
             var entry = wrapper.Wrap(key);

@@ -1,4 +1,4 @@
-namespace EncryptedStore.Keys.Sources;
+namespace EncryptedStore.Keys;
 
 /// <summary>
 /// The master key a new store, or a master-key change, is about to use. <see cref="Commit"/> after the store committed
