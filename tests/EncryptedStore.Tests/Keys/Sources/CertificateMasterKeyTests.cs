@@ -246,6 +246,28 @@ public class CertificateMasterKeyTests
         Assert.That(() => Open(path, key), StoreError.WithCode(TokenStoreErrorCodes.UnsafeFile));
     }
 
+    /// <summary>
+    /// Anyone with the public certificate can wrap a key of their choosing to it, so a wrapped key (or a store) planted
+    /// by another user must never be used: it would make the owner save tokens under a key the planter knows.
+    /// </summary>
+    [Test]
+    public void Open_WrappedKeyFileOfAnotherUser_ThrowsUnsafeFile()
+    {
+        Assume.That(Environment.UserName, Is.EqualTo("root"), "changing a file's owner needs root");
+        using var dir = new TempDirectory();
+        var path = dir.File("tokens.db");
+        using var certificate = TestCertificates.Rsa();
+        Save(path, certificate, StoreFixture.Token("a@example.com"));
+        using (var chown = System.Diagnostics.Process.Start("chown", ["65534", MasterKey.WrappedKeyPathFor(path)]))
+        {
+            chown.WaitForExit();
+            Assert.That(chown.ExitCode, Is.Zero);
+        }
+
+        using var key = MasterKey.FromCertificate(certificate);
+        Assert.That(() => Open(path, key), StoreError.WithCode(TokenStoreErrorCodes.UnsafeFile).And.Message.Contain("another user"));
+    }
+
     [Test]
     public void FromCertificate_InMemoryStore_ThrowsInvalidMasterKey()
     {
