@@ -64,7 +64,9 @@ internal static class InitCommand
             if (File.Exists(MasterKey.WrappedKeyPathFor(path)))
             {
                 context.Console.WriteLine($"Wrapped master key: '{MasterKey.WrappedKeyPathFor(path)}' (0600), beside the store. Back it up with the store; "
-                    + "opening needs the private key of the certificate.");
+                    + (OperatingSystem.IsWindows() && context.Has(context.Options.OsKey)
+                        ? "opening needs this Windows user's DPAPI keys."
+                        : "opening needs the private key of the certificate."));
             }
 
             if (newKeyFile is not null)

@@ -11,6 +11,7 @@ namespace EncryptedStore.Tests.Cli;
 public class MasterKeySourceCommandsTests
 {
     [Test]
+    [Category("Slow")]
     public void Cert_InitWithThePublicCertificate_PutAndGetWithThePkcs12()
     {
         using var sandbox = CliSandbox.Create(withStore: false);
@@ -42,6 +43,7 @@ public class MasterKeySourceCommandsTests
     }
 
     [Test]
+    [Category("Slow")]
     public void ChangeMasterKey_FromKeyFileToCertificateAndToAnother_KeyRingOnlyKeepsEveryToken()
     {
         using var sandbox = CliSandbox.Create();
@@ -70,6 +72,7 @@ public class MasterKeySourceCommandsTests
     }
 
     [Test]
+    [Category("Slow")]
     public void Export_BackupWithACertificateKey_NeedsABackupKeyAndRoundTrips()
     {
         using var sandbox = CliSandbox.Create(withStore: false);

@@ -24,6 +24,7 @@ public sealed class OsKeyCommandsTests
     }
 
     [Test]
+    [Category("Slow")]
     public void OsKey_InitPutGetThenChangeToAKeyFileAndBack_EachKeyWorksOnlyWhenInForce()
     {
         var session = _shared.Value;
@@ -62,6 +63,39 @@ public sealed class OsKeyCommandsTests
             Assert.That(typo.StdErr, Does.Contain("MASTER_KEY_NOT_FOUND"));
             Assert.That(session.CountItems(second + "x"), Is.Zero, "a command other than init never makes a key");
             Assert.That(sandbox.Runs.Select(r => r.AllOutput), Has.None.Contain(token.RefreshToken!));
+        });
+    }
+
+    [Test]
+    [Category("Slow")]
+    public void ChangeMasterKey_FromAKeyFileToTheOsKeyStoreAndBack_FullProcedureKeepsEveryToken()
+    {
+        var session = _shared.Value;
+        using var sandbox = CliSandbox.Create();
+        var environment = session.Environment.ToDictionary(e => e.Key, e => (string?)e.Value);
+        var name = "cli-" + Guid.NewGuid().ToString("N")[..10];
+        var tokens = Enumerable.Range(0, 3).Select(i => CliTokens.Token($"u{i}@example.com")).ToArray();
+        sandbox.Save(tokens);
+        var backKey = sandbox.File("back.key");
+        CliResult Run(params string[] args) => sandbox.RunBare(null, environment, ["--store", sandbox.StorePath, .. args]);
+
+        var toOsKey = Run("--key-file", sandbox.KeyPath, "change-master-key", "--new-os-key", name);
+        var oldKeyFile = Run("--key-file", sandbox.KeyPath, "list");
+        var withOsKey = Run("--os-key", name, "list");
+        var back = Run("--os-key", name, "change-master-key", "--create-new-key-file", backKey);
+        var oldOsKey = Run("--os-key", name, "list");
+        var withKeyFile = Run("--key-file", backKey, "list");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(toOsKey.ExitCode, Is.EqualTo(0), toOsKey.ToString());
+            Assert.That(toOsKey.StdOut, Does.Contain("3 token(s) re-encrypted"));
+            Assert.That(oldKeyFile.ExitCode, Is.EqualTo(3), oldKeyFile.ToString());
+            Assert.That(withOsKey.ExitCode, Is.EqualTo(0), withOsKey.ToString());
+            Assert.That(back.ExitCode, Is.EqualTo(0), back.ToString());
+            Assert.That(oldOsKey.ExitCode, Is.EqualTo(3), oldOsKey.ToString());
+            Assert.That(withKeyFile.ExitCode, Is.EqualTo(0), withKeyFile.ToString());
+            Assert.That(tokens.Select(t => t.UserSignature!.Name), Is.All.Matches<string>(mail => withKeyFile.StdOut.Contains(mail, StringComparison.Ordinal)));
         });
     }
 
