@@ -235,7 +235,7 @@ public class CommandsEndToEndTests
             Assert.That(put.ExitCode, Is.EqualTo(0), put.ToString());
             Assert.That(JsonDocument.Parse(list.StdOut).RootElement.GetArrayLength(), Is.EqualTo(1));
             AssertError(wrongList, 3, "error: WRONG_KEY");
-            AssertError(both, 2, "error: give either --key-file or --passphrase-env");
+            AssertError(both, 2, "error: give one master key option, not --key-file and --passphrase-env");
         });
     }
 

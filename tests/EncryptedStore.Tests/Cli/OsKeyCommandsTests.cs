@@ -10,24 +10,13 @@ namespace EncryptedStore.Tests.Cli;
 [Platform("Linux")]
 [SupportedOSPlatform("linux")]
 [Parallelizable(ParallelScope.All)]
-public sealed class OsKeyCommandsTests
+public sealed class OsKeyCommandsTests : SecretServiceFixture
 {
-    private readonly Lazy<SecretServiceSession> _shared = new(SecretServiceSession.Start);
-
-    [OneTimeTearDown]
-    public void StopSession()
-    {
-        if (_shared.IsValueCreated)
-        {
-            _shared.Value.Dispose();
-        }
-    }
-
     [Test]
     [Category("Slow")]
     public void OsKey_InitPutGetThenChangeToAKeyFileAndBack_EachKeyWorksOnlyWhenInForce()
     {
-        var session = _shared.Value;
+        var session = Session;
         using var sandbox = CliSandbox.Create(withStore: false);
         var environment = session.Environment.ToDictionary(e => e.Key, e => (string?)e.Value);
         var first = "cli-" + Guid.NewGuid().ToString("N")[..10];
@@ -70,7 +59,7 @@ public sealed class OsKeyCommandsTests
     [Category("Slow")]
     public void ChangeMasterKey_FromAKeyFileToTheOsKeyStoreAndBack_FullProcedureKeepsEveryToken()
     {
-        var session = _shared.Value;
+        var session = Session;
         using var sandbox = CliSandbox.Create();
         var environment = session.Environment.ToDictionary(e => e.Key, e => (string?)e.Value);
         var name = "cli-" + Guid.NewGuid().ToString("N")[..10];

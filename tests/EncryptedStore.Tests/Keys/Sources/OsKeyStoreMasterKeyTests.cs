@@ -12,21 +12,8 @@ namespace EncryptedStore.Tests.Keys.Sources;
 [Platform("Linux")]
 [SupportedOSPlatform("linux")]
 [Parallelizable(ParallelScope.All)]
-public sealed class OsKeyStoreMasterKeyTests
+public sealed class OsKeyStoreMasterKeyTests : SecretServiceFixture
 {
-    private readonly Lazy<SecretServiceSession> _shared = new(SecretServiceSession.Start);
-
-    private SecretServiceSession Session => _shared.Value;
-
-    [OneTimeTearDown]
-    public void StopSession()
-    {
-        if (_shared.IsValueCreated)
-        {
-            _shared.Value.Dispose();
-        }
-    }
-
     [Test]
     public void FromOsKeyStore_CreateThenReopen_KeyIsInTheKeyringAndInNoFileOnDisk()
     {

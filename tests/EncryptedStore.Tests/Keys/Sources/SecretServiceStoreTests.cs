@@ -19,22 +19,8 @@ namespace EncryptedStore.Tests.Keys.Sources;
 [Platform("Linux")]
 [SupportedOSPlatform("linux")]
 [Parallelizable(ParallelScope.All)]
-public sealed class SecretServiceStoreTests
+public sealed class SecretServiceStoreTests : SecretServiceFixture
 {
-    // Started by the first test that needs it, so the tests that need no daemons run where they are not installed.
-    private readonly Lazy<SecretServiceSession> _shared = new(SecretServiceSession.Start);
-
-    private SecretServiceSession Session => _shared.Value;
-
-    [OneTimeTearDown]
-    public void StopSession()
-    {
-        if (_shared.IsValueCreated)
-        {
-            _shared.Value.Dispose();
-        }
-    }
-
     // ---- Read, Create, Delete --------------------------------------------------------------------
 
     [Test]
