@@ -40,7 +40,8 @@ internal static class CliApp
     public static int Run(string[] args, CliConsole console, TimeProvider time)
     {
         var root = RootCommandFactory.Create(new CommandEnvironment(new GlobalOptions(), console, time));
-        var parseResult = root.Parse(args);
+        // Bare 'tokenstore' shows the help, as gh and dotnet do, rather than an error.
+        var parseResult = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parseResult.Errors.Count > 0)
         {
             foreach (var error in parseResult.Errors)
@@ -49,6 +50,14 @@ internal static class CliApp
             }
 
             var command = parseResult.CommandResult.Command;
+            foreach (var typed in parseResult.UnmatchedTokens)
+            {
+                if (Suggestions.For(typed, command) is { Count: > 0 } close)
+                {
+                    console.WriteNote($"Did you mean {string.Join(" or ", close.Select(c => $"'{c}'"))}?");
+                }
+            }
+
             console.WriteNote($"Run '{(command == root ? root.Name : root.Name + " " + command.Name)} --help' for usage.");
             return ExitCodes.Usage;
         }

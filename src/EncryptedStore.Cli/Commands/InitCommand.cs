@@ -21,6 +21,11 @@ internal static class InitCommand
     private static int Run(CommandContext context, string? newKeyFile)
     {
         var path = context.StorePath;
+        if (Directory.Exists(path))
+        {
+            throw new CliException($"'{path}' is a folder; give the store's file path, e.g. '{Path.Combine(path, GlobalOptions.DefaultStorePath)}'.");
+        }
+
         if (File.Exists(path))
         {
             throw new CliException($"'{path}' already exists; init creates a new store and refuses to touch an existing file.");
@@ -43,8 +48,10 @@ internal static class InitCommand
         try
         {
             KeySource key;
+            EnsureFolder(path);
             if (newKeyFile is not null)
             {
+                EnsureFolder(newKeyFile);
                 MasterKey.CreateKeyFile(newKeyFile);
                 createdKeyFile = true;
                 key = KeySource.FromKeyFile(newKeyFile);
@@ -81,6 +88,32 @@ internal static class InitCommand
             // The new key protects nothing if the store was not created; do not leave it behind.
             File.Delete(newKeyFile!);
             throw;
+        }
+    }
+
+    /// <summary>Makes the missing folders of <paramref name="file"/>, owner-only on Unix (as ssh-keygen and gh make theirs).</summary>
+    private static void EnsureFolder(string file)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file));
+        if (folder is null || Directory.Exists(folder))
+        {
+            return;
+        }
+
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(folder);
+            }
+            else
+            {
+                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"the folder '{folder}' cannot be created: {e.Message}");
         }
     }
 }

@@ -25,7 +25,7 @@ internal static class PurgeCommand
         if (!yes && !context.Confirm($"Delete all {count} token(s) in '{session.Store.FilePath}'?"))
         {
             context.Console.WriteNote("Nothing deleted.");
-            return ExitCodes.Error;
+            return ExitCodes.Usage;
         }
 
         session.Store.DeleteTokens();

@@ -70,7 +70,23 @@ internal static class PutCommand
             }
         }
 
+        if (TokenColumns.ExpiryProblem(token.ExpiresIn) is { } problem)
+        {
+            throw CliException.Usage(problem);
+        }
+
         using var session = context.OpenStore();
+        if (!json && token.Id is { } id && session.Store.TryFindTokenById(id) is OAuthToken existing)
+        {
+            // 'put --id ID --expiry-time N' updates that one field: the stored token with the given fields over it.
+            foreach (var (column, _) in given)
+            {
+                TokenColumns.Set(existing, column, TokenColumns.Get(token, column));
+            }
+
+            token = existing;
+        }
+
         session.Store.SaveToken(token);
         if (json)
         {

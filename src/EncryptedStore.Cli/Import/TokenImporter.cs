@@ -90,6 +90,11 @@ internal static class TokenImporter
     private static string? Check(EncryptedTokenStore simulation, Dictionary<string, string> origins, SourceRow row)
     {
         var token = row.Token!;
+        if (TokenColumns.ExpiryProblem(token.ExpiresIn) is { } expiry)
+        {
+            return expiry;
+        }
+
         if (token.Id is { } id && origins.TryGetValue(id, out var sameId))
         {
             return $"duplicate id: {sameId} has the same id.";

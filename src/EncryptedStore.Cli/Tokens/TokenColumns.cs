@@ -85,6 +85,15 @@ internal static class TokenColumns
     }
 
     /// <summary>A field-by-field copy.</summary>
+    /// <summary>
+    /// Why <paramref name="value"/> is not an <c>expiry_time</c> as the SDKs write it (Unix epoch milliseconds, digits
+    /// only), or null when it is one (or absent). The value itself is not quoted: it is not secret, but it is the user's.
+    /// </summary>
+    public static string? ExpiryProblem(string? value) =>
+        string.IsNullOrEmpty(value) || (value.Length <= 18 && value.All(char.IsAsciiDigit))
+            ? null
+            : "expiry_time must be Unix epoch milliseconds, digits only (e.g. 1767225600000).";
+
     public static OAuthToken Copy(OAuthToken source)
     {
         var copy = new OAuthToken();

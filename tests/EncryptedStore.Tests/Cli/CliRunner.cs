@@ -12,22 +12,33 @@ internal static class CliRunner
 
     public static string DllPath { get; } = typeof(EncryptedStore.Cli.Program).Assembly.Location;
 
-    public static CliResult Run(IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
+    public static CliResult Run(IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null) =>
+        Execute(NewStart("dotnet", [DllPath, .. args], workingDirectory ?? Environment.CurrentDirectory), stdin, environment);
+
+    /// <summary>Runs another program (e.g. <c>script</c>, to give the tool a terminal) the same way.</summary>
+    public static CliResult RunProgram(string program, IEnumerable<string> args, string? stdin, string workingDirectory) =>
+        Execute(NewStart(program, args, workingDirectory), stdin, null);
+
+    private static ProcessStartInfo NewStart(string program, IEnumerable<string> args, string workingDirectory)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+            WorkingDirectory = workingDirectory,
         };
-        start.ArgumentList.Add(DllPath);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }
 
+        return start;
+    }
+
+    private static CliResult Execute(ProcessStartInfo start, string? stdin, IReadOnlyDictionary<string, string?>? environment)
+    {
         start.Environment["NO_COLOR"] = "1";
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
@@ -46,7 +57,7 @@ internal static class CliRunner
         if (!process.WaitForExit(Timeout))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"tokenstore {string.Join(' ', start.ArgumentList.Skip(1))} did not finish within {Timeout}.");
+            Assert.Fail($"{start.FileName} {string.Join(' ', start.ArgumentList)} did not finish within {Timeout}.");
         }
 
         process.WaitForExit();

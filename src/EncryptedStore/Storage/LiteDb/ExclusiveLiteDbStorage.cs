@@ -40,6 +40,12 @@ internal sealed class ExclusiveLiteDbStorage : LiteDbStorage
                 throw Errors.Locked(fullPath, new IOException("The store file was replaced while opening it."));
             }
 
+            if (data.Length == 0 && !OperatingSystem.IsWindows())
+            {
+                // An empty file someone made for the store must be private before LiteDB writes its first pages in it.
+                SafeFile.CheckPrivate(fullPath, data.SafeFileHandle);
+            }
+
             createdLog = !File.Exists(logPath);
             log = LiteDbFiles.OpenStream(logPath, FileShare.None, flushToDisk);
             return new ExclusiveLiteDbStorage(fullPath, NewDatabase(data, log, creating: data.Length == 0), data, log);
