@@ -1,3 +1,4 @@
+using EncryptedStore.Internal;
 using EncryptedStore.Storage.LiteDb;
 
 namespace EncryptedStore;
@@ -160,10 +161,23 @@ public sealed partial class EncryptedTokenStore
     /// <c>NAME-masterkey.json</c> before the change commits and the old ones are removed after; a key of another kind
     /// deletes that file once committed. Under the write lock, so two changes never interleave.
     /// </summary>
-    private void ChangeMasterKeyAndFiles(MasterKey newMasterKey) => _pipeline.Serialized(() =>
+    private void ChangeMasterKeyAndFiles(MasterKey newMasterKey)
     {
-        using var pending = newMasterKey.Prepare(FilePath == EncryptedTokenStoreOptions.InMemory ? null : FilePath);
-        _administration.ChangeMasterKey(pending.Key);
-        pending.Commit();
-    });
+        using var activity = StoreTracing.Start(StoreTracing.ChangeMasterKey, FilePath);
+        try
+        {
+            _pipeline.Serialized(() =>
+            {
+                using var pending = newMasterKey.Prepare(FilePath == EncryptedTokenStoreOptions.InMemory ? null : FilePath);
+                var elements = _administration.ChangeMasterKey(pending.Key);
+                activity?.SetTag(StoreTracing.KeyRingElements, elements);
+                pending.Commit();
+            });
+        }
+        catch (Exception e)
+        {
+            StoreTracing.Fail(activity, e);
+            throw;
+        }
+    }
 }

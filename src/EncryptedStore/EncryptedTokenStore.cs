@@ -54,51 +54,62 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var logger = options.LoggerFactory?.CreateLogger<EncryptedTokenStore>() ?? NullLogger<EncryptedTokenStore>.Instance;
-        _time = options.TimeProvider;
-        var masterKey = options.MasterKey ?? (_ephemeralKey = NewEphemeralKey());
-        var existed = options.FilePath == EncryptedTokenStoreOptions.InMemory || File.Exists(options.FilePath);
-        var storage = LiteDbFiles.OpenStorage(options.FilePath, options.FlushToDisk, options.LockTimeout, options.Sharing == StoreSharing.Shared);
+        using var activity = StoreTracing.Start(StoreTracing.Open, options.FilePath);
         try
         {
-            _keys = OpenKeys(storage, masterKey, options, logger, removeOnFailure: !existed && options.Sharing == StoreSharing.Exclusive);
-        }
-        catch
-        {
-            storage.Dispose();
-            _ephemeralKey?.Dispose();
-            throw;
-        }
+            var logger = options.LoggerFactory?.CreateLogger<EncryptedTokenStore>() ?? NullLogger<EncryptedTokenStore>.Instance;
+            _time = options.TimeProvider;
+            var masterKey = options.MasterKey ?? (_ephemeralKey = NewEphemeralKey());
+            var existed = options.FilePath == EncryptedTokenStoreOptions.InMemory || File.Exists(options.FilePath);
+            var storage = LiteDbFiles.OpenStorage(options.FilePath, options.FlushToDisk, options.LockTimeout, options.Sharing == StoreSharing.Shared);
+            try
+            {
+                _keys = OpenKeys(storage, masterKey, options, logger, removeOnFailure: !existed && options.Sharing == StoreSharing.Exclusive);
+            }
+            catch
+            {
+                storage.Dispose();
+                _ephemeralKey?.Dispose();
+                throw;
+            }
 
-        var sealer = new RecordSealer(_keys.Ring, logger);
-        var journalHost = new JournalHost(storage, _keys, _time, logger);
-        try
-        {
-            ReplayJournal(storage, journalHost, sealer, logger);
-        }
-        catch
-        {
-            _keys.Dispose();
-            storage.Dispose();
-            _ephemeralKey?.Dispose();
-            throw;
-        }
+            var sealer = new RecordSealer(_keys.Ring, logger);
+            var journalHost = new JournalHost(storage, _keys, _time, logger);
+            try
+            {
+                ReplayJournal(storage, journalHost, sealer, logger);
+            }
+            catch
+            {
+                _keys.Dispose();
+                storage.Dispose();
+                _ephemeralKey?.Dispose();
+                throw;
+            }
 
-        var metadata = _keys.State.Metadata;
-        _cache = options.CacheSize > 0 ? new TokenCache(options.CacheSize) : null;
-        _journal = options.UseSaveJournal && storage.SupportsJournal
-            ? new JournaledWriter(storage, _cache, journalHost, metadata.StoreId, options.FlushToDisk, logger)
-            : null;
-        _pipeline = new WritePipeline(this, storage, _cache, _journal, _keys.Reload);
-        _matcher = new TokenMatcher(_pipeline, _keys, sealer, _cache, _journal);
-        _rotation = new KeyRotation(_pipeline, _keys, sealer, _journal, _time, options.KeyLifetime, logger);
-        _writer = new TokenWriter(_pipeline, _keys, sealer, _matcher, _cache, _journal, _rotation, logger);
-        _administration = new KeyAdministration(_pipeline, _keys, _journal, logger);
-        _inspector = new StoreInspector(_pipeline, _keys, sealer);
-        Log.StoreOpened(logger, storage.Path, metadata.DataKeyVersion, metadata.IndexKeyVersion);
-        if (metadata.Rotation is not null)
+            var metadata = _keys.State.Metadata;
+            _cache = options.CacheSize > 0 ? new TokenCache(options.CacheSize) : null;
+            _journal = options.UseSaveJournal && storage.SupportsJournal
+                ? new JournaledWriter(storage, _cache, journalHost, metadata.StoreId, options.FlushToDisk, logger)
+                : null;
+            _pipeline = new WritePipeline(this, storage, _cache, _journal, _keys.Reload);
+            _matcher = new TokenMatcher(_pipeline, _keys, sealer, _cache, _journal);
+            _rotation = new KeyRotation(_pipeline, _keys, sealer, _journal, _time, options.KeyLifetime, logger);
+            _writer = new TokenWriter(_pipeline, _keys, sealer, _matcher, _cache, _journal, _rotation, logger);
+            _administration = new KeyAdministration(_pipeline, _keys, _journal, logger);
+            _inspector = new StoreInspector(_pipeline, _keys, sealer);
+            Log.StoreOpened(logger, storage.Path, metadata.DataKeyVersion, metadata.IndexKeyVersion);
+            activity?.SetTag(StoreTracing.Created, !existed).SetTag(StoreTracing.Sharing, options.Sharing == StoreSharing.Shared ? "shared" : "exclusive")
+                .SetTag(StoreTracing.DataKeyVersion, metadata.DataKeyVersion).SetTag(StoreTracing.IndexKeyVersion, metadata.IndexKeyVersion).SetTag(StoreTracing.RotationResumed, metadata.Rotation is not null);
+            if (metadata.Rotation is not null)
+            {
+                _rotation.ResumeInBackground();
+            }
+        }
+        catch (Exception e)
         {
-            _rotation.ResumeInBackground();
+            StoreTracing.Fail(activity, e);
+            throw;
         }
     }
 
@@ -257,6 +268,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     {
         using var lease = storage.Enter();
         var format = storage.ReadFormat();
+
         if (format is not null)
         {
             storage.CheckPrivate();

@@ -39,6 +39,7 @@ internal sealed class JournaledWriter : IDisposable
     private readonly AutoResetEvent _applySignal = new(initialState: false);
     private readonly ManualResetEventSlim _stopRequested = new(initialState: false);
     private readonly UniqueValues _uniqueValues;
+    private readonly IDisposable _depthGauge;
     private SaveJournal? _journal;
     private Thread? _applier;
     private volatile bool _stopping;
@@ -58,6 +59,7 @@ internal sealed class JournaledWriter : IDisposable
         _flushToDisk = flushToDisk;
         _logger = logger;
         _uniqueValues = new UniqueValues(storage, logger);
+        _depthGauge = StoreMetrics.TrackJournal(storage.Path, () => _pendingCount);
     }
 
     /// <summary>How many saves went through the journal (for tests and diagnostics).</summary>
@@ -238,6 +240,7 @@ internal sealed class JournaledWriter : IDisposable
 
         _applySignal.Dispose();
         _stopRequested.Dispose();
+        _depthGauge.Dispose();
     }
 
     /// <summary>
@@ -344,6 +347,7 @@ internal sealed class JournaledWriter : IDisposable
             }
 
             _host.ApplyBatch([.. batch.Select(p => p.Value.Record)], batch.Max(p => p.Value.Sequence));
+            StoreMetrics.Add(StoreMetrics.JournalBatches, 1, _storage.Path);
             lock (_journalLock)
             {
                 _journal.Reset(region);

@@ -15,8 +15,12 @@ internal static class Errors
     public static TokenStoreException Ambiguous() =>
         new(TokenStoreErrorCodes.AmbiguousMatch, "Several tokens of this user exist for different clients; give the client id to choose one.");
 
-    public static TokenStoreException Integrity(string what, Exception? cause = null) =>
-        new(TokenStoreErrorCodes.Integrity, $"Integrity check failed for {what}: the data was altered or corrupted.", cause);
+    /// <summary>An INTEGRITY failure of <paramref name="what"/>; counted by <see cref="StoreMetrics.IntegrityFailures"/>.</summary>
+    public static TokenStoreException Integrity(string what, Exception? cause = null)
+    {
+        StoreMetrics.IntegrityFailure();
+        return new(TokenStoreErrorCodes.Integrity, $"Integrity check failed for {what}: the data was altered or corrupted.", cause);
+    }
 
     public static TokenStoreException WrongKey(string? hint = null) =>
         new(TokenStoreErrorCodes.WrongKey, "The master key does not open this store." + (hint is null ? string.Empty : " " + hint));

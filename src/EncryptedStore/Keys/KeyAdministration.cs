@@ -102,8 +102,8 @@ internal sealed class KeyAdministration(WritePipeline pipeline, StoreKeys keys, 
         return destroyed;
     });
 
-    /// <summary>See <see cref="EncryptedTokenStore.ChangeMasterKey"/>.</summary>
-    public void ChangeMasterKey(MasterKey newMasterKey) => pipeline.Serialized(() =>
+    /// <summary>See <see cref="EncryptedTokenStore.ChangeMasterKey"/>; returns how many key ring elements were re-encrypted.</summary>
+    public int ChangeMasterKey(MasterKey newMasterKey) => pipeline.Serialized(() =>
     {
         var metadata = keys.State.Metadata;
         var salt = RandomNumberGenerator.GetBytes(metadata.Salt.Length);

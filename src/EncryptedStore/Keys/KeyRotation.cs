@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EncryptedStore.Engine;
 using EncryptedStore.Internal;
 using EncryptedStore.Storage;
@@ -24,19 +25,29 @@ internal sealed class KeyRotation(WritePipeline pipeline, StoreKeys keys, Record
     public KeyRotationResult Rotate(KeyRotationOptions options, IProgress<KeyRotationProgress>? progress, CancellationToken cancellationToken)
     {
         WaitForBackground();
-        var resumed = pipeline.Serialized(() =>
+        using var activity = StoreTracing.Start(StoreTracing.Rotate, pipeline.Storage.Path);
+        try
         {
-            if (keys.State.IsRotating)
+            var resumed = pipeline.Serialized(() =>
             {
-                return true;
-            }
+                if (keys.State.IsRotating)
+                {
+                    return true;
+                }
 
-            Start(options.RotateIndexKey);
-            return false;
-        });
-        var (scanned, rewritten, failed) = Run(options.BatchSize, progress, cancellationToken);
-        var active = keys.State.Keys;
-        return new KeyRotationResult(resumed, active.Data.Version, active.Index.Version, scanned, rewritten, failed);
+                Start(options.RotateIndexKey);
+                return false;
+            });
+            activity?.SetTag(StoreTracing.RotationResumed, resumed).SetTag(StoreTracing.RotationIndexKey, options.RotateIndexKey).SetTag(StoreTracing.BatchSize, options.BatchSize);
+            var (scanned, rewritten, failed) = Run(options.BatchSize, progress, activity, cancellationToken);
+            var active = keys.State.Keys;
+            return new KeyRotationResult(resumed, active.Data.Version, active.Index.Version, scanned, rewritten, failed);
+        }
+        catch (Exception e)
+        {
+            StoreTracing.Fail(activity, e);
+            throw;
+        }
     }
 
     /// <summary>Under the write lock, before a save: makes a new data key when the current one has outlived the key lifetime.</summary>
@@ -62,13 +73,16 @@ internal sealed class KeyRotation(WritePipeline pipeline, StoreKeys keys, Record
         Log.RotationResumed(logger, pipeline.Storage.Path);
         _background = Task.Run(() =>
         {
+            using var activity = StoreTracing.Start(StoreTracing.Rotate, pipeline.Storage.Path);
+            activity?.SetTag(StoreTracing.RotationResumed, true).SetTag(StoreTracing.RotationInBackground, true).SetTag(StoreTracing.BatchSize, KeyRotationOptions.DefaultBatchSize);
             try
             {
-                Run(KeyRotationOptions.DefaultBatchSize, progress: null, _stopBackground.Token);
+                Run(KeyRotationOptions.DefaultBatchSize, progress: null, activity, _stopBackground.Token);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or TokenStoreException)
             {
                 // The rotation stays in progress: the next open or RotateKeys resumes it.
+                StoreTracing.Fail(activity, e);
                 Log.RotationPaused(logger, e);
             }
         });
@@ -110,7 +124,7 @@ internal sealed class KeyRotation(WritePipeline pipeline, StoreKeys keys, Record
     }
 
     /// <summary>Rewrites records in id order, one batch per transaction, until none is left under older keys.</summary>
-    private (int Scanned, int Rewritten, List<string> Failed) Run(int batchSize, IProgress<KeyRotationProgress>? progress, CancellationToken cancellationToken)
+    private (int Scanned, int Rewritten, List<string> Failed) Run(int batchSize, IProgress<KeyRotationProgress>? progress, Activity? activity, CancellationToken cancellationToken)
     {
         int total;
         using (pipeline.Hold())
@@ -131,6 +145,7 @@ internal sealed class KeyRotation(WritePipeline pipeline, StoreKeys keys, Record
                     return true;
                 }
 
+                var before = rewritten;
                 var metadata = pipeline.Write("rotating keys", _ =>
                 {
                     var batch = pipeline.Storage.ReadRecordsAfter(rotation.Cursor, batchSize);
@@ -166,6 +181,7 @@ internal sealed class KeyRotation(WritePipeline pipeline, StoreKeys keys, Record
                     return keys.Write(keys.State.Metadata with { Rotation = rotation with { Cursor = batch[^1].Id } });
                 });
                 keys.Publish(metadata);
+                StoreMetrics.Add(StoreMetrics.RotationRecords, rewritten - before, pipeline.Storage.Path);
                 if (metadata.Rotation is null)
                 {
                     Log.RotationFinished(logger, scanned, rewritten, failed.Count);
@@ -183,6 +199,9 @@ internal sealed class KeyRotation(WritePipeline pipeline, StoreKeys keys, Record
         }
 
         progress?.Report(new KeyRotationProgress(scanned, rewritten, total));
+        var active = keys.State.Keys;
+        activity?.SetTag(StoreTracing.DataKeyVersion, active.Data.Version).SetTag(StoreTracing.IndexKeyVersion, active.Index.Version)
+            .SetTag(StoreTracing.RecordsScanned, scanned).SetTag(StoreTracing.RecordsRewritten, rewritten).SetTag(StoreTracing.RecordsFailed, failed.Count);
         return (scanned, rewritten, failed);
     }
 }

@@ -48,6 +48,23 @@ internal sealed class StoreInspector(WritePipeline pipeline, StoreKeys keys, Rec
     /// <summary>See <see cref="EncryptedTokenStore.Verify"/>.</summary>
     public StoreVerification Verify(IProgress<int>? progress)
     {
+        using var activity = StoreTracing.Start(StoreTracing.Verify, Storage.Path);
+        try
+        {
+            var verification = VerifyAll(progress);
+            activity?.SetTag(StoreTracing.RecordsChecked, verification.RecordsChecked).SetTag(StoreTracing.KeysChecked, verification.KeysChecked)
+                .SetTag(StoreTracing.Problems, verification.Problems.Count);
+            return verification;
+        }
+        catch (Exception e)
+        {
+            StoreTracing.Fail(activity, e);
+            throw;
+        }
+    }
+
+    private StoreVerification VerifyAll(IProgress<int>? progress)
+    {
         using var lease = pipeline.Hold();
         var problems = new List<StoreProblem>();
         var keysChecked = 0;

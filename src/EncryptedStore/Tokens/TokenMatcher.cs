@@ -19,9 +19,12 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
     /// <summary>The token with id <paramref name="id"/>: from the cache, a pending journaled save, or the storage.</summary>
     public OAuthToken? FindById(string id)
     {
+        var started = StoreMetrics.Start(StoreMetrics.LookupDuration);
         if (pipeline.IsSynchronized && cache?.Get(id) is { } cached)
         {
-            return cached.ToToken();
+            var hit = cached.ToToken();
+            StoreMetrics.Lookup(started, LookupKind.ById, LookupResult.Hit);
+            return hit;
         }
 
         using var lease = pipeline.Hold();
@@ -31,22 +34,26 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
         var generation = cache?.BeginRead();
         if (journal?.FindPending(id) is { } pending)
         {
+            StoreMetrics.Lookup(started, LookupKind.ById, LookupResult.Miss);
             return pending.ToToken();
         }
 
         if (Storage.FindRecord(id) is not { } record)
         {
+            StoreMetrics.Lookup(started, LookupKind.ById, LookupResult.NotFound);
             return null;
         }
 
         var token = sealer.Open(record);
         cache?.Add(generation, token);
+        StoreMetrics.Lookup(started, LookupKind.ById, LookupResult.Miss);
         return token;
     }
 
     /// <summary>Every token, decrypted, in id order.</summary>
     public List<IToken> All()
     {
+        var started = StoreMetrics.Start(StoreMetrics.LookupDuration);
         List<StoredRecord> records;
         using (pipeline.Hold())
         using (pipeline.BeginScan())
@@ -54,18 +61,28 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
             records = [.. Storage.ReadAllRecords()];
         }
 
-        return records.ConvertAll(record => (IToken)sealer.Open(record));
+        var tokens = records.ConvertAll(record => (IToken)sealer.Open(record));
+        StoreMetrics.Lookup(started, LookupKind.All, LookupResult.Miss);
+        return tokens;
     }
 
     /// <summary>The stored token that <paramref name="query"/> matches by the contract's rules, decrypted; null when none.</summary>
     /// <param name="query">What to look for.</param>
-    /// <param name="useCache">False inside a write, which must see its own transaction's changes.</param>
+    /// <param name="useCache">False inside a write, which must see its own transaction's changes; only a lookup with the cache is a caller's, measured.</param>
     public MatchedToken? Match(OAuthToken query, bool useCache = true)
     {
+        var started = useCache ? StoreMetrics.Start(StoreMetrics.LookupDuration) : 0;
+
         // A rotation that starts after the keys were read can move the record out of their sight:
         // a miss is confirmed with the keys in force now.
         var active = keys.State.Keys;
-        return Match(query, active, useCache) ?? (ReferenceEquals(active, keys.State.Keys) ? null : Match(query, keys.State.Keys, useCache));
+        var found = Match(query, active, useCache) ?? (ReferenceEquals(active, keys.State.Keys) ? null : Match(query, keys.State.Keys, useCache));
+        if (useCache)
+        {
+            StoreMetrics.Lookup(started, LookupKind.ByMatch, found is null ? LookupResult.NotFound : found.Value.Cached is null ? LookupResult.Miss : LookupResult.Hit);
+        }
+
+        return found;
     }
 
     /// <summary>

@@ -21,37 +21,50 @@ internal sealed class TokenWriter(
     private ITokenStorage Storage => pipeline.Storage;
 
     /// <summary>Saves one validated token; fills its id and null properties from the stored record.</summary>
-    public void Save(OAuthToken incoming) => pipeline.Serialized(() =>
+    public void Save(OAuthToken incoming)
     {
-        if (TrySaveThroughJournal(incoming) is { } journaled)
+        var started = StoreMetrics.Start(StoreMetrics.SaveDuration);
+        pipeline.Serialized(() =>
         {
-            TokenFields.FillNulls(incoming, journaled);
-            Log.TokenSaved(logger, journaled.Id!, "updated");
-            return true;
-        }
+            if (TrySaveThroughJournal(incoming) is { } journaled)
+            {
+                TokenFields.FillNulls(incoming, journaled);
+                Log.TokenSaved(logger, journaled.Id!, "updated");
+                StoreMetrics.Saved(started, SavePath.Journal, SaveOperation.Update, 1);
+                return true;
+            }
 
-        var (id, merged, inserted) = Write([incoming])[0];
-        TokenFields.FillNulls(incoming, merged);
-        incoming.Id = id;
-        Log.TokenSaved(logger, id, inserted ? "inserted" : "updated");
-        return true;
-    });
+            var (id, merged, inserted) = Write([incoming])[0];
+            TokenFields.FillNulls(incoming, merged);
+            incoming.Id = id;
+            Log.TokenSaved(logger, id, inserted ? "inserted" : "updated");
+            StoreMetrics.Saved(started, SavePath.Transactional, inserted ? SaveOperation.Insert : SaveOperation.Update, 1);
+            return true;
+        });
+    }
 
     /// <summary>Saves validated tokens in one transaction: all of them, or none.</summary>
-    public void SaveAll(IReadOnlyList<OAuthToken> incoming) => pipeline.Serialized(() =>
+    public void SaveAll(IReadOnlyList<OAuthToken> incoming)
     {
-        var written = Write(incoming);
-        for (var i = 0; i < incoming.Count; i++)
+        var started = StoreMetrics.Start(StoreMetrics.SaveDuration);
+        var inserted = pipeline.Serialized(() =>
         {
-            TokenFields.FillNulls(incoming[i], written[i].Merged);
-            incoming[i].Id = written[i].Id;
-        }
+            var written = Write(incoming);
+            for (var i = 0; i < incoming.Count; i++)
+            {
+                TokenFields.FillNulls(incoming[i], written[i].Merged);
+                incoming[i].Id = written[i].Id;
+            }
 
-        return true;
-    });
+            return written.Count(w => w.Inserted);
+        });
+        StoreMetrics.Counted(SavePath.Transactional, SaveOperation.Insert, inserted);
+        StoreMetrics.Saved(started, SavePath.Transactional, SaveOperation.Update, incoming.Count - inserted);
+    }
 
     public void Delete(string id)
     {
+        var started = StoreMetrics.Start(StoreMetrics.SaveDuration);
         var deleted = pipeline.Write("deleting a token", scope =>
         {
             scope.Touch(id);
@@ -61,21 +74,26 @@ internal sealed class TokenWriter(
         {
             Log.TokenDeleted(logger, id);
         }
+
+        StoreMetrics.Saved(started, SavePath.Transactional, SaveOperation.Delete, deleted ? 1 : 0);
     }
 
     public void DeleteAll()
     {
+        var started = StoreMetrics.Start(StoreMetrics.SaveDuration);
         var count = pipeline.Write("deleting tokens", scope =>
         {
             scope.TouchAll();
             return Storage.DeleteAllRecords();
         });
         Log.AllTokensDeleted(logger, count);
+        StoreMetrics.Saved(started, SavePath.Transactional, SaveOperation.Delete, count);
     }
 
     /// <summary>See <see cref="EncryptedTokenStore.PurgeExpired"/>; <paramref name="cutoff"/> is in Unix epoch milliseconds.</summary>
     public int PurgeExpired(long cutoff, TimeSpan olderThan)
     {
+        var started = StoreMetrics.Start(StoreMetrics.SaveDuration);
         var purged = pipeline.Write("purging expired tokens", scope =>
         {
             List<StoredRecord> records;
@@ -99,6 +117,7 @@ internal sealed class TokenWriter(
         }
 
         Log.ExpiredTokensPurged(logger, purged.Count, olderThan);
+        StoreMetrics.Saved(started, SavePath.Transactional, SaveOperation.Delete, purged.Count);
         return purged.Count;
     }
 

@@ -15,12 +15,33 @@ internal static class LiteDbCompaction
     /// </summary>
     public static void Compact(string fullPath, TimeSpan lockTimeout)
     {
+        using var activity = StoreTracing.Start(StoreTracing.Compact, fullPath);
+        try
+        {
+            var sizeBefore = activity is null ? 0 : FileSize(fullPath);
+            var documents = CopyAndReplace(fullPath, lockTimeout);
+            activity?.SetTag(StoreTracing.DocumentsCopied, documents).SetTag(StoreTracing.SizeBefore, sizeBefore).SetTag(StoreTracing.SizeAfter, FileSize(fullPath));
+        }
+        catch (Exception e)
+        {
+            StoreTracing.Fail(activity, e);
+            throw;
+        }
+    }
+
+    /// <summary>Called with the store's path after the copy, before the rename, while the source is still held (for tests).</summary>
+    internal static Action<string>? BeforeRename { get; set; }
+
+    /// <summary>The copy and the swap of <see cref="Compact"/>; returns how many documents were copied.</summary>
+    private static long CopyAndReplace(string fullPath, TimeSpan lockTimeout)
+    {
         if (!File.Exists(fullPath))
         {
             throw Errors.NotAStore(fullPath, "it does not exist.");
         }
 
         var temporaryPath = fullPath + ".compact";
+        var documents = 0L;
         File.Delete(temporaryPath);
         File.Delete(StorePaths.LogPathFor(temporaryPath));
         try
@@ -31,7 +52,7 @@ internal static class LiteDbCompaction
                 throw Errors.NotAStore(fullPath, "it has no EncryptedStore metadata.");
             }
 
-            using (var target = LiteDbFiles.Open(temporaryPath, flushToDisk: true, TimeSpan.Zero, shared: false))
+            using (var target = ExclusiveLiteDbStorage.Open(temporaryPath, flushToDisk: true))
             {
                 // The indexes first, on empty collections: LiteDB builds an index over documents inserted in the same
                 // transaction by walking them, and takes a long walk (3,000 tokens and more) for a loop in the file.
@@ -48,7 +69,7 @@ internal static class LiteDbCompaction
                     foreach (var batch in source.Database.GetCollection(name).FindAll().Chunk(CopyBatchSize))
                     {
                         using var transaction = target.BeginTransaction();
-                        target.Database.GetCollection(name).InsertBulk(batch);
+                        documents += target.Database.GetCollection(name).InsertBulk(batch);
                         transaction.Commit();
                     }
                 }
@@ -61,6 +82,7 @@ internal static class LiteDbCompaction
             BeforeRename?.Invoke(fullPath);
             File.Move(temporaryPath, fullPath, overwrite: true);
             SafeFile.SyncFolder(Path.GetDirectoryName(fullPath)!);
+            return documents;
         }
         catch (Exception e) when (e is not TokenStoreException && LiteDbFailures.IsStorageFailure(e))
         {
@@ -72,6 +94,5 @@ internal static class LiteDbCompaction
         }
     }
 
-    /// <summary>Called with the store's path after the copy, before the rename, while the source is still held (for tests).</summary>
-    internal static Action<string>? BeforeRename { get; set; }
+    private static long FileSize(string path) => new FileInfo(path) is { Exists: true } file ? file.Length : 0;
 }

@@ -29,17 +29,32 @@ internal static class LiteDbFiles
     public static LiteDbStorage Open(string path, bool flushToDisk, TimeSpan lockTimeout, bool shared)
     {
         var started = Stopwatch.GetTimestamp();
+        var attempt = started;
         while (true)
         {
             try
             {
-                return path == LiteDbStorage.MemoryPath ? ExclusiveLiteDbStorage.OpenMemory()
+                LiteDbStorage storage = path == LiteDbStorage.MemoryPath ? ExclusiveLiteDbStorage.OpenMemory()
                     : shared ? SharedLiteDbStorage.Open(Path.GetFullPath(path), flushToDisk, lockTimeout)
                     : ExclusiveLiteDbStorage.Open(Path.GetFullPath(path), flushToDisk);
+
+                if (path != LiteDbStorage.MemoryPath)
+                {
+                    // The wait is the time before the attempt that succeeded: 0 when the file was free.
+                    StoreMetrics.LockWaited(Stopwatch.GetElapsedTime(started, attempt), storage.Path, shared, acquired: true);
+                }
+
+                return storage;
             }
             catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.StoreLocked && Stopwatch.GetElapsedTime(started) < lockTimeout)
             {
                 Thread.Sleep(LockRetryInterval);
+                attempt = Stopwatch.GetTimestamp();
+            }
+            catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.StoreLocked)
+            {
+                StoreMetrics.LockWaited(Stopwatch.GetElapsedTime(started), path, shared, acquired: false);
+                throw;
             }
         }
     }

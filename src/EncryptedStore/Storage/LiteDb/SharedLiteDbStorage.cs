@@ -23,6 +23,7 @@ internal sealed class SharedLiteDbStorage : LiteDbStorage
     private readonly TimeSpan _lockTimeout;
     private readonly Lock _gate = new();
     private readonly Action _exit;
+    private readonly KeyValuePair<string, object?> _fileTag;
     private int _depth;
     private bool _bumped;
     private LiteEngine? _engine;
@@ -35,6 +36,7 @@ internal sealed class SharedLiteDbStorage : LiteDbStorage
         _lockFile = lockFile;
         _lockTimeout = lockTimeout;
         _exit = Exit;
+        _fileTag = StoreMetrics.FileTag(path);
         Attach(new LiteDatabase(new SharedEngine(this)));
     }
 
@@ -238,6 +240,7 @@ internal sealed class SharedLiteDbStorage : LiteDbStorage
         {
             if (Stopwatch.GetElapsedTime(started) >= _lockTimeout)
             {
+                StoreMetrics.LockWaited(Stopwatch.GetElapsedTime(started), _fileTag, shared: true, acquired: false);
                 return false;
             }
 
@@ -252,6 +255,7 @@ internal sealed class SharedLiteDbStorage : LiteDbStorage
             }
         }
 
+        StoreMetrics.LockWaited(attempts == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(started), _fileTag, shared: true, acquired: true);
         return true;
     }
 
