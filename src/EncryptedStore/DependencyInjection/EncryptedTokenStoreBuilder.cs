@@ -2,7 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EncryptedStore.DependencyInjection;
 
-internal sealed class EncryptedTokenStoreBuilder(IServiceCollection services) : IEncryptedTokenStoreBuilder
+internal sealed class EncryptedTokenStoreBuilder(IServiceCollection services, object? serviceKey) : IEncryptedTokenStoreBuilder
 {
     public IServiceCollection Services { get; } = services;
+
+    public object? ServiceKey { get; } = serviceKey;
 }

@@ -5,9 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EncryptedStore;
 
 /// <summary>
-/// Chooses the master key of the store registered by <c>AddEncryptedTokenStore</c>, as Data Protection's
-/// <c>ProtectKeysWith…</c> do: the key is made when the store is first resolved and disposed with the container.
-/// Use one of these, or set <see cref="EncryptedTokenStoreOptions.MasterKey"/> in the configure action, not both.
+/// Chooses the master key of the store registered by <c>AddEncryptedTokenStore</c> or <c>AddKeyedEncryptedTokenStore</c>
+/// (that store only), as Data Protection's <c>ProtectKeysWith…</c> do: the key is made when the store is first resolved
+/// and disposed with the container. Use one of these, or set <see cref="EncryptedTokenStoreOptions.MasterKey"/> in the
+/// configure action or a <c>MasterKey</c> configuration section, not two of them.
 /// </summary>
 public static class EncryptedTokenStoreBuilderExtensions
 {
@@ -18,7 +19,7 @@ public static class EncryptedTokenStoreBuilderExtensions
     public static IEncryptedTokenStoreBuilder ProtectWithOsKeyStore(this IEncryptedTokenStoreBuilder builder, string name, OsKeyStoreOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        return Register(builder, () => MasterKey.FromOsKeyStore(name, options ?? new OsKeyStoreOptions()));
+        return Register(builder, _ => MasterKey.FromOsKeyStore(name, options ?? new OsKeyStoreOptions()));
     }
 
     /// <summary>A master key wrapped to <paramref name="certificate"/> (see <see cref="MasterKey.FromCertificate"/>); the caller keeps the certificate alive.</summary>
@@ -27,7 +28,7 @@ public static class EncryptedTokenStoreBuilderExtensions
     public static IEncryptedTokenStoreBuilder ProtectWithCertificate(this IEncryptedTokenStoreBuilder builder, X509Certificate2 certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        return Register(builder, () => MasterKey.FromCertificate(certificate));
+        return Register(builder, _ => MasterKey.FromCertificate(certificate));
     }
 
     /// <summary>
@@ -40,7 +41,7 @@ public static class EncryptedTokenStoreBuilderExtensions
     public static IEncryptedTokenStoreBuilder ProtectWithCertificateFile(this IEncryptedTokenStoreBuilder builder, string path, string? passwordVariable = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return Register(builder, () => MasterKey.FromCertificateFile(path, passwordVariable is null ? null : Environment.GetEnvironmentVariable(passwordVariable)));
+        return Register(builder, _ => MasterKey.FromCertificateFile(path, passwordVariable is null ? null : Environment.GetEnvironmentVariable(passwordVariable)));
     }
 
     /// <summary>A master key wrapped to the certificate with <paramref name="thumbprint"/> in the platform store (see <see cref="MasterKey.FromCertificateStore"/>).</summary>
@@ -50,7 +51,7 @@ public static class EncryptedTokenStoreBuilderExtensions
     public static IEncryptedTokenStoreBuilder ProtectWithCertificateStore(this IEncryptedTokenStoreBuilder builder, string thumbprint, StoreLocation location = StoreLocation.CurrentUser)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(thumbprint);
-        return Register(builder, () => MasterKey.FromCertificateStore(thumbprint, location));
+        return Register(builder, _ => MasterKey.FromCertificateStore(thumbprint, location));
     }
 
     /// <summary>The master key in the systemd credential <paramref name="name"/> (see <see cref="MasterKey.FromSystemdCredential"/>).</summary>
@@ -60,7 +61,7 @@ public static class EncryptedTokenStoreBuilderExtensions
     public static IEncryptedTokenStoreBuilder ProtectWithSystemdCredential(this IEncryptedTokenStoreBuilder builder, string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        return Register(builder, () => MasterKey.FromSystemdCredential(name));
+        return Register(builder, _ => MasterKey.FromSystemdCredential(name));
     }
 
     /// <summary>The master key in a key file (see <see cref="MasterKey.FromKeyFile"/>).</summary>
@@ -70,18 +71,32 @@ public static class EncryptedTokenStoreBuilderExtensions
     public static IEncryptedTokenStoreBuilder ProtectWithKeyFile(this IEncryptedTokenStoreBuilder builder, string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return Register(builder, () => MasterKey.FromKeyFile(path));
+        return Register(builder, _ => MasterKey.FromKeyFile(path));
     }
 
-    private static IEncryptedTokenStoreBuilder Register(IEncryptedTokenStoreBuilder builder, Func<MasterKey> create)
+    /// <summary>
+    /// The master key <paramref name="create"/> makes from the container's services when the store is first resolved, for a
+    /// source this class has no method for: <c>_ => MasterKey.FromEnvironment("TOKENS_KEY")</c>, or key bytes from a secret
+    /// manager with <see cref="MasterKey.FromBytes"/>. The container disposes the key; <paramref name="create"/> must return a new one.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="create"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">A master key was already chosen with a <c>ProtectWith…</c> call.</exception>
+    public static IEncryptedTokenStoreBuilder ProtectWithMasterKey(this IEncryptedTokenStoreBuilder builder, Func<IServiceProvider, MasterKey> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        return Register(builder, provider => create(provider) ?? throw new InvalidOperationException("The ProtectWithMasterKey function returned null."));
+    }
+
+    private static IEncryptedTokenStoreBuilder Register(IEncryptedTokenStoreBuilder builder, Func<IServiceProvider, MasterKey> create)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (builder.Services.Any(descriptor => descriptor.ServiceType == typeof(MasterKeyRegistration)))
+        var serviceKey = builder.ServiceKey;
+        if (builder.Services.Any(descriptor => descriptor.ServiceType == typeof(MasterKeyRegistration) && Equals(descriptor.ServiceKey, serviceKey)))
         {
             throw new InvalidOperationException("A master key was already chosen for this store with a ProtectWith… call; choose one.");
         }
 
-        builder.Services.AddSingleton(_ => new MasterKeyRegistration(create()));
+        StoreRegistration.AddSingleton(builder.Services, serviceKey, provider => new MasterKeyRegistration(create(provider)));
         return builder;
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace EncryptedStore.Tests.DependencyInjection;
 
-public class ServiceCollectionTests
+public partial class ServiceCollectionTests
 {
     [Test]
     public void AddEncryptedTokenStore_Resolved_IsOneSingletonForBothServiceTypes()
@@ -97,7 +97,7 @@ public class ServiceCollectionTests
         Assert.Multiple(() =>
         {
             Assert.That(() => ((IServiceCollection)null!).AddEncryptedTokenStore(_ => { }), Throws.ArgumentNullException);
-            Assert.That(() => new ServiceCollection().AddEncryptedTokenStore(null!), Throws.ArgumentNullException);
+            Assert.That(() => new ServiceCollection().AddEncryptedTokenStore((Action<EncryptedTokenStoreOptions>)null!), Throws.ArgumentNullException);
         });
     }
 
