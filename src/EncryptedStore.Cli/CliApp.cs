@@ -14,6 +14,9 @@ internal static class CliApp
     /// <summary>Values this long are replaced wherever they appear in a parse error, quoted or not.</summary>
     private const int MinimumUnquotedLength = 6;
 
+    /// <summary>Commands that never change a store: interrupted, they have changed nothing.</summary>
+    private static readonly HashSet<string> ReadOnlyCommands = new(["get", "list", "stats", "verify", "export", "status", "completion"], StringComparer.Ordinal);
+
     public static int Run(string[] args, CliConsole console) => Run(args, console, TimeProvider.System);
 
     /// <summary>
@@ -39,9 +42,17 @@ internal static class CliApp
 
     public static int Run(string[] args, CliConsole console, TimeProvider time)
     {
-        var root = RootCommandFactory.Create(new CommandEnvironment(new GlobalOptions(), console, time));
+        using var interruption = Interruption.None(console);
+        return Run(args, console, time, interruption);
+    }
+
+    public static int Run(string[] args, CliConsole console, TimeProvider time, Interruption interruption)
+    {
+        var options = new GlobalOptions();
+        var root = RootCommandFactory.Create(new CommandEnvironment(options, console, time, interruption));
         // Bare 'tokenstore' shows the help, as gh and dotnet do, rather than an error.
         var parseResult = root.Parse(args.Length == 0 ? ["--help"] : args);
+        console.Quiet = parseResult.GetValue(options.Quiet);
         if (parseResult.Errors.Count > 0)
         {
             foreach (var error in parseResult.Errors)
@@ -62,6 +73,7 @@ internal static class CliApp
             return ExitCodes.Usage;
         }
 
+        interruption.ReadOnlyCommand = ReadOnlyCommands.Contains(parseResult.CommandResult.Command.Name);
         try
         {
             return parseResult.Invoke(new InvocationConfiguration
@@ -70,6 +82,12 @@ internal static class CliApp
                 Output = console.OutputWriter,
                 Error = console.ErrorWriter,
             });
+        }
+        catch (OperationCanceledException)
+        {
+            // A command that cooperates with Ctrl-C says itself what state it left; this is for the others.
+            console.WriteError("interrupted: nothing was changed.");
+            return ExitCodes.Interrupted;
         }
         catch (CliException e)
         {

@@ -11,6 +11,9 @@ internal static class ExitCodes
     public const int NotFound = 5;
     public const int Locked = 6;
 
+    /// <summary>Stopped by Ctrl-C (SIGINT) or SIGTERM: 128 plus SIGINT's number, as shells report it.</summary>
+    public const int Interrupted = 130;
+
     /// <summary>Maps a store error code to an exit code.</summary>
     public static int For(TokenStoreException exception) => exception.Code switch
     {

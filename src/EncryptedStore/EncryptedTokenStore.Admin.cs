@@ -35,7 +35,7 @@ public sealed partial class EncryptedTokenStore
     /// <summary>
     /// Destroys a revoked key version: its wrapped material (and the Data Protection key that wrapped it,
     /// once no other version needs that key) is deleted from the store. To remove every trace from the
-    /// file's free pages as well, run <see cref="Compact"/> afterwards.
+    /// file's free pages as well, run <see cref="Compact(string)"/> afterwards.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     /// <exception cref="TokenStoreException"><c>KEY_IN_USE</c> when the version is not revoked or any record still uses it; <c>KEY_UNAVAILABLE</c> for an unknown version.</exception>
@@ -60,7 +60,7 @@ public sealed partial class EncryptedTokenStore
     /// index keys are made and every record is rewritten under them (online, as <see cref="RotateKeys"/>), then every
     /// older key version is destroyed (<see cref="DestroyUnusedKeys"/>). Afterwards nothing in the file opens with the
     /// old master key, not even a copy of the old key ring spliced back in. To remove the old keys' bytes from free
-    /// pages too, dispose the store and run <see cref="Compact"/> (the CLI's <c>change-master-key</c> does all of this).
+    /// pages too, dispose the store and run <see cref="Compact(string)"/> (the CLI's <c>change-master-key</c> does all of this).
     /// Backups taken before stay readable with the old key: see SECURITY.md.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="newMasterKey"/> is null.</exception>
@@ -97,10 +97,37 @@ public sealed partial class EncryptedTokenStore
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="filePath"/> is null or blank.</exception>
     /// <exception cref="TokenStoreException"><c>STORE_LOCKED</c> when the store stays open elsewhere for longer than <see cref="EncryptedTokenStoreOptions.DefaultLockTimeout"/>; <c>NOT_A_STORE</c> for another file; <c>INTEGRITY</c> or <c>TOKEN_STORE</c> when it cannot be read or written.</exception>
-    public static void Compact(string filePath)
+    public static void Compact(string filePath) => Compact(filePath, progress: null);
+
+    /// <summary>
+    /// As <see cref="Compact(string)"/>, reporting the documents copied after each batch (tokens, keys and
+    /// metadata; a few thousand per batch) and stopping between batches when cancelled: the store is then left as
+    /// it was, and the partial copy is deleted.
+    /// </summary>
+    /// <param name="filePath">The store file; it must not be open in any process.</param>
+    /// <param name="progress">Receives the documents copied so far and the total, after each batch; may be null.</param>
+    /// <param name="lockTimeout">How long to wait while another process has the store open; default <see cref="EncryptedTokenStoreOptions.DefaultLockTimeout"/>, zero: do not wait.</param>
+    /// <param name="cancellationToken">Stops the copy between batches; the store file is not changed.</param>
+    /// <exception cref="ArgumentException"><paramref name="filePath"/> is null or blank, or <paramref name="lockTimeout"/> is negative.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled before the copy replaced the store; the store is unchanged.</exception>
+    /// <exception cref="TokenStoreException">As <see cref="Compact(string)"/>.</exception>
+    public static void Compact(string filePath, IProgress<CompactionProgress>? progress, TimeSpan? lockTimeout = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
-        LiteDbCompaction.Compact(Path.GetFullPath(filePath), EncryptedTokenStoreOptions.DefaultLockTimeout);
+        ArgumentOutOfRangeException.ThrowIfLessThan(lockTimeout ?? TimeSpan.Zero, TimeSpan.Zero, nameof(lockTimeout));
+        LiteDbCompaction.Compact(Path.GetFullPath(filePath), lockTimeout ?? EncryptedTokenStoreOptions.DefaultLockTimeout, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The process id of another process that holds the store at <paramref name="filePath"/> open (its file lock),
+    /// for messages such as "waiting for PID 4242"; null when none is found. Best effort: only Linux tells
+    /// (through <c>/proc/locks</c>), and a process in another PID namespace is not seen.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="filePath"/> is null or blank.</exception>
+    public static int? FindLockingProcessId(string filePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        return LockHolder.FindProcessId(Path.GetFullPath(filePath));
     }
 
     /// <summary>Counts tokens, per key version too, and reports the file size and format. Reads every record's key versions (no decryption).</summary>

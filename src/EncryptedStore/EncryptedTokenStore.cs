@@ -268,7 +268,6 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     {
         using var lease = storage.Enter();
         var format = storage.ReadFormat();
-
         if (format is not null)
         {
             storage.CheckPrivate();

@@ -47,7 +47,11 @@ internal static class BackupFile
 
     private static ReadOnlySpan<byte> Magic => "TSBACKUP"u8;
 
-    public static void Write(string path, IReadOnlyList<OAuthToken> tokens, KeySource key, DateTimeOffset created)
+    public static void Write(string path, IReadOnlyList<OAuthToken> tokens, KeySource key, DateTimeOffset created) =>
+        PrivateFile.Write(path, Encrypt(tokens, key, created));
+
+    /// <summary>The backup file's bytes (for <c>export --to backup -</c>, which writes them to stdout).</summary>
+    public static byte[] Encrypt(IReadOnlyList<OAuthToken> tokens, KeySource key, DateTimeOffset created)
     {
         var plaintext = Serialize(tokens, created);
         var file = new byte[HeaderLength + plaintext.Length + TagLength];
@@ -70,7 +74,7 @@ internal static class BackupFile
                 file.AsSpan(HeaderLength, plaintext.Length),
                 file.AsSpan(HeaderLength + plaintext.Length, TagLength),
                 file.AsSpan(0, HeaderLength));
-            PrivateFile.Write(path, file);
+            return file;
         }
         finally
         {
@@ -87,7 +91,12 @@ internal static class BackupFile
             throw CliException.NotFound($"no backup file at '{path}'.");
         }
 
-        var file = File.ReadAllBytes(path);
+        return Read(File.ReadAllBytes(path), path, key);
+    }
+
+    /// <summary>Reads a backup's bytes; <paramref name="path"/> names it in messages (e.g. <c>-</c> for stdin).</summary>
+    public static List<OAuthToken> Read(byte[] file, string path, KeySource key)
+    {
         if (file.Length < MagicLength || !file.AsSpan(0, MagicLength).SequenceEqual(Magic))
         {
             throw new CliException($"'{path}' is not a tokenstore backup (made by 'tokenstore export --to backup').");

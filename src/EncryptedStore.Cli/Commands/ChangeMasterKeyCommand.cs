@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using EncryptedStore.Cli.Keys;
+using EncryptedStore.Cli.Output;
 
 namespace EncryptedStore.Cli.Commands;
 
@@ -24,16 +25,19 @@ internal static class ChangeMasterKeyCommand
             + "re-encrypted, old keys destroyed, the file compacted.");
         newKey.AddTo(command);
         command.Options.Add(keyRingOnly);
-        command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), newKey, parseResult, parseResult.GetValue(keyRingOnly)));
+        var json = CommonOptions.Json("Print the result as JSON (the new key's description, new key versions, tokens re-encrypted).");
+        command.Options.Add(json);
+        command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), newKey, parseResult, parseResult.GetValue(keyRingOnly), parseResult.GetValue(json)));
         return command;
     }
 
-    private static int Run(CommandContext context, NewKeyOptions newKey, ParseResult parseResult, bool keyRingOnly)
+    private static int Run(CommandContext context, NewKeyOptions newKey, ParseResult parseResult, bool keyRingOnly, bool json)
     {
         var given = newKey.Given(parseResult);
-        if (given.Count != 1)
+        if (given.Count > 1 || (given.Count == 0 && !context.CanPrompt))
         {
-            throw CliException.Usage($"give exactly one new master key: {string.Join(", ", newKey.All.Select(o => o.Name))}.");
+            throw CliException.Usage($"give exactly one new master key: {string.Join(", ", newKey.All.Select(o => o.Name))}"
+                + (given.Count == 0 ? " (without one a new passphrase is asked for, but there is no terminal)." : "."));
         }
 
         if (parseResult.GetValue(newKey.CertificatePasswordEnv) is not null && parseResult.GetValue(newKey.Certificate) is null)
@@ -52,21 +56,27 @@ internal static class ChangeMasterKeyCommand
 
         try
         {
-            using var next = newKey.Resolve(given[0], parseResult);
+            // Without a --new-* option: a new passphrase, asked twice with no echo, after the old key opened the store.
+            using var next = given.Count == 1
+                ? newKey.Resolve(given[0], parseResult)
+                : KeySource.FromPassphrase(context.PromptPassphrase("New master passphrase:", confirm: true)
+                    ?? throw CliException.Usage("there is no terminal to ask for the new passphrase on; give --new-passphrase-env NAME."));
             var oldKey = session.Key.Description;
             if (keyRingOnly)
             {
                 session.Store.ChangeMasterKey(next.MasterKey);
                 session.Dispose();
-                context.Console.Out.WriteLine($"Master key changed (key ring only): the store now opens with {next.Description}; {oldKey} no longer opens it.");
+                context.Console.WriteNote($"Master key changed (key ring only): the store now opens with {next.Description}; {oldKey} no longer opens it.");
+                WriteJson(context.Console, json, next.Description, null);
                 return ExitCodes.Ok;
             }
 
             var result = session.Store.ChangeMasterKeyAndRotateKeys(next.MasterKey);
             session.Dispose();
             EncryptedTokenStore.Compact(context.StorePath);
-            context.Console.Out.WriteLine($"Master key changed: the store now opens with {next.Description}; {oldKey} no longer opens it. "
+            context.Console.WriteNote($"Master key changed: the store now opens with {next.Description}; {oldKey} no longer opens it. "
                 + $"New keys: data v{result.DataKeyVersion}, index v{result.IndexKeyVersion}; {result.RecordsRewritten} token(s) re-encrypted; older keys destroyed; file compacted.");
+            WriteJson(context.Console, json, next.Description, result);
             return result.FailedRecordIds.Count > 0 ? ExitCodes.Integrity : ExitCodes.Ok;
         }
         catch when (created)
@@ -78,5 +88,30 @@ internal static class ChangeMasterKeyCommand
         {
             session.Dispose();
         }
+    }
+
+    /// <summary>With <c>--json</c>: the new key and, unless only the key ring changed, the rotation's result.</summary>
+    private static void WriteJson(CliConsole console, bool json, string newKey, KeyRotationResult? rotation)
+    {
+        if (!json)
+        {
+            return;
+        }
+
+        JsonOutput.Write(console, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("protected_by", newKey);
+            w.WriteBoolean("key_ring_only", rotation is null);
+            if (rotation is not null)
+            {
+                w.WriteNumber("data_key_version", rotation.DataKeyVersion);
+                w.WriteNumber("index_key_version", rotation.IndexKeyVersion);
+                w.WriteNumber("records_rewritten", rotation.RecordsRewritten);
+                w.WriteNumber("failed_records", rotation.FailedRecordIds.Count);
+            }
+
+            w.WriteEndObject();
+        });
     }
 }

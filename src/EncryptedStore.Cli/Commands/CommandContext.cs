@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EncryptedStore.Cli.Keys;
 using EncryptedStore.Cli.Output;
+using EncryptedStore.Cli.Settings;
 using Spectre.Console;
 
 namespace EncryptedStore.Cli.Commands;
@@ -18,9 +19,10 @@ internal sealed class CommandContext(ParseResult parseResult, CommandEnvironment
 
     public TimeProvider Time => environment.Time;
 
-    public string StorePath => ParseResult.GetValue(environment.Options.Store) is { Length: > 0 } path
-        ? path
-        : throw CliException.Usage("--store needs a path.");
+    /// <summary>The settings in effect: command line, then <c>TOKENSTORE_*</c> variables, then the config file, then defaults.</summary>
+    public CliSettings Settings => field ??= new CliSettings(ParseResult, environment.Options.Definitions);
+
+    public string StorePath => Settings.StorePath;
 
     public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
 
@@ -28,38 +30,30 @@ internal sealed class CommandContext(ParseResult parseResult, CommandEnvironment
     public bool Has(Option option) => ParseResult.GetResult(option) is { Implicit: false };
 
     /// <summary>
-    /// The master key from the one key option given (<c>--key-file</c>, <c>--passphrase-env</c>, <c>--os-key</c>,
-    /// <c>--cert</c>, <c>--cert-thumbprint</c>, <c>--systemd-credential</c>), or a no-echo prompt when stdin is a
-    /// terminal. With <paramref name="creating"/> (a new store) the prompt asks twice and an OS key is made when missing.
+    /// The master key named by the settings (<see cref="CliSettings.MasterKey"/>: <c>--key-file</c>, <c>--passphrase-env</c>,
+    /// <c>--os-key</c>, <c>--cert</c>, <c>--cert-thumbprint</c>, <c>--systemd-credential</c>, or their <c>TOKENSTORE_*</c> and
+    /// config file defaults), or else a no-echo passphrase prompt on the terminal. With <paramref name="creating"/> (a new
+    /// store) the prompt asks twice and an OS key is made when missing.
     /// </summary>
-    /// <exception cref="CliException">Usage error: two key options, or none and no terminal.</exception>
+    /// <exception cref="CliException">Usage error: two key options on one layer, or none and no terminal.</exception>
     public KeySource ResolveKey(bool creating = false)
     {
-        var given = environment.Options.KeyOptions.Where(o => Get(o) is not null).ToList();
-        if (given.Count > 1)
+        var key = Settings.MasterKey();
+        var certificatePassword = Settings.CertificatePasswordVariable(key);
+        if (key is not null)
         {
-            throw CliException.Usage($"give one master key option, not {string.Join(" and ", given.Select(o => o.Name))}.");
+            return KeyFrom(key.Definition.Option, key.Value!, certificatePassword, creating);
         }
 
-        if (Get(environment.Options.CertificatePasswordEnv) is not null && Get(environment.Options.Certificate) is null)
-        {
-            throw CliException.Usage("--cert-password-env is the password of a --cert file; give --cert PATH too.");
-        }
-
-        if (given.Count == 1)
-        {
-            return KeyFrom(given[0], Get(given[0])!, creating);
-        }
-
-        if (!Console.InputIsTerminal || _stdinTaken)
-        {
-            throw CliException.Usage(
-                "no master key: give --key-file PATH, --passphrase-env NAME, --os-key NAME, --cert PATH or --systemd-credential NAME "
-                + "(stdin is not a terminal, so the passphrase cannot be asked for).");
-        }
-
-        return KeySource.FromPassphrase(PromptPassphrase(creating));
+        return KeySource.FromPassphrase(PromptPassphrase("Master passphrase:", creating)
+            ?? throw CliException.Usage(
+                "no master key: give --key-file PATH, --passphrase-env NAME, --os-key NAME, --cert PATH or --systemd-credential NAME, "
+                + "set TOKENSTORE_KEY_FILE (or another TOKENSTORE_* key variable) or put one in the config file ('tokenstore status' shows what is in effect); "
+                + "there is no terminal to ask for the passphrase on."));
     }
+
+    /// <summary>Whether a passphrase can be asked for: stdin is a terminal, or the process has a controlling terminal.</summary>
+    public bool CanPrompt => (Console.InputIsTerminal && !_stdinTaken) || TerminalPassphrase.IsAvailable();
 
     /// <summary>Resolves the key and opens the existing store at <see cref="StorePath"/>.</summary>
     /// <exception cref="CliException">Exit code 5 when there is no store file.</exception>
@@ -83,19 +77,31 @@ internal sealed class CommandContext(ParseResult parseResult, CommandEnvironment
         }
     }
 
-    /// <summary>Opens (or, for a missing file, creates) the store at <paramref name="path"/>.</summary>
-    public EncryptedTokenStore Open(string path, KeySource key) =>
-        new(new EncryptedTokenStoreOptions
+    /// <summary>
+    /// Opens (or, for a missing file, creates) the store at <paramref name="path"/>. While another process holds it
+    /// (exclusive mode), says so once on stderr, naming the holder, and waits up to <see cref="LockTimeout"/> (<see cref="LockWait"/>).
+    /// </summary>
+    public EncryptedTokenStore Open(string path, KeySource key)
+    {
+        var shared = Settings.IsShared;
+        EncryptedTokenStore OpenWith(TimeSpan lockTimeout) => new(new EncryptedTokenStoreOptions
         {
             FilePath = path,
             MasterKey = key.MasterKey,
             TimeProvider = Time,
-            LockTimeout = LockTimeout,
-            Sharing = ParseResult.GetValue(environment.Options.Shared) ? StoreSharing.Shared : StoreSharing.Exclusive,
+            LockTimeout = lockTimeout,
+            Sharing = shared ? StoreSharing.Shared : StoreSharing.Exclusive,
         });
 
+        // Shared mode waits per call, with the whole timeout each time; the note is for the exclusive open.
+        return shared ? OpenWith(LockTimeout) : LockWait.Open(path, LockTimeout, Console.WriteNote, OpenWith);
+    }
+
+    /// <summary>Ctrl-C and SIGTERM: long commands run their work through <see cref="Interruption.Cooperating"/>.</summary>
+    public Interruption Interruption => environment.Interruption;
+
     /// <summary>How long to wait for another process's lock on the store (<c>--lock-timeout</c>, 0 to 600 seconds).</summary>
-    public TimeSpan LockTimeout => ParseResult.GetValue(environment.Options.LockTimeout) is var seconds and >= 0 and <= 600
+    public TimeSpan LockTimeout => Settings.LockTimeoutSeconds is var seconds and >= 0 and <= 600
         ? TimeSpan.FromSeconds(seconds)
         : throw CliException.Usage("--lock-timeout must be between 0 and 600 seconds.");
 
@@ -123,13 +129,13 @@ internal sealed class CommandContext(ParseResult parseResult, CommandEnvironment
     }
 
     /// <summary>The key named by <paramref name="option"/>, one of <see cref="GlobalOptions.KeyOptions"/>.</summary>
-    private KeySource KeyFrom(Option<string?> option, string value, bool creating)
+    private KeySource KeyFrom(Option option, string value, string? certificatePassword, bool creating)
     {
         var options = environment.Options;
         return option == options.KeyFile ? KeySource.FromKeyFile(value)
             : option == options.PassphraseEnv ? KeySource.FromEnvironment(value)
             : option == options.OsKey ? KeySource.FromOsKeyStore(value, creating)
-            : option == options.Certificate ? KeySource.FromCertificateFile(value, Get(options.CertificatePasswordEnv))
+            : option == options.Certificate ? KeySource.FromCertificateFile(value, certificatePassword)
             : option == options.CertificateThumbprint ? KeySource.FromCertificateStore(value)
             : KeySource.FromSystemdCredential(value);
     }
@@ -148,15 +154,30 @@ internal sealed class CommandContext(ParseResult parseResult, CommandEnvironment
         _stdinTaken = true;
     }
 
-    private string PromptPassphrase(bool confirm)
+    /// <summary>
+    /// Asks for a passphrase with no echo (twice with <paramref name="confirm"/>): through stdin when it is a terminal
+    /// and free, else on the controlling terminal (<c>/dev/tty</c>), so stdin can carry data. Null when neither exists.
+    /// </summary>
+    /// <exception cref="CliException">Usage error when the two entries differ.</exception>
+    public string? PromptPassphrase(string prompt, bool confirm)
     {
-        // A null mask echoes nothing, not even the passphrase's length.
-        var passphrase = Console.Error.Prompt(new TextPrompt<string>("Master passphrase:").Secret(null));
-        if (confirm && Console.Error.Prompt(new TextPrompt<string>("Repeat the passphrase:").Secret(null)) != passphrase)
+        IReadOnlyList<string>? answers;
+        var prompts = confirm ? new[] { prompt, "Repeat the passphrase:" } : [prompt];
+        if (Console.InputIsTerminal && !_stdinTaken)
         {
-            throw CliException.Usage("the passphrases do not match.");
+            // A null mask echoes nothing, not even the passphrase's length.
+            answers = [.. prompts.Select(p => Console.Error.Prompt(new TextPrompt<string>(p).Secret(null)))];
+        }
+        else
+        {
+            answers = TerminalPassphrase.Ask(prompts);
         }
 
-        return passphrase;
+        if (answers is null)
+        {
+            return null;
+        }
+
+        return answers.Distinct(StringComparer.Ordinal).Count() == 1 ? answers[0] : throw CliException.Usage("the passphrases do not match.");
     }
 }

@@ -1,14 +1,16 @@
 using System.CommandLine;
+using EncryptedStore.Cli.Output;
 using Spectre.Console;
 
 namespace EncryptedStore.Cli.Commands;
 
-/// <summary><c>compact</c>: rewrites the store file so deleted tokens and destroyed keys leave no bytes behind (<see cref="EncryptedTokenStore.Compact"/>).</summary>
+/// <summary><c>compact</c>: rewrites the store file so deleted tokens and destroyed keys leave no bytes behind (<see cref="EncryptedTokenStore.Compact(string, IProgress{CompactionProgress}?, TimeSpan?, CancellationToken)"/>).</summary>
 internal static class CompactCommand
 {
     public static Command Create(CommandEnvironment environment)
     {
-        var command = new Command("compact", "Rewrite the store file without free pages, so deleted tokens and destroyed keys leave no bytes behind. Needs no key.");
+        var json = CommonOptions.Json("Print the result as JSON (path, size_before_bytes, size_after_bytes).");
+        var command = new Command("compact", "Rewrite the store file without free pages, so deleted tokens and destroyed keys leave no bytes behind. Needs no key.") { json };
         command.SetAction(parseResult =>
         {
             var context = new CommandContext(parseResult, environment);
@@ -19,8 +21,39 @@ internal static class CompactCommand
             }
 
             var before = new FileInfo(path).Length;
-            EncryptedTokenStore.Compact(path);
-            context.Console.Out.WriteLine($"Compacted '{path}': {before} -> {new FileInfo(path).Length} bytes.");
+            try
+            {
+                context.Interruption.Cooperating(cancellation => ProgressReporter.Run<object?>(
+                    context.Console, context.Time, "Copying records", "copied", 0, progress =>
+                    {
+                        LockWait.Open<object?>(path, context.LockTimeout, context.Console.WriteNote, timeout =>
+                        {
+                            EncryptedTokenStore.Compact(path, new SyncProgress<CompactionProgress>(p => progress.Report((p.RecordsCopied, p.TotalRecords))), timeout, cancellation);
+                            return null;
+                        });
+                        return null;
+                    }));
+            }
+            catch (OperationCanceledException)
+            {
+                context.Interruption.Report("nothing was changed: the partial copy was deleted and the store file is as it was.");
+                return ExitCodes.Interrupted;
+            }
+
+            var after = new FileInfo(path).Length;
+            context.Console.WriteNote($"Compacted '{path}': {before} -> {after} bytes.");
+            if (parseResult.GetValue(json))
+            {
+                JsonOutput.Write(context.Console, w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("path", Path.GetFullPath(path));
+                    w.WriteNumber("size_before_bytes", before);
+                    w.WriteNumber("size_after_bytes", after);
+                    w.WriteEndObject();
+                });
+            }
+
             return ExitCodes.Ok;
         });
         return command;

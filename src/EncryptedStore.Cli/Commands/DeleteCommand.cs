@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EncryptedStore.Cli.Output;
 
 namespace EncryptedStore.Cli.Commands;
 
@@ -9,12 +10,13 @@ internal static class DeleteCommand
     {
         var id = new Option<string?>("--id") { Description = "Id of the token to delete (or give it as the argument).", HelpName = "ID" };
         var positional = new Argument<string?>("ID") { Description = "Id of the token to delete.", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("delete", "Delete one token by id: 'delete ID' or 'delete --id ID'. Exit code 5 when no token has that id.") { positional, id };
-        command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), parseResult.GetValue(positional), parseResult.GetValue(id)));
+        var json = CommonOptions.Json("Print the deleted id as JSON: {\"deleted\": [\"ID\"]}.");
+        var command = new Command("delete", "Delete one token by id: 'delete ID' or 'delete --id ID'. Exit code 5 when no token has that id.") { positional, id, json };
+        command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), parseResult.GetValue(positional), parseResult.GetValue(id), parseResult.GetValue(json)));
         return command;
     }
 
-    private static int Run(CommandContext context, string? positional, string? option)
+    private static int Run(CommandContext context, string? positional, string? option, bool json)
     {
         if ((positional is null) == (option is null))
         {
@@ -31,7 +33,19 @@ internal static class DeleteCommand
         }
 
         session.Store.DeleteToken(id);
-        context.Console.WriteLine($"Deleted token {id}.");
+        context.Console.WriteNote($"Deleted token {Printable.Of(id)}.");
+        if (json)
+        {
+            JsonOutput.Write(context.Console, w =>
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("deleted");
+                w.WriteStringValue(id);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+        }
+
         return ExitCodes.Ok;
     }
 }

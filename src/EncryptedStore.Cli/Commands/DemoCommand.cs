@@ -36,7 +36,7 @@ internal static class DemoCommand
             }
         }
 
-        new DemoScenario(context.Console.Out, Path.GetFullPath(folder), context.Time.GetUtcNow()).Run();
+        new DemoScenario(context.Console, Path.GetFullPath(folder), context.Time.GetUtcNow()).Run();
         return ExitCodes.Ok;
     }
 }

@@ -11,8 +11,8 @@ namespace EncryptedStore.Cli.Commands;
 internal static class GetCommand
 {
     private const string Description =
-        "Show one token, found by --id; by --user (with --client when the user has tokens of several clients); "
-        + "by --access-token alone; or by --refresh-token or --grant-token together with --client and --client-secret "
+        "Show one token, found by --id; by --user (with --client-id when the user has tokens of several clients); "
+        + "by --access-token alone; or by --refresh-token or --grant-token together with --client-id and --client-secret "
         + "(the token-store contract matches those only with both client id and secret). "
         + "Token values given as options are visible in the process list: give one of them as '-' to read it from stdin.";
 
@@ -20,17 +20,21 @@ internal static class GetCommand
     {
         var id = Value("--id", "Id of the token.");
         var user = Value("--user", "The CRM user's e-mail (user_name).");
-        var client = Value("--client", "OAuth client id; with --user it chooses between clients, and --refresh-token/--grant-token need it.");
+        var client = Value("--client-id", "OAuth client id; with --user it chooses between clients, and --refresh-token/--grant-token need it.");
+        client.Aliases.Add("--client");
         var clientSecret = Value("--client-secret", "OAuth client secret; --refresh-token/--grant-token need it ('-' reads it from stdin).");
         var refresh = Value("--refresh-token", "Find by refresh token ('-' reads it from stdin).");
         var access = Value("--access-token", "Find by access token ('-' reads it from stdin).");
         var grant = Value("--grant-token", "Find by grant token ('-' reads it from stdin).");
         var json = CommonOptions.Json();
+        var field = CommonOptions.Field("Print only this field of the token (an SDK column name, e.g. refresh_token with --reveal); nothing else.");
         var reveal = CommonOptions.Reveal();
-        var command = new Command("get", Description) { id, user, client, clientSecret, refresh, access, grant, json, reveal };
+        var command = new Command("get", Description) { id, user, client, clientSecret, refresh, access, grant, json, field, reveal };
         command.SetAction(parseResult =>
         {
             var context = new CommandContext(parseResult, environment);
+            CommonOptions.CheckOneFormat(context.Get(json), context.Get(field));
+            TokenColumn? column = context.Get(field) is { } name ? TokenFields.Resolve(name, context.Get(reveal)) : null;
             var lookup = new Lookup(
                 context.Get(id),
                 context.Get(user),
@@ -39,14 +43,14 @@ internal static class GetCommand
                 context.ValueOrStdin(context.Get(refresh), refresh.Name),
                 context.ValueOrStdin(context.Get(access), access.Name),
                 context.ValueOrStdin(context.Get(grant), grant.Name));
-            return Run(context, lookup, context.Get(json), context.Get(reveal));
+            return Run(context, lookup, context.Get(json), column, context.Get(reveal));
         });
         return command;
     }
 
     private static Option<string?> Value(string name, string description) => new(name) { Description = description, HelpName = "VALUE" };
 
-    private static int Run(CommandContext context, Lookup lookup, bool json, bool reveal)
+    private static int Run(CommandContext context, Lookup lookup, bool json, TokenColumn? field, bool reveal)
     {
         var query = lookup.ToQuery();
         using var session = context.OpenStore();
@@ -73,9 +77,13 @@ internal static class GetCommand
         {
             JsonOutput.Write(context.Console, w => TokenJson.Write(w, token, reveal));
         }
+        else if (field is { } column)
+        {
+            TokenFields.Write(context.Console, [token], column);
+        }
         else
         {
-            context.Console.Out.Write(TokenTables.Details(token, reveal, context.Time.GetUtcNow()));
+            context.Console.WriteTable(TokenTables.Details(token, reveal, context.Time.GetUtcNow()));
         }
 
         return ExitCodes.Ok;
@@ -98,7 +106,7 @@ internal static class GetCommand
             {
                 if (ClientSecret is not null || (Id is not null && Client is not null))
                 {
-                    throw CliException.Usage(Id is not null ? "--id takes no other option." : "--user takes only --client besides it.");
+                    throw CliException.Usage(Id is not null ? "--id takes no other option." : "--user takes only --client-id besides it.");
                 }
 
                 return Id is not null ? null : new OAuthToken { UserSignature = new UserSignature(User!), ClientId = Client };
@@ -108,12 +116,12 @@ internal static class GetCommand
             {
                 return Client is null && ClientSecret is null
                     ? new OAuthToken { AccessToken = Access }
-                    : throw CliException.Usage("--access-token matches only without --client and --client-secret (the contract's rule).");
+                    : throw CliException.Usage("--access-token matches only without --client-id and --client-secret (the contract's rule).");
             }
 
             if (string.IsNullOrEmpty(Client) || string.IsNullOrEmpty(ClientSecret))
             {
-                throw CliException.Usage("--refresh-token and --grant-token match only together with --client and --client-secret (the contract's rule); "
+                throw CliException.Usage("--refresh-token and --grant-token match only together with --client-id and --client-secret (the contract's rule); "
                     + "give the secret as '-' to read it from stdin, or use --id or --user instead.");
             }
 

@@ -1,19 +1,24 @@
 using System.CommandLine;
+using System.Globalization;
+using EncryptedStore.Cli.Settings;
 
 namespace EncryptedStore.Cli.Commands;
 
 /// <summary>
 /// Options every command accepts: where the store is and where its master key comes from. A passphrase is
 /// never an argument (it would show in the process list): it comes from an environment variable or a
-/// no-echo prompt.
+/// no-echo prompt. Each has a default from the environment (<c>TOKENSTORE_STORE</c>, …) and the config file
+/// (see <see cref="Definitions"/> and <see cref="CliSettings"/>).
 /// </summary>
 internal sealed class GlobalOptions
 {
     public const string DefaultStorePath = "tokens.db";
 
+    public const int DefaultLockTimeoutSeconds = 30;
+
     public Option<string> Store { get; } = new("--store")
     {
-        Description = "Path of the store file.",
+        Description = "Path of the store file (default: $TOKENSTORE_STORE, else \"store\" in the config file, else tokens.db).",
         HelpName = "PATH",
         DefaultValueFactory = _ => DefaultStorePath,
         Recursive = true,
@@ -29,7 +34,7 @@ internal sealed class GlobalOptions
     public Option<string?> PassphraseEnv { get; } = new("--passphrase-env")
     {
         Description = "Read the master key from this environment variable: a passphrase, or 'base64:' followed by raw key bytes. "
-            + "Without a key option the passphrase is asked for (no echo) when stdin is a terminal.",
+            + "Without a key option (here, in TOKENSTORE_* variables or the config file) the passphrase is asked for on the terminal, with no echo.",
         HelpName = "NAME",
         Recursive = true,
     };
@@ -75,7 +80,8 @@ internal sealed class GlobalOptions
     {
         Description = "Seconds to wait while another process has the store open, before giving up with exit code 6 (0: do not wait).",
         HelpName = "SECONDS",
-        DefaultValueFactory = _ => 30,
+        DefaultValueFactory = _ => DefaultLockTimeoutSeconds,
+        CustomParser = OptionParsers.WholeNumber("--lock-timeout must be a whole number of seconds (0 to 600)."),
         Recursive = true,
     };
 
@@ -83,6 +89,12 @@ internal sealed class GlobalOptions
     {
         Description = "Open the store in shared mode, alongside applications that have it open with Sharing = Shared "
             + "(each call then takes the store's lock file). Without it the command waits until no other process has the store open.",
+        Recursive = true,
+    };
+
+    public Option<bool> Quiet { get; } = new("--quiet", "-q")
+    {
+        Description = "No messages on stderr, only errors and warnings; results still go to stdout.",
         Recursive = true,
     };
 
@@ -98,7 +110,23 @@ internal sealed class GlobalOptions
         root.Options.Add(CertificatePasswordEnv);
         root.Options.Add(CertificateThumbprint);
         root.Options.Add(SystemdCredential);
+        root.Options.Add(Quiet);
     }
+
+    /// <summary>Every setting with a default from the environment and the config file, in the order <c>status</c> shows them.</summary>
+    public IReadOnlyList<SettingDefinition> Definitions => field ??=
+    [
+        new("store", Store, SettingKind.Path, Default: DefaultStorePath),
+        new("key_file", KeyFile, SettingKind.Path, IsMasterKey: true),
+        new("passphrase_env", PassphraseEnv, SettingKind.Text, IsMasterKey: true),
+        new("os_key", OsKey, SettingKind.Text, IsMasterKey: true),
+        new("cert", Certificate, SettingKind.Path, IsMasterKey: true),
+        new("cert_password_env", CertificatePasswordEnv, SettingKind.Text),
+        new("cert_thumbprint", CertificateThumbprint, SettingKind.Text, IsMasterKey: true),
+        new("systemd_credential", SystemdCredential, SettingKind.Text, IsMasterKey: true),
+        new("lock_timeout", LockTimeout, SettingKind.WholeNumber, Default: DefaultLockTimeoutSeconds.ToString(CultureInfo.InvariantCulture)),
+        new("shared", Shared, SettingKind.Flag, Default: "false"),
+    ];
 
     /// <summary>The options that each name a master key; at most one may be given.</summary>
     public IEnumerable<Option<string?>> KeyOptions => [KeyFile, PassphraseEnv, OsKey, Certificate, CertificateThumbprint, SystemdCredential];

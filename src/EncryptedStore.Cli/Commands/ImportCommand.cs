@@ -16,6 +16,9 @@ internal static class ImportCommand
         + "(row and reason, never a secret) and nothing is written, unless --skip-invalid. Stop the application that "
         + "uses the source first.";
 
+    /// <summary>From this many tokens on, the single transaction of an all-or-nothing import is announced (it shows no progress).</summary>
+    private const int OneTransactionNote = 2_000;
+
     public static Command Create(CommandEnvironment environment)
     {
         var from = new Option<string>("--from")
@@ -24,10 +27,10 @@ internal static class ImportCommand
             HelpName = "KIND",
             Required = true,
         };
-        from.AcceptOnlyFromAmong("zoho-csv", "sqlite", "mysql", "backup");
+        from.OneOf("zoho-csv", "sqlite", "mysql", "backup");
         var source = new Argument<string>("SOURCE")
         {
-            Description = "The CSV file, SQLite file or backup file; for mysql a connection string "
+            Description = "The CSV file, SQLite file or backup file ('-': stdin, for zoho-csv and backup); for mysql a connection string "
                 + "(e.g. 'Server=127.0.0.1;User ID=app;Password=…'; database zohooauth unless it names one). "
                 + "A connection string holds a password that shows in the process list: give '-' to read it from stdin.",
         };
@@ -90,6 +93,18 @@ internal static class ImportCommand
         }
 
         var location = options.Kind == "mysql" ? context.ValueOrStdin(options.Source, "SOURCE")! : options.Source;
+        byte[]? fromStdin = null;
+        if (options.Kind != "mysql" && location == "-")
+        {
+            // '-' is stdin for a file source; SQLite needs a real file, and stdin cannot be wiped.
+            if (options.Kind == "sqlite" || options.Wipe)
+            {
+                throw CliException.Usage(options.Kind == "sqlite" ? "--from sqlite needs the database file; '-' (stdin) works for zoho-csv and backup." : "--wipe-source needs the source file itself; stdin cannot be wiped.");
+            }
+
+            fromStdin = context.Console.ReadAllInputBytes();
+        }
+
         if ((options.BackupKeyFile is not null || options.BackupPassphraseEnv is not null) && options.Kind != "backup")
         {
             throw CliException.Usage("--backup-key-file and --backup-passphrase-env are for --from backup.");
@@ -106,14 +121,18 @@ internal static class ImportCommand
         using var session = context.OpenStore();
         ITokenSource source = options.Kind switch
         {
-            "zoho-csv" => new ZohoCsvSource(location),
+            "zoho-csv" => new ZohoCsvSource(location, fromStdin),
             "sqlite" => new SqliteSource(location, options.Table),
             "mysql" => new MySqlSource(location, options.Table, options.Insecure),
-            _ => new BackupSource(location, backupKey ?? session.Key),
+            _ => new BackupSource(location, backupKey ?? session.Key, fromStdin),
         };
 
         var rows = source.ReadRows();
-        var report = TokenImporter.Run(rows, session.Store, write: !options.DryRun, options.SkipInvalid);
+        if (Import(context, options, rows, session.Store) is not { } report)
+        {
+            return ExitCodes.Interrupted;
+        }
+
         string? wiped = null;
         if (options.Wipe && report.Complete)
         {
@@ -130,6 +149,44 @@ internal static class ImportCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Checks and writes the rows with progress; on Ctrl-C stops between rows (or between saves with
+    /// <c>--skip-invalid</c>), says what was saved and returns null.
+    /// </summary>
+    private static ImportReport? Import(CommandContext context, ImportOptions options, IReadOnlyList<SourceRow> rows, EncryptedTokenStore store)
+    {
+        var (console, interruption) = (context.Console, context.Interruption);
+        var saved = 0L;
+        try
+        {
+            var report = interruption.Cooperating(cancellation =>
+            {
+                var check = ProgressReporter.Run(console, context.Time, "Checking rows", "checked", rows.Count, p => TokenImporter.Check(rows, store, p, cancellation));
+                if (!options.DryRun && !options.SkipInvalid && check.Problems.Count == 0 && check.Accepted.Count >= OneTransactionNote)
+                {
+                    console.WriteNote($"saving {check.Accepted.Count:N0} tokens in one transaction…");
+                }
+
+                return ProgressReporter.Run(console, context.Time, "Importing tokens", "imported", check.Accepted.Count, p => TokenImporter.Save(
+                    check, store, write: !options.DryRun, options.SkipInvalid, new SyncProgress<(long Done, long Total)>(x => p.Report((saved = x.Done, x.Total))), cancellation));
+            });
+            if (interruption.Token.IsCancellationRequested)
+            {
+                interruption.Report($"the import was written in one transaction before it could stop: {report.ImportedCount} token(s) were saved.");
+                return null;
+            }
+
+            return report;
+        }
+        catch (OperationCanceledException)
+        {
+            interruption.Report(saved == 0
+                ? "nothing was imported; the store is as it was."
+                : $"{saved} token(s) were saved, the rest were not; run the import again with --skip-invalid to add the rest (those saved are then reported as already in the store).");
+            return null;
+        }
     }
 
     private static void Print(CommandContext context, ImportOptions options, ITokenSource source, string store, ImportReport report, string? wiped)
@@ -153,33 +210,33 @@ internal static class ImportCommand
 
         if (report.Problems.Count > 0)
         {
-            var table = new Table().Border(TableBorder.Rounded).AddColumn("where").AddColumn("id").AddColumn("problem");
+            var table = new OutputTable(new OutputColumn("where"), new OutputColumn("id"), new OutputColumn("problem"));
             foreach (var problem in report.Problems)
             {
-                table.AddRow(new Text(problem.Location), TokenTables.Value(Printable.Of(problem.Id)), new Text(problem.Reason));
+                table.AddRow(problem.Location, problem.Id, problem.Reason);
             }
 
-            context.Console.Error.Write(table);
+            context.Console.WriteErrorTable(table);
         }
 
         if (options.DryRun)
         {
-            context.Console.WriteLine($"Dry run: {report.ValidCount} of {report.RowCount} row(s) from {source.Description} can be imported; {report.Problems.Count} have problems. Nothing was written.");
+            context.Console.WriteNote($"Dry run: {report.ValidCount} of {report.RowCount} row(s) from {source.Description} can be imported; {report.Problems.Count} have problems. Nothing was written.");
         }
         else if (report.ImportedCount > 0 || report.Problems.Count == 0)
         {
-            context.Console.WriteLine($"Imported {report.ImportedCount} of {report.RowCount} token(s) from {source.Description} into '{store}'.");
+            context.Console.WriteNote($"Imported {report.ImportedCount} of {report.RowCount} token(s) from {source.Description} into '{store}'.");
         }
         else
         {
-            context.Console.WriteLine(report.RolledBack
+            context.Console.WriteNote(report.RolledBack
                 ? $"Nothing imported from {source.Description}: saving failed, and the tokens saved before the failure were removed again."
                 : $"Nothing imported from {source.Description}: fix the rows listed above, or pass --skip-invalid to import the other {report.ValidCount}.");
         }
 
         if (wiped is not null)
         {
-            context.Console.WriteLine($"Wiped the source: {wiped}.");
+            context.Console.WriteNote($"Wiped the source: {wiped}.");
         }
         else if (source.CanWipe && report.Complete && !options.DryRun)
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EncryptedStore.Cli.Keys;
+using EncryptedStore.Cli.Output;
 
 namespace EncryptedStore.Cli.Commands;
 
@@ -13,12 +14,13 @@ internal static class InitCommand
             Description = "Generate a new random key file (32 bytes, permissions 0600) at PATH and protect the store with it. Keep it apart from the store.",
             HelpName = "PATH",
         };
-        var command = new Command("init", "Create a new, empty store. Refuses to touch an existing file.") { createKeyFile };
-        command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), parseResult.GetValue(createKeyFile)));
+        var json = CommonOptions.Json("Print what was created as JSON (path, format_version, protected_by, key_file, wrapped_key_file).");
+        var command = new Command("init", "Create a new, empty store. Refuses to touch an existing file.") { createKeyFile, json };
+        command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), parseResult.GetValue(createKeyFile), parseResult.GetValue(json)));
         return command;
     }
 
-    private static int Run(CommandContext context, string? newKeyFile)
+    private static int Run(CommandContext context, string? newKeyFile, bool json)
     {
         var path = context.StorePath;
         if (Directory.Exists(path))
@@ -61,16 +63,19 @@ internal static class InitCommand
                 key = context.ResolveKey(creating: true);
             }
 
+            string storePath, protectedBy;
+            int format;
             using (key)
             using (var store = context.Open(path, key))
             {
-                var stats = store.GetStatistics();
-                context.Console.WriteLine($"Created store '{store.FilePath}' (format {stats.FormatVersion}), protected by {key.Description}.");
+                (storePath, format, protectedBy) = (store.FilePath, store.GetStatistics().FormatVersion, key.Description);
+                context.Console.WriteNote($"Created store '{storePath}' (format {format}), protected by {protectedBy}.");
             }
 
-            if (File.Exists(MasterKey.WrappedKeyPathFor(path)))
+            var wrappedKeyFile = File.Exists(MasterKey.WrappedKeyPathFor(path)) ? MasterKey.WrappedKeyPathFor(path) : null;
+            if (wrappedKeyFile is not null)
             {
-                context.Console.WriteLine($"Wrapped master key: '{MasterKey.WrappedKeyPathFor(path)}' (0600), beside the store. Back it up with the store; "
+                context.Console.WriteNote($"Wrapped master key: '{MasterKey.WrappedKeyPathFor(path)}' (0600), beside the store. Back it up with the store; "
                     + (OperatingSystem.IsWindows() && context.Has(context.Options.OsKey)
                         ? "opening needs this Windows user's DPAPI keys."
                         : "opening needs the private key of the certificate."));
@@ -78,7 +83,21 @@ internal static class InitCommand
 
             if (newKeyFile is not null)
             {
-                context.Console.WriteLine($"Key file: '{Path.GetFullPath(newKeyFile)}' (0600). Without it the tokens cannot be read: back it up, and keep it apart from the store.");
+                context.Console.WriteNote($"Key file: '{Path.GetFullPath(newKeyFile)}' (0600). Without it the tokens cannot be read: back it up, and keep it apart from the store.");
+            }
+
+            if (json)
+            {
+                JsonOutput.Write(context.Console, w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("path", storePath);
+                    w.WriteNumber("format_version", format);
+                    w.WriteString("protected_by", protectedBy);
+                    w.WriteString("key_file", newKeyFile is null ? null : Path.GetFullPath(newKeyFile));
+                    w.WriteString("wrapped_key_file", wrappedKeyFile);
+                    w.WriteEndObject();
+                });
             }
 
             return ExitCodes.Ok;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EncryptedStore.Cli.Output;
 
 namespace EncryptedStore.Cli.Commands;
 
@@ -8,12 +9,13 @@ internal static class PurgeCommand
     public static Command Create(CommandEnvironment environment)
     {
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation (required when stdin is not a terminal)." };
-        var command = new Command("purge", "Delete every token in the store (the keys stay). Asks for confirmation unless --yes.") { yes };
-        command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), parseResult.GetValue(yes)));
+        var json = CommonOptions.Json("Print how many tokens were deleted as JSON: {\"deleted\": N}.");
+        var command = new Command("purge", "Delete every token in the store (the keys stay). Asks for confirmation unless --yes.") { yes, json };
+        command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), parseResult.GetValue(yes), parseResult.GetValue(json)));
         return command;
     }
 
-    private static int Run(CommandContext context, bool yes)
+    private static int Run(CommandContext context, bool yes, bool json)
     {
         if (!yes && !context.Console.InputIsTerminal)
         {
@@ -29,7 +31,17 @@ internal static class PurgeCommand
         }
 
         session.Store.DeleteTokens();
-        context.Console.WriteLine($"Deleted {count} token(s).");
+        context.Console.WriteNote($"Deleted {count} token(s).");
+        if (json)
+        {
+            JsonOutput.Write(context.Console, w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("deleted", count);
+                w.WriteEndObject();
+            });
+        }
+
         return ExitCodes.Ok;
     }
 }

@@ -9,7 +9,8 @@ internal static class RootCommandFactory
     {
         var root = new RootCommand(
             "tokenstore: manage an EncryptedStore token store (the encrypted drop-in for the Zoho SDK token store). "
-            + "Start with 'tokenstore demo'. Exit codes: 0 ok, 1 error, 2 usage, 3 wrong key, 4 integrity, 5 not found, 6 store locked.");
+            + "Start with 'tokenstore demo'. Every global option has a default from a TOKENSTORE_* variable or the config file "
+            + "($XDG_CONFIG_HOME/tokenstore/config.json); 'tokenstore status' shows what is in effect. Exit codes: 0 ok, 1 error, 2 usage, 3 wrong key, 4 integrity, 5 not found, 6 store locked.");
         environment.Options.AddTo(root);
         root.Subcommands.Add(InitCommand.Create(environment));
         root.Subcommands.Add(DemoCommand.Create(environment));
@@ -25,6 +26,9 @@ internal static class RootCommandFactory
         root.Subcommands.Add(RotateCommand.Create(environment));
         root.Subcommands.Add(ChangeMasterKeyCommand.Create(environment));
         root.Subcommands.Add(CompactCommand.Create(environment));
+        root.Subcommands.Add(StatusCommand.Create(environment));
+        root.Subcommands.Add(CompletionCommand.Create(environment));
+        HelpExamples.AddTo(root);
         return root;
     }
 }

@@ -15,21 +15,28 @@ internal static class RotateCommand
     public static Command Create(CommandEnvironment environment)
     {
         var index = new Option<bool>("--index") { Description = "Also rotate the blind-index key (recomputes every lookup hash)." };
-        var batchSize = new Option<int>("--batch-size") { Description = "Tokens re-encrypted per transaction (1 to 100000).", DefaultValueFactory = _ => 1000 };
+        var batchSize = new Option<int>("--batch-size")
+        {
+            Description = "Tokens re-encrypted per transaction (1 to 100000).",
+            DefaultValueFactory = _ => 1000,
+            CustomParser = OptionParsers.WholeNumber("--batch-size must be a whole number from 1 to 100000."),
+        };
         var destroyOld = new Option<bool>("--destroy-old") { Description = "Afterwards revoke and destroy older key versions that no token uses, then compact the file." };
+        var json = CommonOptions.Json("Print the result as JSON (token counts, active key versions, destroyed and failed).");
         var command = new Command("rotate", "Rotate the store's keys online: new key versions, every token re-encrypted in batches. Resumes an interrupted rotation.")
         {
-            index, batchSize, destroyOld,
+            index, batchSize, destroyOld, json,
         };
         command.SetAction(parseResult => Run(
             new CommandContext(parseResult, environment),
             parseResult.GetValue(index),
             parseResult.GetValue(batchSize),
-            parseResult.GetValue(destroyOld)));
+            parseResult.GetValue(destroyOld),
+            parseResult.GetValue(json)));
         return command;
     }
 
-    private static int Run(CommandContext context, bool index, int batchSize, bool destroyOld)
+    private static int Run(CommandContext context, bool index, int batchSize, bool destroyOld, bool json)
     {
         if (batchSize is < 1 or > 100_000)
         {
@@ -42,18 +49,20 @@ internal static class RotateCommand
         {
             var store = session.Store;
             var total = store.GetStatistics().TokenCount;
-            result = context.Console.Error.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn())
-                .Start(progress =>
-                {
-                    var task = progress.AddTask("Re-encrypting tokens", maxValue: Math.Max(total, 1));
-                    var rotation = store.RotateKeys(
+            var scanned = 0;
+            try
+            {
+                result = context.Interruption.Cooperating(cancellation => ProgressReporter.Run(
+                    context.Console, context.Time, "Re-encrypting tokens", "re-encrypted", total, progress => store.RotateKeys(
                         new KeyRotationOptions { RotateIndexKey = index, BatchSize = batchSize },
-                        new SyncProgress<KeyRotationProgress>(p => task.Value = p.RecordsScanned));
-                    task.Value = task.MaxValue;
-                    return rotation;
-                });
+                        new SyncProgress<KeyRotationProgress>(p => progress.Report((scanned = p.RecordsScanned, total))),
+                        cancellation)));
+            }
+            catch (OperationCanceledException)
+            {
+                context.Interruption.Report($"rotation stopped after {scanned} of {total} token(s); it resumes at the next open or 'tokenstore rotate'.");
+                return ExitCodes.Interrupted;
+            }
 
             if (destroyOld)
             {
@@ -66,21 +75,45 @@ internal static class RotateCommand
             EncryptedTokenStore.Compact(context.StorePath);
         }
 
-        var output = context.Console.Out;
-        output.WriteLine(result.Resumed
+        var console = context.Console;
+        console.WriteNote(result.Resumed
             ? $"Finished an interrupted rotation: {result.RecordsRewritten} of {result.RecordsScanned} token(s) re-encrypted."
             : $"Rotated: {result.RecordsRewritten} of {result.RecordsScanned} token(s) re-encrypted.");
-        output.WriteLine($"Active keys: data v{result.DataKeyVersion}, index v{result.IndexKeyVersion}.");
+        console.WriteNote($"Active keys: data v{result.DataKeyVersion}, index v{result.IndexKeyVersion}.");
         if (destroyOld)
         {
-            output.WriteLine(destroyed.Count == 0
+            console.WriteNote(destroyed.Count == 0
                 ? "No older key version to destroy; file compacted."
                 : $"Destroyed key version(s) {string.Join(", ", destroyed)}; file compacted.");
         }
 
+        if (json)
+        {
+            JsonOutput.Write(console, w =>
+            {
+                w.WriteStartObject();
+                w.WriteBoolean("resumed", result.Resumed);
+                w.WriteNumber("records_scanned", result.RecordsScanned);
+                w.WriteNumber("records_rewritten", result.RecordsRewritten);
+                w.WriteNumber("data_key_version", result.DataKeyVersion);
+                w.WriteNumber("index_key_version", result.IndexKeyVersion);
+                w.WriteStartArray("destroyed_key_versions");
+                destroyed.ForEach(w.WriteNumberValue);
+                w.WriteEndArray();
+                w.WriteStartArray("failed_record_ids");
+                foreach (var id in result.FailedRecordIds)
+                {
+                    w.WriteStringValue(id);
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+        }
+
         if (result.FailedRecordIds.Count > 0)
         {
-            context.Console.Error.WriteLine($"{result.FailedRecordIds.Count} token(s) could not be decrypted and were left as they were: {string.Join(", ", result.FailedRecordIds)}. Run 'verify'.");
+            console.WriteError($"{result.FailedRecordIds.Count} token(s) could not be decrypted and were left as they were: {string.Join(", ", result.FailedRecordIds)}. Run 'verify'.");
             return ExitCodes.Integrity;
         }
 

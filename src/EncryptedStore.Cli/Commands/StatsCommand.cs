@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using EncryptedStore.Cli.Output;
-using Spectre.Console;
 
 namespace EncryptedStore.Cli.Commands;
 
@@ -11,15 +10,32 @@ internal static class StatsCommand
     public static Command Create(CommandEnvironment environment)
     {
         var json = CommonOptions.Json("Print the statistics as JSON.");
-        var command = new Command("stats", "Show how many tokens the store holds, per key version, its file size and format version.") { json };
-        command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), parseResult.GetValue(json)));
+        var field = CommonOptions.Field($"Print only this value: {string.Join(", ", Fields)}.");
+        var command = new Command("stats", "Show how many tokens the store holds, per key version, its file size and format version.") { json, field };
+        command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), parseResult.GetValue(json), parseResult.GetValue(field)));
         return command;
     }
 
-    private static int Run(CommandContext context, bool json)
+    /// <summary>The names <c>--field</c> takes: the JSON keys of the summary.</summary>
+    private static readonly string[] Fields = ["path", "format_version", "token_count", "file_size_bytes"];
+
+    private static int Run(CommandContext context, bool json, string? field)
     {
+        CommonOptions.CheckOneFormat(json, field);
+        if (field is not null && !Fields.Contains(field))
+        {
+            throw CliException.Usage($"--field: unknown field '{Printable.Of(field)}'; one of {string.Join(", ", Fields)}.");
+        }
+
         using var session = context.OpenStore();
         var stats = session.Store.GetStatistics();
+        if (stats.RotationInProgress)
+        {
+            // Opening the store resumed it in the background; closing it again stops it between batches.
+            context.Console.WriteNote("A key rotation is unfinished (interrupted earlier): some tokens still use older keys. "
+                + "Run 'tokenstore rotate' to finish it with progress; until then it goes on in the background while an app has the store open.");
+        }
+
         if (json)
         {
             JsonOutput.Write(context.Console, w =>
@@ -29,6 +45,7 @@ internal static class StatsCommand
                 w.WriteNumber("format_version", stats.FormatVersion);
                 w.WriteNumber("token_count", stats.TokenCount);
                 w.WriteNumber("file_size_bytes", stats.FileSizeBytes);
+                w.WriteBoolean("rotation_in_progress", stats.RotationInProgress);
                 w.WriteStartArray("keys");
                 foreach (var key in stats.Keys)
                 {
@@ -46,37 +63,52 @@ internal static class StatsCommand
                 w.WriteEndObject();
             });
         }
+        else if (field is not null)
+        {
+            context.Console.WriteLine(Array.IndexOf(Fields, field) switch
+            {
+                0 => session.Store.FilePath,
+                1 => stats.FormatVersion.ToString(CultureInfo.InvariantCulture),
+                2 => stats.TokenCount.ToString(CultureInfo.InvariantCulture),
+                _ => stats.FileSizeBytes.ToString(CultureInfo.InvariantCulture),
+            });
+        }
         else
         {
-            Write(context.Console.Out, session.Store.FilePath, stats);
+            Write(context.Console, session.Store.FilePath, stats);
         }
 
         return ExitCodes.Ok;
     }
 
-    /// <summary>The human report: a summary grid and a table of key versions.</summary>
-    public static void Write(IAnsiConsole console, string path, StoreStatistics stats)
+    /// <summary>The report: a summary (field, value), an empty line, and a table of key versions.</summary>
+    public static void Write(CliConsole console, string path, StoreStatistics stats)
     {
-        var grid = new Grid().AddColumn().AddColumn();
-        grid.AddRow(new Text("store"), new Text(path));
-        grid.AddRow(new Text("format version"), new Text(stats.FormatVersion.ToString(CultureInfo.InvariantCulture)));
-        grid.AddRow(new Text("tokens"), new Text(stats.TokenCount.ToString(CultureInfo.InvariantCulture)));
-        grid.AddRow(new Text("file size"), new Text(string.Create(CultureInfo.InvariantCulture, $"{stats.FileSizeBytes:N0} bytes")));
-        console.Write(grid);
+        var summary = new OutputTable(new OutputColumn("field"), new OutputColumn("value"))
+            .AddRow("path", path)
+            .AddRow("format_version", stats.FormatVersion.ToString(CultureInfo.InvariantCulture))
+            .AddRow("token_count", stats.TokenCount.ToString(CultureInfo.InvariantCulture))
+            .AddRow(
+                new OutputCell("file_size_bytes", "file_size_bytes"),
+                new OutputCell(
+                    string.Create(CultureInfo.InvariantCulture, $"{stats.FileSizeBytes:N0} bytes"),
+                    stats.FileSizeBytes.ToString(CultureInfo.InvariantCulture)));
+        console.WriteTable(summary);
+        console.WriteLine(string.Empty);
 
-        var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn("key").AddColumn("version").AddColumn("state").AddColumn("created").AddColumn("tokens");
+        var table = new OutputTable(
+            new OutputColumn("purpose"), new OutputColumn("version"), new OutputColumn("state"), new OutputColumn("created"), new OutputColumn("token_count"));
         foreach (var key in stats.Keys)
         {
             table.AddRow(
-                new Text(Name(key.Purpose)),
-                new Text(key.Version.ToString(CultureInfo.InvariantCulture)),
-                new Text(Name(key.State)),
-                new Text(key.Created.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
-                new Text(key.RecordCount.ToString(CultureInfo.InvariantCulture)));
+                Name(key.Purpose),
+                key.Version.ToString(CultureInfo.InvariantCulture),
+                Name(key.State),
+                key.Created.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                key.RecordCount.ToString(CultureInfo.InvariantCulture));
         }
 
-        console.Write(table);
+        console.WriteTable(table);
     }
 
     private static string Name(StoreKeyPurpose purpose) => purpose == StoreKeyPurpose.Data ? "data" : "index";

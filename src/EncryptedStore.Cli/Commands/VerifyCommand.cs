@@ -22,16 +22,9 @@ internal static class VerifyCommand
     {
         using var session = context.OpenStore();
         var total = session.Store.GetStatistics().TokenCount;
-        var result = context.Console.Error.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn())
-            .Start(progress =>
-            {
-                var task = progress.AddTask("Verifying tokens", maxValue: Math.Max(total, 1));
-                var verification = session.Store.Verify(new SyncProgress<int>(done => task.Value = done));
-                task.Value = task.MaxValue;
-                return verification;
-            });
+        // Verify takes no cancellation token: Ctrl-C ends it at once, which changes nothing (a read-only command).
+        var result = ProgressReporter.Run(
+            context.Console, context.Time, "Verifying tokens", "verified", total, progress => session.Store.Verify(new SyncProgress<int>(done => progress.Report((done, total)))));
 
         if (json)
         {
@@ -47,29 +40,34 @@ internal static class VerifyCommand
         }
         else
         {
-            Write(context.Console.Out, result);
+            // The problems are the result (stdout); the summary is for people (stderr).
+            if (!result.IsHealthy)
+            {
+                context.Console.WriteTable(Problems(result));
+            }
+
+            context.Console.WriteNote(Summary(result));
         }
 
         return result.IsHealthy ? ExitCodes.Ok : ExitCodes.Integrity;
     }
 
-    /// <summary>The human report: one line when healthy, else a table of problems.</summary>
-    public static void Write(IAnsiConsole console, StoreVerification result)
+    /// <summary>One line for people: <c>OK: …</c> or <c>FAILED: …</c> with the counts.</summary>
+    public static string Summary(StoreVerification result)
     {
         var summary = $"{result.RecordsChecked} token(s) and {result.KeysChecked} key version(s) checked";
-        if (result.IsHealthy)
-        {
-            console.WriteLine($"OK: {summary}; no problems.");
-            return;
-        }
+        return result.IsHealthy ? $"OK: {summary}; no problems." : $"FAILED: {summary}; {result.Problems.Count} problem(s).";
+    }
 
-        var table = new Table().Border(TableBorder.Rounded).AddColumn("record").AddColumn("code").AddColumn("problem");
+    /// <summary>The problems, one per row: the record (or <c>(store keys)</c>), the code and what is wrong.</summary>
+    public static OutputTable Problems(StoreVerification result)
+    {
+        var table = new OutputTable(new OutputColumn("record"), new OutputColumn("code"), new OutputColumn("problem"));
         foreach (var problem in result.Problems)
         {
-            table.AddRow(TokenTables.Value(problem.RecordId ?? "(store keys)"), new Text(problem.Code), new Text(problem.Message));
+            table.AddRow(problem.RecordId ?? "(store keys)", problem.Code, problem.Message);
         }
 
-        console.Write(table);
-        console.WriteLine($"FAILED: {summary}; {result.Problems.Count} problem(s).");
+        return table;
     }
 }

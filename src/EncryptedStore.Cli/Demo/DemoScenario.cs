@@ -18,15 +18,15 @@ internal sealed class DemoScenario
     private const string SandboxClient = "1000.DEMOSANDBOX00000000000000000000";
     private const string RedirectUrl = "https://app.example.com/oauth/callback";
 
-    private readonly IAnsiConsole _out;
+    private readonly CliConsole _console;
     private readonly SimulatedClock _clock;
     private readonly SimulatedZohoAccounts _zoho;
     private readonly string _storePath;
     private readonly string _keyPath;
 
-    public DemoScenario(IAnsiConsole output, string folder, DateTimeOffset start)
+    public DemoScenario(CliConsole console, string folder, DateTimeOffset start)
     {
-        _out = output;
+        _console = console;
         _clock = new SimulatedClock(start);
         _zoho = new SimulatedZohoAccounts(_clock);
         _storePath = Path.Combine(folder, "tokens.db");
@@ -38,8 +38,8 @@ internal sealed class DemoScenario
 
     public void Run()
     {
-        _out.Write(new Markup("[bold]tokenstore demo[/]: the Zoho SDK's token-store calls against an encrypted store. "
-            + "The OAuth server and the clock are simulated: no network, no waiting. Secrets are shown redacted.\n"));
+        Print("tokenstore demo: the Zoho SDK's token-store calls against an encrypted store. "
+            + "The OAuth server and the clock are simulated: no network, no waiting. Secrets are shown redacted.");
 
         Section("1. Set-up");
         MasterKey.CreateKeyFile(_keyPath);
@@ -87,13 +87,19 @@ internal sealed class DemoScenario
                 + "the store keeps one user's clients apart (the SDK's own stores overwrite one with the other).");
 
             Section("6. list");
-            _out.Write(TokenTables.List(store.GetTokens().Cast<OAuthToken>(), reveal: false, _clock.GetUtcNow()));
+            _console.WriteTable(TokenTables.List(store.GetTokens().Cast<OAuthToken>(), reveal: false, _clock.GetUtcNow()));
 
             Section("7. stats");
-            StatsCommand.Write(_out, store.FilePath, store.GetStatistics());
+            StatsCommand.Write(_console, store.FilePath, store.GetStatistics());
 
             Section("8. verify");
-            VerifyCommand.Write(_out, store.Verify());
+            var verification = store.Verify();
+            if (!verification.IsHealthy)
+            {
+                _console.WriteTable(VerifyCommand.Problems(verification));
+            }
+
+            Print(VerifyCommand.Summary(verification));
         }
 
         Section("9. Shared mode: two openers at once (Sharing = StoreSharing.Shared)");
@@ -144,15 +150,27 @@ internal sealed class DemoScenario
 
     private void Advance(TimeSpan by) => _clock.Advance(by);
 
-    private void Section(string title) => _out.Write(new Rule(Markup.Escape(title)).LeftJustified());
+    /// <summary>A rule across a terminal; a plain heading line otherwise.</summary>
+    private void Section(string title)
+    {
+        if (_console.OutputIsTerminal)
+        {
+            _console.Out.Write(new Rule(Markup.Escape(title)).LeftJustified());
+        }
+        else
+        {
+            Print($"== {title} ==");
+        }
+    }
 
     private void Say(string text)
     {
         var now = _clock.GetUtcNow().UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture);
-        _out.Write(new Text($"[{now}Z] {text}\n"));
+        Print($"[{now}Z] {text}");
     }
 
-    private void Print(string text) => _out.Write(new Text(text + "\n"));
+    /// <summary>One line, never broken (the terminal wraps it, so commands in it stay copy-pasteable).</summary>
+    private void Print(string text) => _console.WriteLine(text);
 
     private static string Clock(string? expiryTime) =>
         ExpiryText.Parse(expiryTime) is { } at ? at.UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture) + "Z" : "unknown";

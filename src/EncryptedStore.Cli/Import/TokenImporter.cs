@@ -14,7 +14,14 @@ internal static class TokenImporter
     /// <param name="target">The store to import into.</param>
     /// <param name="write">False for a dry run.</param>
     /// <param name="skipInvalid">Import the valid rows even when others have problems.</param>
-    public static ImportReport Run(IReadOnlyList<SourceRow> rows, EncryptedTokenStore target, bool write, bool skipInvalid)
+    public static ImportReport Run(IReadOnlyList<SourceRow> rows, EncryptedTokenStore target, bool write, bool skipInvalid) =>
+        Save(Check(rows, target, progress: null, CancellationToken.None), target, write, skipInvalid, progress: null, CancellationToken.None);
+
+    /// <summary>
+    /// The first step: every row tried against an in-memory store seeded with the target's tokens. Reports the rows
+    /// checked so far; stops between rows when <paramref name="cancellation"/> fires, before anything is written.
+    /// </summary>
+    public static ImportCheck Check(IReadOnlyList<SourceRow> rows, EncryptedTokenStore target, IProgress<(long Done, long Total)>? progress, CancellationToken cancellation)
     {
         var problems = new List<ImportProblem>();
         var accepted = new List<(SourceRow Row, OAuthToken Token)>();
@@ -28,8 +35,11 @@ internal static class TokenImporter
                 origins[existing.Id!] = $"token '{existing.Id}' already in the store";
             }
 
+            var checkedRows = 0;
             foreach (var row in rows)
             {
+                cancellation.ThrowIfCancellationRequested();
+                progress?.Report((checkedRows++, rows.Count));
                 if (row.Token is null)
                 {
                     problems.Add(new ImportProblem(row.Location, null, row.Problem ?? "unreadable row."));
@@ -46,6 +56,17 @@ internal static class TokenImporter
             }
         }
 
+        return new ImportCheck(rows, problems, accepted);
+    }
+
+    /// <summary>
+    /// The second step: writes the accepted rows, all in one transaction (not interruptible), or with
+    /// <paramref name="skipInvalid"/> one by one, reporting each and stopping between two when
+    /// <paramref name="cancellation"/> fires (those saved so far stay).
+    /// </summary>
+    public static ImportReport Save(ImportCheck check, EncryptedTokenStore target, bool write, bool skipInvalid, IProgress<(long Done, long Total)>? progress, CancellationToken cancellation)
+    {
+        var (rows, problems, accepted) = check;
         var sourceIds = rows.Select(r => r.Token?.Id).ToList();
         if (!write || (problems.Count > 0 && !skipInvalid))
         {
@@ -58,7 +79,9 @@ internal static class TokenImporter
             var copies = accepted.Select(a => TokenColumns.Copy(a.Token)).ToList();
             try
             {
+                progress?.Report((0, copies.Count));
                 target.SaveTokens(copies);
+                progress?.Report((copies.Count, copies.Count));
                 return new ImportReport(rows.Count, accepted.Count, copies.Count, problems, sourceIds, RolledBack: false);
             }
             catch (TokenStoreException e) when (e.Code is not (TokenStoreErrorCodes.StoreLocked or TokenStoreErrorCodes.Integrity))
@@ -71,6 +94,7 @@ internal static class TokenImporter
         var inserted = new List<string>();
         foreach (var (row, token) in accepted)
         {
+            cancellation.ThrowIfCancellationRequested();
             var copy = TokenColumns.Copy(token);
             try
             {
@@ -81,6 +105,8 @@ internal static class TokenImporter
             {
                 problems.Add(new ImportProblem(row.Location, token.Id, $"{e.Code}: {e.Message}"));
             }
+
+            progress?.Report((inserted.Count, accepted.Count));
         }
 
         return new ImportReport(rows.Count, accepted.Count, inserted.Count, problems, sourceIds, RolledBack: false);

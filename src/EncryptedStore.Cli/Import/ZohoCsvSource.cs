@@ -10,22 +10,24 @@ namespace EncryptedStore.Cli.Import;
 /// no quoting) and the Python SDK's (<c>redirect_uri</c> as the 9th column, CSV quoting, CRLF), and older
 /// files with <c>user_mail</c> and no <c>api_domain</c>. Empty fields are null. Rows are located by line.
 /// </summary>
-internal sealed class ZohoCsvSource(string path) : ITokenSource
+/// <param name="path">The file; <c>-</c> for stdin, whose bytes are <paramref name="content"/>.</param>
+/// <param name="content">The file's bytes when they were read already (stdin); null to read <paramref name="path"/>.</param>
+internal sealed class ZohoCsvSource(string path, byte[]? content = null) : ITokenSource
 {
     private byte[]? _readHash;
 
-    public string Description => $"Zoho FileStore CSV '{path}'";
+    public string Description => content is null ? $"Zoho FileStore CSV '{path}'" : "Zoho FileStore CSV on stdin";
 
-    public bool CanWipe => true;
+    public bool CanWipe => content is null;
 
     public IReadOnlyList<SourceRow> ReadRows()
     {
-        if (!File.Exists(path))
+        if (content is null && !File.Exists(path))
         {
             throw CliException.NotFound($"no file at '{path}'.");
         }
 
-        var bytes = File.ReadAllBytes(path);
+        var bytes = content ?? File.ReadAllBytes(path);
         _readHash = SHA256.HashData(bytes);
         using var reader = new StreamReader(new MemoryStream(bytes), new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true);
         using var records = CsvReader.Read(reader).GetEnumerator();
@@ -66,6 +68,11 @@ internal sealed class ZohoCsvSource(string path) : ITokenSource
     /// <summary>Overwrites the file with zeros and deletes it, if it is still the file that was read.</summary>
     public string Wipe(IReadOnlyCollection<string?> ids)
     {
+        if (content is not null)
+        {
+            throw CliException.Usage("--wipe-source needs the CSV file itself; stdin cannot be wiped.");
+        }
+
         if (_readHash is null || !CryptographicOperations.FixedTimeEquals(_readHash, SHA256.HashData(File.ReadAllBytes(path))))
         {
             throw new CliException($"{Description} changed after it was read (is the application still running?): the tokens read were imported, but the file was not wiped.");

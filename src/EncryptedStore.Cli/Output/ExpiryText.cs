@@ -24,6 +24,18 @@ internal static class ExpiryText
         return string.Create(CultureInfo.InvariantCulture, $"{expiry.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z ({relative})");
     }
 
+    /// <summary>E.g. <c>in 49 min</c> or <c>5 days ago</c> (when it expired), for tables; the raw text when it is not a time.</summary>
+    public static string? Relative(string? expiryTime, DateTimeOffset now)
+    {
+        if (Parse(expiryTime) is not { } expiry)
+        {
+            return expiryTime;
+        }
+
+        var left = expiry - now;
+        return left >= TimeSpan.Zero ? $"in {Span(left)}" : $"{Span(-left)} ago";
+    }
+
     private static string Span(TimeSpan span) => span.TotalMinutes < 1
         ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalSeconds} s")
         : span.TotalHours < 48

@@ -1,12 +1,12 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using EncryptedStore.Cli.Output;
 
 namespace EncryptedStore.Cli.Tokens;
 
 /// <summary>
 /// Tokens as JSON objects keyed by the SDK's column names (<c>id</c>, <c>user_name</c>, …,
-/// <c>api_domain</c>), with <c>null</c> for an absent value.
+/// <c>api_domain</c>), with <c>null</c> for an absent value. Unless revealed, a secret's value is the object
+/// <c>{"redacted": true, "length": 70}</c>: never a string, so it cannot pass for the real value.
 /// </summary>
 internal static class TokenJson
 {
@@ -22,14 +22,23 @@ internal static class TokenJson
         writer.WriteStartObject();
         foreach (var column in TokenColumns.All)
         {
-            var value = Redactor.Show(token, column, reveal);
+            var name = TokenColumns.Name(column);
+            var value = TokenColumns.Get(token, column);
             if (value is null)
             {
-                writer.WriteNull(TokenColumns.Name(column));
+                writer.WriteNull(name);
+            }
+            else if (!reveal && TokenColumns.IsSecret(column) && value.Length > 0)
+            {
+                // An object, so a redacted value can never be taken for (or saved back as) a real one.
+                writer.WriteStartObject(name);
+                writer.WriteBoolean("redacted", true);
+                writer.WriteNumber("length", value.Length);
+                writer.WriteEndObject();
             }
             else
             {
-                writer.WriteString(TokenColumns.Name(column), value);
+                writer.WriteString(name, value);
             }
         }
 

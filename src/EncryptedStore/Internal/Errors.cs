@@ -31,8 +31,9 @@ internal static class Errors
     public static TokenStoreException UnsupportedVersion(string path, int found, int supported) =>
         new(TokenStoreErrorCodes.UnsupportedVersion, $"'{path}' has store format version {found}; this library reads up to version {supported}. Upgrade EncryptedStore. The file was left unchanged.");
 
-    public static TokenStoreException Locked(string path, Exception cause) =>
-        new(TokenStoreErrorCodes.StoreLocked, $"'{path}' is open in another process.", cause);
+    /// <summary>STORE_LOCKED; <paramref name="holder"/> names the process that holds it when known ("PID 4242, myapp").</summary>
+    public static TokenStoreException Locked(string path, Exception cause, string? holder = null) =>
+        new(TokenStoreErrorCodes.StoreLocked, holder is null ? $"'{path}' is open in another process." : $"'{path}' is open in another process ({holder}).", cause);
 
     public static TokenStoreException UnprotectedKey(string name) =>
         new(TokenStoreErrorCodes.UnprotectedKey, $"Key ring element '{name}' is not encrypted with the master key; refusing to use it.");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using EncryptedStore.Internal;
 using Microsoft.Win32.SafeHandles;
@@ -123,6 +124,24 @@ internal static partial class SafeFile
 
         return opened.Slice(StatxInodeOffset, sizeof(ulong)).SequenceEqual(named.Slice(StatxInodeOffset, sizeof(ulong)))
             && opened.Slice(StatxDeviceOffset, 2 * sizeof(uint)).SequenceEqual(named.Slice(StatxDeviceOffset, 2 * sizeof(uint)));
+    }
+
+    /// <summary>
+    /// The device and inode <paramref name="path"/> names, as <c>/proc/locks</c> writes them (<c>major:minor:inode</c>,
+    /// the device numbers in hex); null where the descriptor cannot be examined or the file is missing.
+    /// </summary>
+    public static string? LockId(string path)
+    {
+        Span<byte> named = stackalloc byte[StatxSize];
+        if (!IsNative || StatxPath(AtCurrentFolder, path, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(named)) != 0)
+        {
+            return null;
+        }
+
+        var inode = MemoryMarshal.Read<ulong>(named[StatxInodeOffset..]);
+        var major = MemoryMarshal.Read<uint>(named[StatxDeviceOffset..]);
+        var minor = MemoryMarshal.Read<uint>(named[(StatxDeviceOffset + sizeof(uint))..]);
+        return string.Create(CultureInfo.InvariantCulture, $"{major:x2}:{minor:x2}:{inode}");
     }
 
     /// <summary>Refuses an open file (<paramref name="handle"/>, when there is one) that the group or others may read.</summary>

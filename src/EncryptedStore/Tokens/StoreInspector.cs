@@ -42,7 +42,7 @@ internal sealed class StoreInspector(WritePipeline pipeline, StoreKeys keys, Rec
                 new DateTimeOffset(DateTime.SpecifyKind(k.Created, DateTimeKind.Utc)),
                 (k.Purpose == StoreKeyPurpose.Data ? dataCounts : indexCounts).GetValueOrDefault(k.Version)))
             .ToList();
-        return new StoreStatistics(keys.State.Metadata.Format, total, Storage.SizeInBytes, versions);
+        return new StoreStatistics(keys.State.Metadata.Format, total, Storage.SizeInBytes, versions, keys.State.Metadata.Rotation is not null);
     }
 
     /// <summary>See <see cref="EncryptedTokenStore.Verify"/>.</summary>

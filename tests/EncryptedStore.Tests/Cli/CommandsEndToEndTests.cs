@@ -75,7 +75,7 @@ public class CommandsEndToEndTests
         Assert.Multiple(() =>
         {
             Assert.That(rotate.ExitCode, Is.EqualTo(0), rotate.ToString());
-            Assert.That(rotate.StdOut, Does.Contain("Rotated: 2 of 2 token(s) re-encrypted"));
+            Assert.That(rotate.StdErr, Does.Contain("Rotated: 2 of 2 token(s) re-encrypted"));
             Assert.That(rotate.AllOutput, Does.Not.Contain(second.RefreshToken).And.Not.Contain(token.RefreshToken));
         });
 
@@ -83,7 +83,7 @@ public class CommandsEndToEndTests
         Assert.Multiple(() =>
         {
             Assert.That(verify.ExitCode, Is.EqualTo(0), verify.ToString());
-            Assert.That(verify.StdOut, Does.Contain("OK: 2 token(s)"));
+            Assert.That(verify.StdErr, Does.Contain("OK: 2 token(s)"));
         });
 
         var delete = sandbox.Run("delete", "--id", "1");
@@ -101,7 +101,7 @@ public class CommandsEndToEndTests
         {
             Assert.That(purgeUnconfirmed.ExitCode, Is.EqualTo(2), purgeUnconfirmed.ToString());
             Assert.That(purge.ExitCode, Is.EqualTo(0), purge.ToString());
-            Assert.That(purge.StdOut, Does.Contain("Deleted 1 token(s)"));
+            Assert.That(purge.StdErr, Does.Contain("Deleted 1 token(s)"));
             Assert.That(sandbox.Tokens(), Is.Empty);
         });
     }

@@ -14,7 +14,7 @@ public class KeyCommandsTests
 
         var rotate = sandbox.Run("rotate", "--index", "--batch-size", "7", "--destroy-old");
         Assert.That(rotate.ExitCode, Is.EqualTo(0), rotate.ToString());
-        Assert.That(rotate.StdOut, Does.Contain("Rotated: 30 of 30 token(s) re-encrypted").And.Contain("Destroyed key version(s)"));
+        Assert.That(rotate.StdErr, Does.Contain("Rotated: 30 of 30 token(s) re-encrypted").And.Contain("Destroyed key version(s)"));
 
         using var store = sandbox.OpenStore();
         var statistics = store.GetStatistics();

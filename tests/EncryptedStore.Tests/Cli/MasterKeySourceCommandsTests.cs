@@ -32,7 +32,7 @@ public class MasterKeySourceCommandsTests
         Assert.Multiple(() =>
         {
             Assert.That(init.ExitCode, Is.EqualTo(0), init.ToString());
-            Assert.That(init.StdOut, Does.Contain("-masterkey.json"));
+            Assert.That(init.StdErr, Does.Contain("-masterkey.json"));
             Assert.That(put.ExitCode, Is.EqualTo(0), put.ToString());
             Assert.That(getWithoutKey.ExitCode, Is.EqualTo(3), getWithoutKey.ToString());
             Assert.That(getWithoutKey.StdErr, Does.Contain("MASTER_KEY_UNAVAILABLE").And.Contain("private key"));
@@ -100,7 +100,7 @@ public class MasterKeySourceCommandsTests
             Assert.That(export.ExitCode, Is.EqualTo(0), export.ToString());
             Assert.That(initCopy.ExitCode, Is.EqualTo(0), initCopy.ToString());
             Assert.That(import.ExitCode, Is.EqualTo(0), import.ToString());
-            Assert.That(import.StdOut, Does.Contain("1"));
+            Assert.That(import.StdErr, Does.Contain("Imported 1 of 1"));
         });
     }
 

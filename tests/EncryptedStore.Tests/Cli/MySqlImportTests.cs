@@ -13,6 +13,9 @@ public class MySqlImportTests
 {
     private const string ConnectionVariable = "ENCRYPTEDSTORE_TEST_MYSQL";
 
+    /// <summary>Parameter names for the DBStore table's ten columns, in order.</summary>
+    private static readonly string[] DbStoreParameters = ["@id", "@user", "@client", "@secret", "@refresh", "@access", "@grant", "@expiry", "@redirect", "@domain"];
+
     /// <summary>The SDK's DBStore table as its README creates it.</summary>
     private const string SdkSchema =
         "CREATE TABLE oauthtoken (id varchar(10) NOT NULL, user_name varchar(255), client_id varchar(255), client_secret varchar(255), "
@@ -64,7 +67,7 @@ public class MySqlImportTests
         {
             Assert.Multiple(() =>
             {
-                Assert.That(imported.StdOut, Does.Contain("Imported 2 of 2").And.Contain("Wiped the source"));
+                Assert.That(imported.StdErr, Does.Contain("Imported 2 of 2").And.Contain("Wiped the source"));
                 Assert.That(tokens.Keys, Is.EquivalentTo(ZohoCsvImportTests.Ids("1", "2")));
                 ZohoCsvImportTests.AssertSame(tokens["1"], ada);
                 Assert.That(tokens["2"].AccessToken, Is.Null);
@@ -72,6 +75,44 @@ public class MySqlImportTests
                 Assert.That(Scalar(connection, "SELECT count(*) FROM oauthtoken"), Is.EqualTo(0));
             });
         }
+    }
+
+    [Test]
+    public void ExportZohoCsv_LoadedIntoTheSdkDbStoreTable_FitsItsColumnsAndTheDbStoreNextIdIsNew()
+    {
+        var connectionString = ServerOrSkip();
+        using var sandbox = CliSandbox.Create();
+        var tokens = Enumerable.Range(0, 12).Select(i => CliTokens.Token($"user{i}@example.com")).ToArray();
+        sandbox.Save(tokens);
+        var csv = sandbox.File("sdk_tokens.txt");
+        var exported = sandbox.Run("export", "--to", "zoho-csv", csv, "--reveal");
+        Assert.That(exported.ExitCode, Is.EqualTo(0), exported.ToString());
+
+        using var connection = Open(connectionString, database: null);
+        Execute(connection, "CREATE DATABASE IF NOT EXISTS zohooauth");
+        connection.ChangeDatabase("zohooauth");
+        Execute(connection, "DROP TABLE IF EXISTS oauthtoken");
+        Execute(connection, SdkSchema);
+        Execute(connection, "SET SESSION sql_mode = 'STRICT_ALL_TABLES'");
+
+        // The store's own 32-hex ids do not fit the DBStore's varchar(10) id: this is why the export renumbers.
+        var storeId = sandbox.Tokens().Keys.First();
+        Assert.That(() => Execute(connection, "INSERT INTO oauthtoken (id) VALUES (@id)", ("@id", storeId)),
+            Throws.InstanceOf<MySqlException>().With.Message.Contains("too long"));
+
+        // Every row loads as the DBStore keeps it (empty field = NULL), 12 tokens so that ids cross no digit boundary
+        // the DBStore compares as text.
+        foreach (var row in File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')))
+        {
+            Execute(connection, "INSERT INTO oauthtoken VALUES (@id, @user, @client, @secret, @refresh, @access, @grant, @expiry, @redirect, @domain)",
+                [.. DbStoreParameters.Select((name, i) => (name, (object?)(row[i].Length == 0 ? null : row[i])))]);
+        }
+
+        // The DBStore's next id: max(id) over the text column, converted to an int, + 1; its insert must succeed.
+        var next = Convert.ToInt32(Scalar(connection, "SELECT coalesce(max(id), 0) FROM oauthtoken")) + 1;
+        Execute(connection, "INSERT INTO oauthtoken (id, user_name) VALUES (@id, 'new@example.com')", ("@id", next.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.That(Scalar(connection, "SELECT count(*) FROM oauthtoken"), Is.EqualTo(13));
+        Execute(connection, "DROP TABLE oauthtoken");
     }
 
     /// <summary>The connection string, or the test is ignored (developer machine) or failed (CI).</summary>

@@ -37,7 +37,7 @@ public sealed class OsKeyCommandsTests : SecretServiceFixture
         Assert.Multiple(() =>
         {
             Assert.That(init.ExitCode, Is.EqualTo(0), init.ToString());
-            Assert.That(init.StdOut, Does.Contain($"OS key store key '{first}'"));
+            Assert.That(init.StdErr, Does.Contain($"OS key store key '{first}'"));
             Assert.That(session.ReadWithSecretTool(first), Has.Length.EqualTo(MasterKey.GeneratedKeyLength), "init made the key in the keyring");
             Assert.That(put.ExitCode, Is.EqualTo(0), put.ToString());
             Assert.That(toKeyFile.ExitCode, Is.EqualTo(0), toKeyFile.ToString());
@@ -78,7 +78,7 @@ public sealed class OsKeyCommandsTests : SecretServiceFixture
         Assert.Multiple(() =>
         {
             Assert.That(toOsKey.ExitCode, Is.EqualTo(0), toOsKey.ToString());
-            Assert.That(toOsKey.StdOut, Does.Contain("3 token(s) re-encrypted"));
+            Assert.That(toOsKey.StdErr, Does.Contain("3 token(s) re-encrypted"));
             Assert.That(oldKeyFile.ExitCode, Is.EqualTo(3), oldKeyFile.ToString());
             Assert.That(withOsKey.ExitCode, Is.EqualTo(0), withOsKey.ToString());
             Assert.That(back.ExitCode, Is.EqualTo(0), back.ToString());

@@ -54,7 +54,7 @@ public class SqliteImportTests
         var result = sandbox.Run("import", "--from", "sqlite", path);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        Assert.That(result.StdOut, Does.Contain("Imported 0 of 0"));
+        Assert.That(result.StdErr, Does.Contain("Imported 0 of 0"));
     }
 
     [Test]

@@ -30,7 +30,8 @@ public class VerifyCommandTests
         Assert.Multiple(() =>
         {
             Assert.That(table.ExitCode, Is.EqualTo(4), table.ToString());
-            Assert.That(table.StdOut, Does.Contain("INTEGRITY").And.Contain("FAILED: 2 token(s)"));
+            Assert.That(table.StdOut, Does.Contain("INTEGRITY"));
+            Assert.That(table.StdErr, Does.Contain("FAILED: 2 token(s)"));
             Assert.That(json.ExitCode, Is.EqualTo(4), json.ToString());
             var result = JsonDocument.Parse(json.StdOut).RootElement;
             Assert.That(result.GetProperty("healthy").GetBoolean(), Is.False);

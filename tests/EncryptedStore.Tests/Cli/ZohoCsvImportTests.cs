@@ -30,8 +30,8 @@ public class ZohoCsvImportTests
         var tokens = sandbox.Tokens();
         Assert.Multiple(() =>
         {
-            Assert.That(result.StdOut, Does.Contain("Imported 3 of 3 token(s)"));
-            Assert.That(result.StdErr, Does.StartWith("warning:").And.Contain("plain text"));
+            Assert.That(result.StdErr, Does.Contain("Imported 3 of 3 token(s)"));
+            Assert.That(result.StdErr, Does.Contain("\nwarning: ").And.Contain("plain text"));
             Assert.That(tokens.Keys, Is.EquivalentTo(Ids("1", "2", "10")));
             AssertSame(tokens["1"], ada);
             AssertSame(tokens["10"], adaSandbox);
@@ -127,7 +127,7 @@ public class ZohoCsvImportTests
         Assert.Multiple(() =>
         {
             Assert.That(skipping.ExitCode, Is.EqualTo(0), skipping.ToString());
-            Assert.That(skipping.StdOut, Does.Contain("Imported 1 of 6"));
+            Assert.That(skipping.StdErr, Does.Contain("Imported 1 of 6"));
             Assert.That(sandbox.Tokens().Keys, Is.EquivalentTo(Ids("1")));
         });
     }
@@ -169,7 +169,7 @@ public class ZohoCsvImportTests
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-            Assert.That(result.StdOut, Does.Contain("Dry run: 1 of 1"));
+            Assert.That(result.StdErr, Does.Contain("Dry run: 1 of 1"));
             Assert.That(sandbox.Tokens(), Is.Empty);
         });
     }
@@ -189,7 +189,7 @@ public class ZohoCsvImportTests
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-            Assert.That(result.StdOut, Does.Contain("Wiped the source"));
+            Assert.That(result.StdErr, Does.Contain("Wiped the source"));
             Assert.That(File.Exists(path), Is.False);
             Assert.That(sandbox.Tokens().Keys, Is.EquivalentTo(Ids("1")));
             if (canObserve)

@@ -40,6 +40,7 @@ public sealed class InterruptedRotationTests
             Assert.That(events.ThreadOf(RotationResumedEvent), Is.EqualTo(openedOn), "the open noticed the rotation");
             Assert.That(events.ThreadOf(RotationFinishedEvent), Is.Not.Null.And.Not.EqualTo(openedOn), "the rotation finished off the opening thread");
             Assert.That(statistics.Keys.Where(k => k.RecordCount > 0).Select(k => k.State), Is.All.EqualTo(StoreKeyState.Active));
+            Assert.That(statistics.RotationInProgress, Is.False, "finished");
             Assert.That(tokens.Select(t => StoreFixture.Fields(store.FindTokenById(t.Id!))), Is.EqualTo(tokens.Select(StoreFixture.Fields)));
         });
     }
@@ -88,7 +89,9 @@ public sealed class InterruptedRotationTests
         using var cancel = new CancellationTokenSource();
         Assert.Throws<OperationCanceledException>(() =>
             store.RotateKeys(new KeyRotationOptions { RotateIndexKey = true, BatchSize = batchSize }, new InlineProgress<KeyRotationProgress>(_ => cancel.Cancel()), cancel.Token));
-        Assert.That(store.GetStatistics().Keys.Count(k => k.Purpose == StoreKeyPurpose.Data && k.RecordCount > 0), Is.EqualTo(2), "interrupted");
+        var stats = store.GetStatistics();
+        Assert.That(stats.Keys.Count(k => k.Purpose == StoreKeyPurpose.Data && k.RecordCount > 0), Is.EqualTo(2), "interrupted");
+        Assert.That(stats.RotationInProgress, Is.True);
         return tokens;
     }
 

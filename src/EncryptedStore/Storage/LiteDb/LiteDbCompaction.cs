@@ -13,13 +13,13 @@ internal static class LiteDbCompaction
     /// the store with it. Needs no master key: it copies ciphertext. A save journal a process left behind stays
     /// where it is for the next open, which checks it with the master key before applying it.
     /// </summary>
-    public static void Compact(string fullPath, TimeSpan lockTimeout)
+    public static void Compact(string fullPath, TimeSpan lockTimeout, IProgress<CompactionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         using var activity = StoreTracing.Start(StoreTracing.Compact, fullPath);
         try
         {
             var sizeBefore = activity is null ? 0 : FileSize(fullPath);
-            var documents = CopyAndReplace(fullPath, lockTimeout);
+            var documents = CopyAndReplace(fullPath, lockTimeout, progress, cancellationToken);
             activity?.SetTag(StoreTracing.DocumentsCopied, documents).SetTag(StoreTracing.SizeBefore, sizeBefore).SetTag(StoreTracing.SizeAfter, FileSize(fullPath));
         }
         catch (Exception e)
@@ -33,7 +33,7 @@ internal static class LiteDbCompaction
     internal static Action<string>? BeforeRename { get; set; }
 
     /// <summary>The copy and the swap of <see cref="Compact"/>; returns how many documents were copied.</summary>
-    private static long CopyAndReplace(string fullPath, TimeSpan lockTimeout)
+    private static long CopyAndReplace(string fullPath, TimeSpan lockTimeout, IProgress<CompactionProgress>? progress, CancellationToken cancellationToken)
     {
         if (!File.Exists(fullPath))
         {
@@ -62,15 +62,19 @@ internal static class LiteDbCompaction
                     transaction.Commit();
                 }
 
+                var total = LiteDbStorage.CollectionNames.Sum(name => source.Database.GetCollection(name).LongCount());
+
                 // Then the documents, streamed in batches of their own transaction: the copy is not the store until the
                 // rename below, so it need not be one transaction, and memory stays bounded whatever the size.
                 foreach (var name in LiteDbStorage.CollectionNames)
                 {
                     foreach (var batch in source.Database.GetCollection(name).FindAll().Chunk(CopyBatchSize))
                     {
+                        cancellationToken.ThrowIfCancellationRequested();
                         using var transaction = target.BeginTransaction();
                         documents += target.Database.GetCollection(name).InsertBulk(batch);
                         transaction.Commit();
+                        progress?.Report(new CompactionProgress(documents, Math.Max(total, documents)));
                     }
                 }
 

@@ -54,6 +54,11 @@ internal static class LiteDbFiles
             catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.StoreLocked)
             {
                 StoreMetrics.LockWaited(Stopwatch.GetElapsedTime(started), path, shared, acquired: false);
+                if (path != LiteDbStorage.MemoryPath && LockHolder.FindProcessId(Path.GetFullPath(path)) is { } holder)
+                {
+                    throw Errors.Locked(Path.GetFullPath(path), e.InnerException ?? e, LockHolder.Describe(holder));
+                }
+
                 throw;
             }
         }
