@@ -161,7 +161,9 @@ internal sealed class CliConsole
     }
 
     private static Stream Standard(int descriptor, FileAccess access, Func<Stream> onWindows) =>
-        OperatingSystem.IsWindows() ? onWindows() : new FileStream(new SafeFileHandle(descriptor, ownsHandle: false), access, bufferSize: 0);
+        OperatingSystem.IsWindows() ? onWindows()
+        : access == FileAccess.Write ? new DescriptorWriteStream(descriptor)
+        : new FileStream(new SafeFileHandle(descriptor, ownsHandle: false), access, bufferSize: 0);
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 
