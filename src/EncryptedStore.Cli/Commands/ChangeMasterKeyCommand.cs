@@ -71,9 +71,30 @@ internal static class ChangeMasterKeyCommand
                 return ExitCodes.Ok;
             }
 
-            var result = session.Store.ChangeMasterKeyAndRotateKeys(next.MasterKey);
-            session.Dispose();
-            EncryptedTokenStore.Compact(context.StorePath);
+            var total = session.Store.GetStatistics().TokenCount;
+            var scanned = 0;
+            KeyRotationResult? result = null;
+            try
+            {
+                result = context.Interruption.Cooperating(cancellation => ProgressReporter.Run(
+                    context.Console, context.Time, "Re-encrypting tokens", "re-encrypted", total, progress => session.Store.ChangeMasterKeyAndRotateKeys(
+                        next.MasterKey, new SyncProgress<KeyRotationProgress>(p => progress.Report((scanned = p.RecordsScanned, total))), cancellation)));
+                session.Dispose();
+                context.Interruption.Cooperating<object?>(cancellation =>
+                {
+                    CompactCommand.Compact(context, context.StorePath, cancellation);
+                    return null;
+                });
+            }
+            catch (OperationCanceledException)
+            {
+                context.Interruption.Report($"the master key is changed: the store opens with {next.Description} only. "
+                    + (result is null
+                        ? $"Re-encryption stopped after {scanned} of {total} token(s); it resumes at the next open. Then run 'tokenstore rotate --destroy-old' to destroy the older keys and compact."
+                        : "Older keys are destroyed but the file was not compacted; run 'tokenstore compact'."));
+                return ExitCodes.Interrupted;
+            }
+
             context.Console.WriteNote($"Master key changed: the store now opens with {next.Description}; {oldKey} no longer opens it. "
                 + $"New keys: data v{result.DataKeyVersion}, index v{result.IndexKeyVersion}; {result.RecordsRewritten} token(s) re-encrypted; older keys destroyed; file compacted.");
             WriteJson(context.Console, json, next.Description, result);

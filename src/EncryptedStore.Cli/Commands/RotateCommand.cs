@@ -72,7 +72,20 @@ internal static class RotateCommand
 
         if (destroyOld)
         {
-            EncryptedTokenStore.Compact(context.StorePath);
+            try
+            {
+                context.Interruption.Cooperating<object?>(cancellation =>
+                {
+                    CompactCommand.Compact(context, context.StorePath, cancellation);
+                    return null;
+                });
+            }
+            catch (OperationCanceledException)
+            {
+                context.Interruption.Report("the rotation is finished and older keys no token uses are destroyed, but the file was not compacted "
+                    + "(their bytes may remain in free pages); run 'tokenstore compact'.");
+                return ExitCodes.Interrupted;
+            }
         }
 
         var console = context.Console;

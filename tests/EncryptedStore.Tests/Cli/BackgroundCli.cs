@@ -16,7 +16,7 @@ internal sealed class BackgroundCli : IDisposable
 
     public int Id => _process.Id;
 
-    public static BackgroundCli Start(IEnumerable<string> args, string workingDirectory)
+    public static BackgroundCli Start(IEnumerable<string> args, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -33,6 +33,12 @@ internal sealed class BackgroundCli : IDisposable
         }
 
         start.Environment["NO_COLOR"] = "1";
+        start.Environment["XDG_CONFIG_HOME"] = CliRunner.NoConfigHome;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = start };
         var cli = new BackgroundCli(process);
         process.ErrorDataReceived += (_, e) => cli.Add(cli._errorLines, e.Data);

@@ -72,4 +72,35 @@ public class InterruptTests
             Assert.That(sandbox.Tokens(), Has.Count.EqualTo(2_000));
         });
     }
+
+    [Test]
+    public void ChangeMasterKey_InterruptedWhileReEncrypting_NewKeyInForceAndRotateDestroyOldFinishes()
+    {
+        using var sandbox = CliSandbox.Create();
+        using (var store = sandbox.OpenStore())
+        {
+            store.SaveTokens(Enumerable.Range(0, 20_000).Select(i => CliTokens.Token($"user{i}@example.com")).ToList());
+        }
+
+        var newKey = new Dictionary<string, string?> { ["NEW_PASSPHRASE"] = "correct horse battery staple 42" };
+        using var change = BackgroundCli.Start(
+            ["--store", sandbox.StorePath, "--key-file", sandbox.KeyPath, "change-master-key", "--new-passphrase-env", "NEW_PASSPHRASE"], sandbox.Path, newKey);
+        change.WaitForError("re-encrypted ", Patience);
+
+        change.Signal("INT");
+        var result = change.WaitForExit(Patience);
+        var oldKey = sandbox.Run("stats");
+        var finish = sandbox.RunBare(null, newKey, "--store", sandbox.StorePath, "--passphrase-env", "NEW_PASSPHRASE", "rotate", "--destroy-old");
+        var verify = sandbox.RunBare(null, newKey, "--store", sandbox.StorePath, "--passphrase-env", "NEW_PASSPHRASE", "verify");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(130), result.ToString());
+            Assert.That(result.StdErr, Does.Match(@"interrupted: the master key is changed: the store opens with .* only\. Re-encryption stopped after \d+ of 20000 token\(s\)"));
+            Assert.That(oldKey.ExitCode, Is.EqualTo(3), "the old key no longer opens the store: " + oldKey);
+            Assert.That(finish.ExitCode, Is.EqualTo(0), finish.ToString());
+            Assert.That(finish.StdErr, Does.Contain("Destroyed key version(s)"));
+            Assert.That(verify.ExitCode, Is.EqualTo(0), verify.ToString());
+        });
+    }
 }
