@@ -11,6 +11,9 @@ namespace EncryptedStore.Cli;
 /// </summary>
 internal static class CliApp
 {
+    /// <summary>System.CommandLine's message for a stray word once <see cref="WithoutValues"/> has named it by position.</summary>
+    private const string UnrecognizedValue = "Unrecognized command or argument argument";
+
     /// <summary>Values this long are replaced wherever they appear in a parse error, quoted or not.</summary>
     private const int MinimumUnquotedLength = 6;
 
@@ -55,18 +58,25 @@ internal static class CliApp
         console.Quiet = parseResult.GetValue(options.Quiet);
         if (parseResult.Errors.Count > 0)
         {
-            foreach (var error in parseResult.Errors)
+            var command = parseResult.CommandResult.Command;
+
+            // A word close to one of our names is a typo of it, not a value, so it may be named; the errors that only
+            // restate it ("Unrecognized command or argument 'lst'", "Required command was not provided") are left out.
+            var typos = parseResult.UnmatchedTokens.Select(t => (Typed: t, Close: Suggestions.For(t, command))).Where(t => t.Close.Count > 0).ToList();
+            foreach (var (typed, close) in typos)
             {
-                console.WriteError(WithoutValues(error.Message, args, root.Subcommands.Select(c => c.Name).ToHashSet(StringComparer.Ordinal)));
+                console.WriteError($"unknown {(typed.StartsWith('-') ? "option" : "command")} '{typed}'.");
+                console.WriteNote($"Did you mean {string.Join(" or ", close.Select(c => $"'{c}'"))}?");
             }
 
-            var command = parseResult.CommandResult.Command;
-            foreach (var typed in parseResult.UnmatchedTokens)
+            var explained = parseResult.Errors.Where(e => typos.Count > 0
+                && (typos.Any(t => e.Message.Contains($"'{t.Typed}'", StringComparison.Ordinal)) || e.Message.StartsWith("Required command", StringComparison.Ordinal)));
+            foreach (var error in parseResult.Errors.Except(explained))
             {
-                if (Suggestions.For(typed, command) is { Count: > 0 } close)
-                {
-                    console.WriteNote($"Did you mean {string.Join(" or ", close.Select(c => $"'{c}'"))}?");
-                }
+                var message = WithoutValues(error.Message, args, root.Subcommands.Select(c => c.Name).ToHashSet(StringComparer.Ordinal));
+                console.WriteError(message.StartsWith(UnrecognizedValue, StringComparison.Ordinal)
+                    ? $"unexpected value at position{message[UnrecognizedValue.Length..].TrimEnd('.')} (not shown: it may be a secret)."
+                    : message);
             }
 
             console.WriteNote($"Run '{(command == root ? root.Name : root.Name + " " + command.Name)} --help' for usage.");

@@ -37,7 +37,8 @@ public class CliConventionsTests
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
-            Assert.That(result.StdErr, Does.Contain($"Did you mean {suggestion}?"));
+            Assert.That(result.StdErr, Does.StartWith($"error: unknown command '{typed}'.\nDid you mean {suggestion}?\n"));
+            Assert.That(result.StdErr, Does.Not.Contain("Required command").And.Not.Contain("argument 1"));
         });
     }
 
@@ -48,7 +49,7 @@ public class CliConventionsTests
 
         var result = sandbox.Run("list", "--jsn");
 
-        Assert.That(result.StdErr, Does.Contain("Did you mean '--json'?"), result.ToString());
+        Assert.That(result.StdErr, Does.StartWith("error: unknown option '--jsn'.\nDid you mean '--json'?"), result.ToString());
     }
 
     [Test]
