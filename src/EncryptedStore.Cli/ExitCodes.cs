@@ -23,6 +23,7 @@ internal static class ExitCodes
             or TokenStoreErrorCodes.UnprotectedKey or TokenStoreErrorCodes.KeyUnavailable => Integrity,
         TokenStoreErrorCodes.NotFound => NotFound,
         TokenStoreErrorCodes.StoreLocked => Locked,
+        TokenStoreErrorCodes.StorageFull or TokenStoreErrorCodes.IoError => Error,
         _ => Error,
     };
 }

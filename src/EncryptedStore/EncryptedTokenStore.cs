@@ -92,7 +92,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             _journal = options.UseSaveJournal && storage.SupportsJournal
                 ? new JournaledWriter(storage, _cache, journalHost, metadata.StoreId, options.FlushToDisk, logger)
                 : null;
-            _pipeline = new WritePipeline(this, storage, _cache, _journal, _keys.Reload);
+            _pipeline = new WritePipeline(this, storage, _cache, _journal, _keys.Reload, logger);
             _matcher = new TokenMatcher(_pipeline, _keys, sealer, _cache, _journal);
             _rotation = new KeyRotation(_pipeline, _keys, sealer, _journal, _time, options.KeyLifetime, logger);
             _writer = new TokenWriter(_pipeline, _keys, sealer, _matcher, _cache, _journal, _rotation, logger);

@@ -3,7 +3,7 @@ namespace EncryptedStore;
 /// <summary>The values of <see cref="TokenStoreException.Code"/>.</summary>
 public static class TokenStoreErrorCodes
 {
-    /// <summary>A failure with no finer code, as in the Zoho SDKs (e.g. an I/O error while saving).</summary>
+    /// <summary>A failure with no finer code, as in the Zoho SDKs (e.g. LiteDB refusing a write for a reason of its own).</summary>
     public const string TokenStore = "TOKEN_STORE";
 
     /// <summary>The master key does not open this store (wrong passphrase, key file or variable).</summary>
@@ -63,4 +63,17 @@ public static class TokenStoreErrorCodes
 
     /// <summary>The OS key store holds no master key of that name, and creating one was not allowed.</summary>
     public const string MasterKeyNotFound = "MASTER_KEY_NOT_FOUND";
+
+    /// <summary>
+    /// The device holding the store is full (no space left, or the user's disk quota is used up). The call that
+    /// met it changed nothing; free space and retry: the same store instance works again, without reopening.
+    /// </summary>
+    public const string StorageFull = "STORAGE_FULL";
+
+    /// <summary>
+    /// Reading or writing a file of the store failed (an I/O error of the device, a read-only file system, a file
+    /// this user may not write). The call that met it changed nothing that was acknowledged; once the device is
+    /// back, the same store instance works again, without reopening.
+    /// </summary>
+    public const string IoError = "IO_ERROR";
 }

@@ -45,6 +45,7 @@ internal sealed class JournaledWriter : IDisposable
     private volatile bool _stopping;
     private int _applyRequested;
     private volatile Exception? _applyFailure;
+    private int? _failedRegion; // a failed batch's region: it keeps its entries until a later apply succeeds
 
     /// <summary><c>_pending.Count</c>, kept under the journal lock: a <see cref="ConcurrentDictionary{TKey, TValue}"/>'s count takes all its locks.</summary>
     private volatile int _pendingCount;
@@ -71,13 +72,7 @@ internal sealed class JournaledWriter : IDisposable
     /// <summary>The journal's fsync count, 0 before the first journaled save (for tests).</summary>
     public long SyncCount
     {
-        get
-        {
-            lock (_journalLock)
-            {
-                return _journal?.SyncCount ?? 0;
-            }
-        }
+        get { lock (_journalLock) { return _journal?.SyncCount ?? 0; } }
     }
 
     /// <summary>
@@ -91,6 +86,9 @@ internal sealed class JournaledWriter : IDisposable
 
     /// <summary>Waits until the filter of unique values being built, if any, is ready (for tests); true when one is.</summary>
     public bool WaitForUniqueValues() => _uniqueValues.WaitUntilBuilt();
+
+    /// <summary>The tokens pending saves left, by id: what a read that cannot apply them (a full disk) puts over the storage's.</summary>
+    public Dictionary<string, CachedToken> PendingTokens() => _pending.ToDictionary(p => p.Key, p => p.Value.Token, StringComparer.Ordinal);
 
     /// <summary>The token a pending save left for <paramref name="id"/>, or null.</summary>
     public CachedToken? FindPending(string id) =>
@@ -141,7 +139,7 @@ internal sealed class JournaledWriter : IDisposable
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw Errors.Io("saving tokens", e);
+                throw Errors.Io("saving tokens", e, _storage.Path);
             }
         }
 
@@ -181,17 +179,13 @@ internal sealed class JournaledWriter : IDisposable
     /// Applies what is pending before a read or write of the storage that must see it; cheap when nothing is.
     /// Never call it inside a transaction of this thread with saves pending.
     /// </summary>
-    /// <exception cref="TokenStoreException">Applying failed, now or earlier; the journal keeps the saves.</exception>
+    /// <remarks>After a failure (of the applier or of an earlier call), every call tries again: once the device is back, the saves are applied and the applier resumes.</remarks>
+    /// <exception cref="TokenStoreException">Applying failed; the journal keeps the saves.</exception>
     public void ApplyPendingOrThrow()
     {
         if (_pendingCount == 0)
         {
             return;
-        }
-
-        if (_applyFailure is { } failure)
-        {
-            throw Errors.Io("applying saved tokens from the journal", failure);
         }
 
         try
@@ -202,8 +196,10 @@ internal sealed class JournaledWriter : IDisposable
         {
             _applyFailure = e;
             Log.JournalApplyFailed(_logger, e);
-            throw e as TokenStoreException ?? Errors.Io("applying saved tokens from the journal", e);
+            throw e as TokenStoreException ?? Errors.Io("applying saved tokens from the journal", e, _storage.Path);
         }
+
+        _applyFailure = null;
     }
 
     /// <summary>
@@ -320,6 +316,7 @@ internal sealed class JournaledWriter : IDisposable
                 // call that needs the storage reports the failure, and the next open replays the journal.
                 _applyFailure = e;
                 Log.JournalApplyFailed(_logger, e);
+                _applier = null;
                 return;
             }
         }
@@ -343,14 +340,18 @@ internal sealed class JournaledWriter : IDisposable
                 }
 
                 batch = [.. _pending.OrderBy(p => p.Value.Sequence)];
-                region = _journal!.SwitchRegion();
+
+                // After a failed batch, switching back would write over its entries; this batch takes them too.
+                region = _failedRegion ?? _journal!.SwitchRegion();
+                _failedRegion = region;
             }
 
             _host.ApplyBatch([.. batch.Select(p => p.Value.Record)], batch.Max(p => p.Value.Sequence));
             StoreMetrics.Add(StoreMetrics.JournalBatches, 1, _storage.Path);
             lock (_journalLock)
             {
-                _journal.Reset(region);
+                _journal!.Reset(region);
+                _failedRegion = null;
                 foreach (var applied in batch)
                 {
                     _pending.TryRemove(applied);

@@ -1,6 +1,7 @@
 using EncryptedStore.Caching;
 using EncryptedStore.Internal;
 using EncryptedStore.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace EncryptedStore.Engine;
 
@@ -24,7 +25,7 @@ namespace EncryptedStore.Engine;
 /// Lookups take none of these on a cache hit, and only the storage's hold on a miss. The journal's
 /// applier takes the apply lock without the write lock, so saves continue while it commits.
 /// </remarks>
-internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCache? cache, JournaledWriter? journal, Action reload)
+internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCache? cache, JournaledWriter? journal, Action reload, ILogger? logger = null)
 {
     private readonly Lock _writeLock = new();
     private volatile bool _disposed;
@@ -40,8 +41,8 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
     public void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, owner);
 
     /// <summary>
-    /// Holds the storage for one read and, when another process wrote since the last look, first reloads
-    /// the metadata and keys and empties the cache. Nested holds are free.
+    /// Holds the storage for one read and, when another process wrote since the last look (or the storage
+    /// replaced its failed engine), first reloads the metadata and keys and empties the cache. Nested holds are free.
     /// </summary>
     public StorageLease Hold()
     {
@@ -61,6 +62,10 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
                 }
 
                 storage.MarkSynchronized();
+                if (storage.TakeEngineReopen() is { } failure && logger is not null)
+                {
+                    Log.EngineReopened(logger, storage.Path, failure);
+                }
             }
 
             return lease;
@@ -127,7 +132,7 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw Errors.Io(operation, e);
+                throw Errors.Io(operation, e, storage.Path);
             }
             finally
             {

@@ -3,6 +3,14 @@ namespace EncryptedStore.Internal;
 /// <summary>The one place that builds the exceptions the store throws, so codes and wording stay consistent.</summary>
 internal static class Errors
 {
+    // Errno values as .NET reports them on Unix (IOException.HResult), and Windows' HRESULTs for a full disk.
+    private const int NoSpace = 28;
+    private const int QuotaExceededLinux = 122;
+    private const int QuotaExceededMac = 69;
+    private const int ReadOnlyFileSystem = 30;
+    private const int WindowsDiskFull = unchecked((int)0x80070070);
+    private const int WindowsHandleDiskFull = unchecked((int)0x80070027);
+
     public static TokenStoreException NotFound(string id) =>
         new(TokenStoreErrorCodes.NotFound, $"Given ID is invalid: no token has id '{id}'.");
 
@@ -63,11 +71,54 @@ internal static class Errors
         new(TokenStoreErrorCodes.MasterKeyNotFound, $"The {store} holds no master key named '{name}', and creating one was not allowed. Check the name; nothing was created.");
 
     /// <summary>
-    /// A storage failure while doing <paramref name="operation"/> (a gerund phrase, such as "saving tokens").
-    /// The system's message is kept for I/O failures (it names the file and the error, never a value).
+    /// A storage failure while doing <paramref name="operation"/> (a gerund phrase, such as "saving tokens") on the
+    /// store at <paramref name="path"/>. A full device (ENOSPC, EDQUOT; Windows ERROR_DISK_FULL, ERROR_HANDLE_DISK_FULL)
+    /// anywhere in the causes is <see cref="TokenStoreErrorCodes.StorageFull"/>; any other I/O failure is
+    /// <see cref="TokenStoreErrorCodes.IoError"/> (a read-only file system or a file this user may not write says so);
+    /// a failure that is not I/O keeps <see cref="TokenStoreErrorCodes.TokenStore"/>. The system's message is kept
+    /// for I/O failures (it names the file and the error, never a value).
     /// </summary>
-    public static TokenStoreException Io(string operation, Exception cause) =>
-        new(TokenStoreErrorCodes.TokenStore, cause is IOException or UnauthorizedAccessException
-            ? $"The store failed while {operation}: {cause.Message}"
-            : $"The store failed while {operation} ({cause.GetType().Name}).", cause);
+    public static TokenStoreException Io(string operation, Exception cause, string? path = null)
+    {
+        var where = path is null ? "the store" : $"'{path}'";
+        return IoCause(cause) switch
+        {
+            IOException io when IsDiskFull(io.HResult) => new(
+                TokenStoreErrorCodes.StorageFull,
+                $"No space left on the device holding {where} while {operation}; free space and retry: the store is unchanged.",
+                cause),
+            IOException io when io.HResult == ReadOnlyFileSystem => new(
+                TokenStoreErrorCodes.IoError,
+                $"The store failed while {operation}: the device holding {where} is read-only ({io.Message}).",
+                cause),
+            UnauthorizedAccessException denied => new(
+                TokenStoreErrorCodes.IoError,
+                $"The store failed while {operation}: {where} is read-only for this user, or its folder is (permission denied: {denied.Message}).",
+                cause),
+            { } io => new(TokenStoreErrorCodes.IoError, $"The store failed while {operation}: {io.Message}", cause),
+            null => new(TokenStoreErrorCodes.TokenStore, $"The store failed while {operation} ({cause.GetType().Name}).", cause),
+        };
+    }
+
+    private static bool IsDiskFull(int hresult) =>
+        hresult is NoSpace or WindowsDiskFull or WindowsHandleDiskFull || (hresult == QuotaExceededLinux && OperatingSystem.IsLinux()) || (hresult == QuotaExceededMac && OperatingSystem.IsMacOS());
+
+    /// <summary>The first I/O failure in the chain of causes (LiteDB or the runtime may wrap it); null when there is none.</summary>
+    private static Exception? IoCause(Exception cause)
+    {
+        for (Exception? e = cause; e is not null; e = e.InnerException)
+        {
+            if (e is IOException or UnauthorizedAccessException)
+            {
+                return e;
+            }
+
+            if (e is AggregateException { InnerExceptions.Count: 1 } aggregate)
+            {
+                return IoCause(aggregate.InnerExceptions[0]);
+            }
+        }
+
+        return null;
+    }
 }

@@ -78,4 +78,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "The save journal '{Path}' cannot be created ({Reason}); saves take the ordinary path")]
     public static partial void JournalNotStarted(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 26, Level = LogLevel.Warning, Message = "The storage engine of '{Path}' failed and was replaced by a fresh one over the same file; the store state was reloaded")]
+    public static partial void EngineReopened(ILogger logger, string path, Exception exception);
 }

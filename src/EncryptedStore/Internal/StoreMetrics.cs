@@ -74,6 +74,9 @@ internal static class StoreMetrics
     public static Counter<long> IntegrityFailures { get; } = Meter.CreateCounter<long>(
         "encryptedstore.integrity.failures", "{failure}", "INTEGRITY errors raised: data, indexes, keys or metadata altered or corrupted.");
 
+    public static Counter<long> EngineReopened { get; } = Meter.CreateCounter<long>(
+        "encryptedstore.storage.engine_reopened", "{reopen}", "LiteDB engines replaced by a fresh one over the same file after an I/O error or an internal failure of LiteDB.");
+
     /// <summary>The tag that names a store: its file name, never the folder (nor <c>:memory:</c>'s anything else).</summary>
     public static KeyValuePair<string, object?> FileTag(string path) =>
         new(FileNameTag, path.Length > 0 && path[0] == ':' ? path : Path.GetFileName(path));

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using EncryptedStore.Engine;
 using EncryptedStore.Internal;
+using EncryptedStore.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace EncryptedStore.Keys;
@@ -110,31 +111,89 @@ internal sealed class KeyAdministration(WritePipeline pipeline, StoreKeys keys, 
         var derived = newMasterKey.DeriveKeyEncryptionKey(salt, MasterKey.Pbkdf2Iterations);
         using var next = new KeyEncryptionKey((byte[])derived.Clone(), metadata.StoreId);
         var changed = metadata with { Salt = salt, KeyKind = newMasterKey.Kind, Iterations = MasterKey.Pbkdf2Iterations, KeyCheck = next.CreateCheck() };
-        int elements;
+        var elements = 0;
         try
         {
-            (elements, changed) = pipeline.Write("changing the master key", _ =>
+            changed = pipeline.Write("changing the master key", _ =>
             {
-                var count = keys.Ring.Repository.Reencrypt(sealedXml => Reseal(sealedXml, keys.KeyEncryptionKey, next));
-                return (count, keys.Write(changed, next));
+                elements = keys.Ring.Repository.Reencrypt(sealedXml => Reseal(sealedXml, keys.KeyEncryptionKey, next));
+                return keys.Write(changed, next);
             });
         }
-        catch
+        catch (Exception failure)
         {
+            // Checked here, not in a filter: a filter runs before the failed transaction is rolled back.
+            if (failure is TokenStoreException storeFailure && InTheFileDespite(storeFailure, next) is { } stored)
+            {
+                // The commit reached the file although the call failed (its fsync failed): from now on the file opens
+                // with the new key only, so this store takes it too, or every later call would fail with WRONG_KEY.
+                Adopt(derived, stored, elements);
+                ConfirmOnDisk(storeFailure);
+                return elements;
+            }
+
             // The store keeps its key; the new one was never used.
             CryptographicOperations.ZeroMemory(derived);
             throw;
         }
 
+        Adopt(derived, changed, elements);
+        try
+        {
+            pipeline.Storage.Checkpoint();
+        }
+        catch (TokenStoreException)
+        {
+            // The change is committed and on the disk (in LiteDB's log); the checkpoint is done again later.
+        }
+
+        return elements;
+    });
+
+    /// <summary>The file's metadata when the failed change, sealed under <paramref name="next"/>, is in the file anyway; else null.</summary>
+    private StoreMetadata? InTheFileDespite(TokenStoreException failure, KeyEncryptionKey next)
+    {
+        if (failure.Code is not (TokenStoreErrorCodes.IoError or TokenStoreErrorCodes.StorageFull or TokenStoreErrorCodes.TokenStore))
+        {
+            return null;
+        }
+
+        try
+        {
+            var stored = pipeline.Storage.ReadCommittedMetadata();
+            return next.Verify(stored.KeyCheck) ? stored : null;
+        }
+        catch (TokenStoreException)
+        {
+            // Unreadable now: the file is judged at the next call, with the key this store still holds.
+            return null;
+        }
+    }
+
+    private void Adopt(byte[] derived, StoreMetadata metadata, int elements)
+    {
         keys.KeyEncryptionKey.Replace(derived);
-        keys.Publish(changed);
+        keys.Publish(metadata);
 
         // The journal's MAC key came from the old master key: the next journaled save starts a new journal.
         journal?.Restart();
-        pipeline.Storage.Checkpoint();
         Log.MasterKeyChanged(logger, pipeline.Storage.Path, elements);
-        return elements;
-    });
+    }
+
+    /// <summary>After a change that reached the file despite <paramref name="failure"/>: puts it on the disk, or says where it stands.</summary>
+    private void ConfirmOnDisk(TokenStoreException failure)
+    {
+        try
+        {
+            pipeline.Storage.Checkpoint();
+        }
+        catch (TokenStoreException again)
+        {
+            throw new TokenStoreException(failure.Code,
+                "The master key was changed in the file, but putting the change on the disk failed: this store uses the new master key now, "
+                + "and so must every later open. Until the disk works again, a crash may bring back the old one. " + again.Message, again);
+        }
+    }
 
     private static byte[] Reseal(byte[] sealedXml, KeyEncryptionKey current, KeyEncryptionKey next)
     {

@@ -35,8 +35,14 @@ internal interface ITokenStorage : IDisposable
     /// </summary>
     bool IsSynchronized { get; }
 
-    /// <summary>Inside <see cref="Enter"/>: true when another process wrote since <see cref="MarkSynchronized"/>.</summary>
+    /// <summary>
+    /// Inside <see cref="Enter"/>: true when another process wrote since <see cref="MarkSynchronized"/>, or when the
+    /// storage replaced its engine after a failure (a failed write may have left what the caller keeps out of date).
+    /// </summary>
     bool IsStale { get; }
+
+    /// <summary>The failure after which the storage last replaced its engine, once (for the log); null when none since the last call.</summary>
+    Exception? TakeEngineReopen();
 
     /// <summary>
     /// Holds the storage for one operation: admits this thread (re-entrantly) and, in shared mode, this
@@ -76,6 +82,12 @@ internal interface ITokenStorage : IDisposable
     /// <summary>The metadata of a store of the current format.</summary>
     /// <exception cref="TokenStoreException"><c>INTEGRITY</c> when it is missing, malformed or implausible.</exception>
     StoreMetadata ReadMetadata();
+
+    /// <summary>
+    /// The metadata as committed in the file: after a failed write, read through a fresh engine, never from the
+    /// failed engine's pages of the transaction that did not commit.
+    /// </summary>
+    StoreMetadata ReadCommittedMetadata();
 
     /// <summary>Writes the metadata (inside a transaction).</summary>
     void WriteMetadata(StoreMetadata metadata);

@@ -211,14 +211,21 @@ internal static partial class SafeFile
         return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw Failure(path, Marshal.GetLastPInvokeError(), creating: (flags & OCreate) != 0);
     }
 
+    /// <summary>
+    /// True when <paramref name="e"/> says another process holds the file (a lock or, on Windows, a sharing
+    /// violation), as opposed to a file that cannot be opened at all (read-only file system, I/O error).
+    /// </summary>
+    public static bool IsHeldElsewhere(IOException e) =>
+        e.HResult is EWouldBlock or unchecked((int)0x80070020) or unchecked((int)0x80070021);
+
     private static Exception Failure(string path, int error, bool creating = false) => error switch
     {
         ELoop => Errors.UnsafeFile(path, "it is a symbolic link"),
         ENoEntry when creating => new DirectoryNotFoundException($"The folder of '{path}' does not exist."),
         ENoEntry => new FileNotFoundException($"'{path}' does not exist.", path),
-        EExists => new IOException($"'{path}' exists already."),
+        EExists => new IOException($"'{path}' exists already.", error),
         EAccess or EPermission => new UnauthorizedAccessException($"Access to '{path}' is denied (errno {error})."),
-        _ => new IOException($"'{path}' cannot be opened (errno {error})."),
+        _ => new IOException($"'{path}' cannot be opened (errno {error}).", error),
     };
 
     /// <summary>The checks on the open descriptor: a regular file of this user, not writable (or, when secret, accessible) by others.</summary>
@@ -263,7 +270,7 @@ internal static partial class SafeFile
             if (error != EInterrupted)
             {
                 // EWOULDBLOCK: another process holds it; .NET reports the same as an IOException.
-                throw new IOException(error == EWouldBlock ? $"'{path}' is in use by another process." : $"'{path}' cannot be locked (errno {error}).");
+                throw new IOException(error == EWouldBlock ? $"'{path}' is in use by another process." : $"'{path}' cannot be locked (errno {error}).", error);
             }
         }
     }

@@ -40,6 +40,7 @@ internal sealed class SaveJournal : IDisposable
     private const int EpochOffset = 32;
 
     private readonly FileStream _file;
+    private readonly string _path;
     private readonly byte[] _storeId;
     private readonly byte[] _epoch;
     private readonly byte[] _macKey;
@@ -48,9 +49,10 @@ internal sealed class SaveJournal : IDisposable
     private int _offset = HeaderSize;
     private long _nextSequence = 1;
 
-    private SaveJournal(FileStream file, byte[] storeId, byte[] epoch, byte[] macKey, bool flushToDisk)
+    private SaveJournal(FileStream file, string path, byte[] storeId, byte[] epoch, byte[] macKey, bool flushToDisk)
     {
         _file = file;
+        _path = Path.GetFullPath(path);
         _storeId = storeId;
         _epoch = epoch;
         _macKey = macKey;
@@ -71,11 +73,12 @@ internal sealed class SaveJournal : IDisposable
         var file = new FileStream(SafeFile.Open(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, secret: true), FileAccess.ReadWrite, bufferSize: 0);
         try
         {
-            var journal = new SaveJournal(file, storeId, epoch, macKey, flushToDisk);
+            var journal = new SaveJournal(file, path, storeId, epoch, macKey, flushToDisk);
             var zeros = new byte[RegionSize];
             for (var region = 0; region < 2; region++)
             {
                 journal.WriteHeader(zeros, sequence: 1);
+                IoFaults.Check(journal._path, IoFaultKind.Write);
                 RandomAccess.Write(file.SafeFileHandle, zeros, (long)region * RegionSize);
             }
 
@@ -110,6 +113,7 @@ internal sealed class SaveJournal : IDisposable
             BinaryPrimitives.WriteInt64LittleEndian(span[4..], sequence);
             record.CopyTo(span[EntryHeaderSize..]);
             Mac(_macKey, _epoch, span[..^MacSize], span[^MacSize..]);
+            IoFaults.Check(_path, IoFaultKind.Write);
             RandomAccess.Write(_file.SafeFileHandle, span, (long)_active * RegionSize + _offset);
             Sync();
         }
@@ -137,6 +141,7 @@ internal sealed class SaveJournal : IDisposable
     {
         var header = new byte[HeaderSize];
         WriteHeader(header, _nextSequence);
+        IoFaults.Check(_path, IoFaultKind.Write);
         RandomAccess.Write(_file.SafeFileHandle, header, (long)region * RegionSize);
         Sync();
     }
@@ -159,6 +164,7 @@ internal sealed class SaveJournal : IDisposable
         using (var file = new FileStream(SafeFile.Open(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, secret: true), FileAccess.Read, bufferSize: 0))
         {
             bytes = new byte[Math.Min(file.Length, 2L * RegionSize)];
+            IoFaults.Check(Path.GetFullPath(path), IoFaultKind.Read);
             file.ReadExactly(bytes);
         }
 
@@ -242,6 +248,8 @@ internal sealed class SaveJournal : IDisposable
         {
             return;
         }
+
+        IoFaults.Check(_path, IoFaultKind.Sync);
 
         // The file never changes size after creation, so on Linux fdatasync puts an entry on the disk
         // without also writing the file's modification time, as fsync would (about 10% faster here).

@@ -55,13 +55,29 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
     {
         var started = StoreMetrics.Start(StoreMetrics.LookupDuration);
         List<StoredRecord> records;
+        Dictionary<string, CachedToken>? pending = null;
         using (pipeline.Hold())
-        using (pipeline.BeginScan())
         {
-            records = [.. Storage.ReadAllRecords()];
+            StorageLease scan;
+            try
+            {
+                scan = pipeline.BeginScan();
+            }
+            catch (TokenStoreException e) when (journal is not null && e.Code is TokenStoreErrorCodes.StorageFull or TokenStoreErrorCodes.IoError)
+            {
+                // The disk refuses to take the pending saves (full, read-only): the storage as it is, with them over it,
+                // taken before the storage is read so that none applied meanwhile is missed.
+                pending = journal.PendingTokens();
+                scan = Storage.BeginScan();
+            }
+
+            using (scan)
+            {
+                records = [.. Storage.ReadAllRecords()];
+            }
         }
 
-        var tokens = records.ConvertAll(record => (IToken)sealer.Open(record));
+        var tokens = records.ConvertAll(record => pending?.GetValueOrDefault(record.Id) is { } saved ? saved.ToToken() : (IToken)sealer.Open(record));
         StoreMetrics.Lookup(started, LookupKind.All, LookupResult.Miss);
         return tokens;
     }

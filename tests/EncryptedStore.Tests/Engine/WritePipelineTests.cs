@@ -73,12 +73,15 @@ public sealed class WritePipelineTests
     [Test]
     public void Write_IoFailure_LeavesAsTokenStoreExceptionNamingTheOperation()
     {
-        var e = Assert.Throws<TokenStoreException>(() => _pipeline.Write<bool>("saving tokens", _ => throw new IOException("No space left on device")));
+        var e = Assert.Throws<TokenStoreException>(() => _pipeline.Write<bool>("saving tokens", _ => throw new IOException("Input/output error", 5)));
+        var full = Assert.Throws<TokenStoreException>(() => _pipeline.Write<bool>("saving tokens", _ => throw new IOException("No space left on device", 28)));
 
         Assert.Multiple(() =>
         {
-            Assert.That(e!.Code, Is.EqualTo(TokenStoreErrorCodes.TokenStore));
-            Assert.That(e.Message, Does.Contain("saving tokens").And.Contain("No space left on device"));
+            Assert.That(e!.Code, Is.EqualTo(TokenStoreErrorCodes.IoError));
+            Assert.That(e.Message, Does.Contain("saving tokens").And.Contain("Input/output error"));
+            Assert.That(full!.Code, Is.EqualTo(TokenStoreErrorCodes.StorageFull));
+            Assert.That(full.Message, Does.Contain("No space left on the device holding").And.Contain("while saving tokens"));
         });
     }
 

@@ -161,12 +161,12 @@ public class StoreFileTests
     }
 
     [Test]
-    public void Open_FolderDoesNotExist_ThrowsTokenStoreAndCreatesNothing()
+    public void Open_FolderDoesNotExist_ThrowsIoErrorAndCreatesNothing()
     {
         using var dir = new TempDirectory();
         var path = Path.Combine(dir.Path, "missing", "tokens.db");
 
-        Assert.That(() => StoreFixture.Open(path).Dispose(), StoreError.WithCode(TokenStoreErrorCodes.TokenStore));
+        Assert.That(() => StoreFixture.Open(path).Dispose(), StoreError.WithCode(TokenStoreErrorCodes.IoError));
         Assert.That(Directory.GetFileSystemEntries(dir.Path), Is.Empty);
     }
 

@@ -6,8 +6,10 @@ namespace EncryptedStore.Storage.LiteDb;
 /// only at checkpoints), so a commit would survive the process dying but not the machine. The store
 /// calls <see cref="SyncIfWritten"/> after every commit, which makes the commit durable (fsync) before
 /// the call that made it returns.
+/// Every read, write and flush to the disk first passes the I/O fault seam (<see cref="IoFaults"/>, for tests): in the
+/// array overloads only, since FileStream sends a derived type's span and memory overloads through them (not its byte ones).
 /// </summary>
-internal sealed class DurableFileStream(Microsoft.Win32.SafeHandles.SafeFileHandle handle, bool flushToDisk) : FileStream(handle, FileAccess.ReadWrite, bufferSize: 0)
+internal sealed class DurableFileStream(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, bool flushToDisk) : FileStream(handle, FileAccess.ReadWrite, bufferSize: 0)
 {
     private int _written;
     private long _syncs;
@@ -22,17 +24,27 @@ internal sealed class DurableFileStream(Microsoft.Win32.SafeHandles.SafeFileHand
 
     public override void Flush(bool flushToDisk)
     {
-        if (flushToDisk)
+        if (!flushToDisk)
         {
-            // Cleared first: a write that lands during the fsync marks the file again.
-            Volatile.Write(ref _written, 0);
+            base.Flush(flushToDisk: false);
+            return;
         }
 
-        base.Flush(flushToDisk);
-        if (flushToDisk)
+        // Cleared first: a write that lands during the fsync marks the file again.
+        Volatile.Write(ref _written, 0);
+        try
         {
-            Interlocked.Increment(ref _syncs);
+            IoFaults.Check(path, IoFaultKind.Sync);
+            base.Flush(flushToDisk: true);
         }
+        catch
+        {
+            // What was written is not known to be on the disk: the next sync must not be skipped.
+            Volatile.Write(ref _written, 1);
+            throw;
+        }
+
+        Interlocked.Increment(ref _syncs);
     }
 
     /// <summary>Puts what was written on the disk (fsync), unless nothing was or flushing to disk is off.</summary>
@@ -46,6 +58,7 @@ internal sealed class DurableFileStream(Microsoft.Win32.SafeHandles.SafeFileHand
 
     public override void Write(byte[] buffer, int offset, int count)
     {
+        IoFaults.Check(path, IoFaultKind.Write);
         Volatile.Write(ref _written, 1);
         base.Write(buffer, offset, count);
     }
@@ -58,12 +71,14 @@ internal sealed class DurableFileStream(Microsoft.Win32.SafeHandles.SafeFileHand
 
     public override void WriteByte(byte value)
     {
+        IoFaults.Check(path, IoFaultKind.Write);
         Volatile.Write(ref _written, 1);
         base.WriteByte(value);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
+        IoFaults.Check(path, IoFaultKind.Write);
         Volatile.Write(ref _written, 1);
         return base.WriteAsync(buffer, offset, count, cancellationToken);
     }
@@ -76,7 +91,26 @@ internal sealed class DurableFileStream(Microsoft.Win32.SafeHandles.SafeFileHand
 
     public override void SetLength(long value)
     {
+        IoFaults.Check(path, IoFaultKind.Write);
         Volatile.Write(ref _written, 1);
         base.SetLength(value);
+    }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        IoFaults.Check(path, IoFaultKind.Read);
+        return base.Read(buffer, offset, count);
+    }
+
+    public override int ReadByte()
+    {
+        IoFaults.Check(path, IoFaultKind.Read);
+        return base.ReadByte();
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        IoFaults.Check(path, IoFaultKind.Read);
+        return base.ReadAsync(buffer, offset, count, cancellationToken);
     }
 }

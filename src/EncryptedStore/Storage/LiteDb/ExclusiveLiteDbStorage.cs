@@ -14,15 +14,26 @@ internal sealed class ExclusiveLiteDbStorage : LiteDbStorage
     /// <summary>The log length past which a write checkpoints (8 MB: LiteDB's own 1,000 pages).</summary>
     private const long CheckpointBytes = 1000 * LiteDbFiles.PageSize;
 
-    private ExclusiveLiteDbStorage(string path, LiteDatabase database, DurableFileStream? data, DurableFileStream? log)
-        : base(path, data, log)
+    private readonly Stream _dataStream;
+    private readonly Stream _logStream;
+    private long _syncedReopens;
+
+    private ExclusiveLiteDbStorage(string path, Stream data, Stream log, bool creating)
+        : base(path, data as DurableFileStream, log as DurableFileStream)
     {
-        Attach(database);
+        _dataStream = data;
+        _logStream = log;
+        Attach(NewDatabase(data, log, creating));
     }
 
     public override bool IsShared => false;
 
-    public static ExclusiveLiteDbStorage OpenMemory() => new(MemoryPath, NewDatabase(new MemoryStream(), new MemoryStream(), creating: true), null, null);
+    /// <summary>True until the store reloads its state after the engine was replaced (see <c>LiteDbStorage.Recovery.cs</c>).</summary>
+    public override bool IsSynchronized => !IsStale;
+
+    public override bool IsStale => EngineReopens != Volatile.Read(ref _syncedReopens);
+
+    public static ExclusiveLiteDbStorage OpenMemory() => new(MemoryPath, new MemoryStream(), new MemoryStream(), creating: true);
 
     public static ExclusiveLiteDbStorage Open(string fullPath, bool flushToDisk)
     {
@@ -40,6 +51,8 @@ internal sealed class ExclusiveLiteDbStorage : LiteDbStorage
                 throw Errors.Locked(fullPath, new IOException("The store file was replaced while opening it."));
             }
 
+            LiteDbCompaction.RemoveLeftovers(fullPath);
+
             if (data.Length == 0 && !OperatingSystem.IsWindows())
             {
                 // An empty file someone made for the store must be private before LiteDB writes its first pages in it.
@@ -48,7 +61,7 @@ internal sealed class ExclusiveLiteDbStorage : LiteDbStorage
 
             createdLog = !File.Exists(logPath);
             log = LiteDbFiles.OpenStream(logPath, FileShare.None, flushToDisk);
-            return new ExclusiveLiteDbStorage(fullPath, NewDatabase(data, log, creating: data.Length == 0), data, log);
+            return new ExclusiveLiteDbStorage(fullPath, data, log, creating: data.Length == 0);
         }
         catch (Exception e)
         {
@@ -63,16 +76,23 @@ internal sealed class ExclusiveLiteDbStorage : LiteDbStorage
             {
                 TokenStoreException => e,
                 DirectoryNotFoundException => Errors.Io("opening the store (its folder does not exist)", e),
-                IOException when data is null || log is null => Errors.Locked(fullPath, e),
-                UnauthorizedAccessException => Errors.Io("opening the store", e),
+                IOException io when (data is null || log is null) && SafeFile.IsHeldElsewhere(io) => Errors.Locked(fullPath, e),
+                UnauthorizedAccessException => Errors.Io("opening the store", e, fullPath),
                 LiteException => Errors.Integrity("the store file", e),
                 _ when log is not null && LiteDbFailures.IsDamagedData(e) => Errors.Integrity("the store file", e),
-                _ => Errors.Io("opening the store", e),
+                _ => Errors.Io("opening the store", e, fullPath),
             };
         }
     }
 
-    public override StorageLease Enter() => default;
+    /// <summary>Holds nothing (the process holds the file); replaces an engine that failed during an earlier call.</summary>
+    public override StorageLease Enter()
+    {
+        ReopenIfFailed();
+        return default;
+    }
+
+    public override void MarkSynchronized() => Volatile.Write(ref _syncedReopens, EngineReopens);
 
     /// <summary>
     /// After a write, outside any transaction: folds LiteDB's log into the data file once it passes
@@ -84,9 +104,17 @@ internal sealed class ExclusiveLiteDbStorage : LiteDbStorage
     /// </summary>
     public override void CheckpointAfterWrite()
     {
-        if (!ScanRunning && LogPasses(CheckpointBytes))
+        if (!ScanRunning && !EngineFailed && LogPasses(CheckpointBytes))
         {
-            CheckpointQuietly(Database.Checkpoint);
+            EnterWrite();
+            try
+            {
+                CheckpointQuietly(Database.Checkpoint);
+            }
+            finally
+            {
+                ExitWrite();
+            }
         }
     }
 
@@ -107,6 +135,17 @@ internal sealed class ExclusiveLiteDbStorage : LiteDbStorage
 
         LogStream?.Dispose();
         DataStream?.Dispose();
+    }
+
+    /// <summary>
+    /// Drops the failed engine (never disposing it: its close would checkpoint from what it holds in memory) and
+    /// opens a fresh one over the same streams, which rereads the header and the log's committed transactions.
+    /// </summary>
+    protected override void ReplaceFailedEngine()
+    {
+        var fresh = NewDatabase(_dataStream, _logStream, creating: false);
+        LiteDbTransactions.SuppressFinalizers(Database);
+        Attach(fresh);
     }
 
     /// <summary>The collation is fixed when the file is made; an existing file keeps its own, so a foreign LiteDB file opens and is then refused for having no store metadata.</summary>

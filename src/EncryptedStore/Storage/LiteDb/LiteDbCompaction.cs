@@ -32,6 +32,9 @@ internal static class LiteDbCompaction
     /// <summary>Called with the store's path after the copy, before the rename, while the source is still held (for tests).</summary>
     internal static Action<string>? BeforeRename { get; set; }
 
+    /// <summary>Called with the store's path right after the rename, before the source is closed (for tests).</summary>
+    internal static Action<string>? AfterRename { get; set; }
+
     /// <summary>The copy and the swap of <see cref="Compact"/>; returns how many documents were copied.</summary>
     private static long CopyAndReplace(string fullPath, TimeSpan lockTimeout, IProgress<CompactionProgress>? progress, CancellationToken cancellationToken)
     {
@@ -40,10 +43,9 @@ internal static class LiteDbCompaction
             throw Errors.NotAStore(fullPath, "it does not exist.");
         }
 
-        var temporaryPath = fullPath + ".compact";
+        var temporaryPath = TemporaryPathFor(fullPath);
         var documents = 0L;
-        File.Delete(temporaryPath);
-        File.Delete(StorePaths.LogPathFor(temporaryPath));
+        var replaced = false;
         try
         {
             using var source = LiteDbFiles.Open(fullPath, flushToDisk: true, lockTimeout, shared: false);
@@ -51,6 +53,15 @@ internal static class LiteDbCompaction
             {
                 throw Errors.NotAStore(fullPath, "it has no EncryptedStore metadata.");
             }
+
+            // Fold the source's log (commits of a process that was killed, say) into its file first: the rename below
+            // puts the copy beside that log, and a kill before this process closes the source would leave it there,
+            // for the next open to replay the old file's pages into the new one (found by CompactionKillTests).
+            source.Checkpoint();
+
+            // A partial copy a killed compaction left: deleted only now, under the store's lock, so never the copy of a
+            // compaction another process is running; and for sure, as the copy must start from an empty file.
+            DeleteTemporaryFiles(temporaryPath);
 
             using (var target = ExclusiveLiteDbStorage.Open(temporaryPath, flushToDisk: true))
             {
@@ -85,17 +96,49 @@ internal static class LiteDbCompaction
             // rename (one that waited for it opens the new file, see ExclusiveLiteDbStorage.Open).
             BeforeRename?.Invoke(fullPath);
             File.Move(temporaryPath, fullPath, overwrite: true);
+            replaced = true;
             SafeFile.SyncFolder(Path.GetDirectoryName(fullPath)!);
+            AfterRename?.Invoke(fullPath);
             return documents;
         }
         catch (Exception e) when (e is not TokenStoreException && LiteDbFailures.IsStorageFailure(e))
         {
-            throw LiteDbFailures.Translate(e, "compacting the store", writing: true);
+            throw LiteDbFailures.Translate(e, "compacting the store", writing: true, fullPath);
         }
         finally
         {
-            File.Delete(temporaryPath);
+            if (!replaced)
+            {
+                // After the rename the name may already be another compaction's copy: the store is free then.
+                DeleteTemporaryFiles(temporaryPath);
+            }
         }
+    }
+
+    /// <summary>
+    /// At open: deletes the partial copy (<c>name.compact</c> and its log) that a compaction killed before its rename
+    /// left beside the store. Call only while holding the store's exclusive lock: a compaction holds it from before its
+    /// copy begins until after the rename, so what is found then is nobody's work in progress. Best effort: a copy that
+    /// cannot be deleted now is deleted by the next compaction, which never reuses it.
+    /// </summary>
+    public static void RemoveLeftovers(string fullPath)
+    {
+        try
+        {
+            DeleteTemporaryFiles(TemporaryPathFor(fullPath));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next compaction.
+        }
+    }
+
+    private static string TemporaryPathFor(string fullPath) => fullPath + ".compact";
+
+    private static void DeleteTemporaryFiles(string temporaryPath)
+    {
+        File.Delete(temporaryPath);
+        File.Delete(StorePaths.LogPathFor(temporaryPath));
     }
 
     private static long FileSize(string path) => new FileInfo(path) is { Exists: true } file ? file.Length : 0;

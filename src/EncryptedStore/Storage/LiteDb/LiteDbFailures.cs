@@ -41,11 +41,23 @@ internal static class LiteDbFailures
     /// an earlier consistency failure) is an integrity failure; when reading, so is any other LiteDB error;
     /// the rest (I/O, or LiteDB refusing a write) is a storage failure of <paramref name="operation"/>.
     /// </summary>
-    public static TokenStoreException Translate(Exception e, string operation, bool writing) => e switch
+    public static TokenStoreException Translate(Exception e, string operation, bool writing, string? path = null) => e switch
     {
         TokenStoreException already => already,
         _ when IsDamagedData(e) || e is ObjectDisposedException => Errors.Integrity("the store file", e),
         _ when IsLiteDbFailure(e) && !writing => Errors.Integrity("the store file", e),
-        _ => Errors.Io(operation, e),
+        _ => Errors.Io(operation, e, path),
+    };
+
+    /// <summary>
+    /// True for a failure after which the engine is not to be trusted: an I/O error (LiteDB closes its engine and
+    /// then rethrows it from every call), its consistency failure (<see cref="LiteException.INVALID_DATAFILE_STATE"/>,
+    /// which also closes it, or a plain "LiteDB ENSURE" exception), or a closed engine. The storage then replaces it.
+    /// </summary>
+    public static bool IsEngineFailure(Exception e) => e switch
+    {
+        IOException or UnauthorizedAccessException or ObjectDisposedException => true,
+        LiteException lite => lite.ErrorCode is LiteException.INVALID_DATAFILE_STATE or LiteException.ENGINE_DISPOSED,
+        _ => IsLiteDbFailure(e),
     };
 }

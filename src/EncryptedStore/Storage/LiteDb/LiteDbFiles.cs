@@ -97,9 +97,13 @@ internal static class LiteDbFiles
         {
             // Gone since: it is created afresh.
         }
-        catch (IOException e)
+        catch (IOException e) when (SafeFile.IsHeldElsewhere(e))
         {
             throw Errors.Locked(fullPath, e);
+        }
+        catch (IOException e)
+        {
+            throw Errors.Io("opening the store", e, fullPath);
         }
         catch (UnauthorizedAccessException e)
         {
@@ -113,7 +117,7 @@ internal static class LiteDbFiles
     /// so a foreign file is still named NOT_A_STORE.
     /// </summary>
     public static DurableFileStream OpenStream(string path, FileShare share, bool flushToDisk) =>
-        new(SafeFile.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, share, secret: false), flushToDisk);
+        new(SafeFile.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, share, secret: false), path, flushToDisk);
 
     public static void TryDeleteEmpty(string path)
     {

@@ -65,6 +65,7 @@ internal abstract partial class LiteDbStorage
     public bool TryUpsertRecord(StoredRecord record)
     {
         var document = LiteDbDocuments.ToDocument(record);
+        EnterWrite();
         try
         {
             Records.Upsert(document);
@@ -76,7 +77,12 @@ internal abstract partial class LiteDbStorage
         }
         catch (Exception e) when (IsFailure(e))
         {
-            throw LiteDbFailures.Translate(e, "saving tokens", writing: true);
+            NoteFailure(e);
+            throw LiteDbFailures.Translate(e, "saving tokens", writing: true, Path);
+        }
+        finally
+        {
+            ExitWrite();
         }
     }
 

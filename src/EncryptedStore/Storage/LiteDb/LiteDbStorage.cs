@@ -80,8 +80,18 @@ internal abstract partial class LiteDbStorage : ITokenStorage
 
     public IStorageTransaction BeginTransaction()
     {
-        Guarded(() => Database.BeginTrans(), "beginning a transaction", writing: true);
-        return new Transaction(this);
+        // Counted from here to its commit or rollback, so the engine is not replaced under it.
+        EnterWrite();
+        try
+        {
+            Guarded(() => Database.BeginTrans(), "beginning a transaction", writing: true);
+            return new Transaction(this);
+        }
+        catch
+        {
+            ExitWrite();
+            throw;
+        }
     }
 
     public StorageLease BeginScan()
@@ -124,6 +134,12 @@ internal abstract partial class LiteDbStorage : ITokenStorage
     public StoreMetadata ReadMetadata() =>
         LiteDbDocuments.ToMetadata(Guarded(() => Metadata.FindById(LiteDbDocuments.MetadataId), "reading the store metadata", writing: false)
             ?? throw Errors.Integrity("the store metadata"));
+
+    public StoreMetadata ReadCommittedMetadata()
+    {
+        ReopenIfFailed();
+        return ReadMetadata();
+    }
 
     public void WriteMetadata(StoreMetadata metadata)
     {
@@ -229,21 +245,14 @@ internal abstract partial class LiteDbStorage : ITokenStorage
         }
         catch (Exception e) when (e is IOException || LiteDbFailures.IsLiteDbFailure(e))
         {
-            // A damaged or closed engine reports itself at the next call.
+            // The commits are safe in the log; a failed engine is replaced before the next call.
+            NoteFailure(e);
         }
     }
 
-    private T Guarded<T>(Func<T> call, string operation, bool writing)
-    {
-        try
-        {
-            return call();
-        }
-        catch (Exception e) when (IsFailure(e))
-        {
-            throw LiteDbFailures.Translate(e, operation, writing);
-        }
-    }
+    /// <summary>A LiteDB call whose failures leave as store exceptions; a read is retried once on a fresh engine, a write is counted (see <c>LiteDbStorage.Recovery.cs</c>).</summary>
+    private T Guarded<T>(Func<T> call, string operation, bool writing) =>
+        writing ? GuardedWrite(call, operation) : GuardedRead(call, operation);
 
     /// <summary>A LiteDB failure to translate; a call on a storage this process disposed stays an <see cref="ObjectDisposedException"/>.</summary>
     private bool IsFailure(Exception e) => LiteDbFailures.IsStorageFailure(e) && !(e is ObjectDisposedException && Disposed);
@@ -255,15 +264,22 @@ internal abstract partial class LiteDbStorage : ITokenStorage
         public void Commit()
         {
             _done = true;
-            storage.Guarded(
-                () =>
-                {
-                    storage.Database.Commit();
-                    storage.SyncCommitted();
-                    return true;
-                },
-                "committing a change",
-                writing: true);
+            try
+            {
+                storage.Guarded(
+                    () =>
+                    {
+                        storage.Database.Commit();
+                        storage.SyncCommitted();
+                        return true;
+                    },
+                    "committing a change",
+                    writing: true);
+            }
+            finally
+            {
+                storage.ExitWrite();
+            }
         }
 
         public void Dispose()
@@ -281,6 +297,11 @@ internal abstract partial class LiteDbStorage : ITokenStorage
             catch (Exception e) when (LiteDbFailures.IsStorageFailure(e))
             {
                 // LiteDB closed its engine on the first failure: nothing was committed. The first failure is the one to report.
+                storage.NoteFailure(e);
+            }
+            finally
+            {
+                storage.ExitWrite();
             }
         }
     }

@@ -71,7 +71,7 @@ internal sealed class SharedLiteDbStorage : LiteDbStorage
                 TokenStoreException => e,
                 DirectoryNotFoundException => Errors.Io("opening the store (its folder does not exist)", e),
                 IOException => Errors.Locked(fullPath, e),
-                _ => Errors.Io("opening the store", e),
+                _ => Errors.Io("opening the store", e, fullPath),
             };
         }
     }
@@ -102,11 +102,14 @@ internal sealed class SharedLiteDbStorage : LiteDbStorage
                     {
                         ReplaceEngine(generation);
                     }
+
+                    // An engine that failed during an earlier call is replaced too (see LiteDbStorage.Recovery.cs).
+                    ReopenIfFailed();
                 }
                 catch (Exception e)
                 {
                     _lockFile.Release();
-                    throw e is TokenStoreException ? e : LiteDbFailures.Translate(e, "reading the store", writing: false);
+                    throw e is TokenStoreException ? e : LiteDbFailures.Translate(e, "reading the store", writing: false, Path);
                 }
             }
 
@@ -190,6 +193,13 @@ internal sealed class SharedLiteDbStorage : LiteDbStorage
                 _lockFile.Dispose();
             }
         }
+    }
+
+    /// <summary>A fresh engine after a failure; the store reloads its state, as after another process wrote.</summary>
+    protected override void ReplaceFailedEngine()
+    {
+        ReplaceEngine(_lockFile.ReadGeneration());
+        Volatile.Write(ref _syncedGeneration, -1);
     }
 
     private void Bump()
