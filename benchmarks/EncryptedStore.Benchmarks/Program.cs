@@ -13,8 +13,9 @@ namespace EncryptedStore.Benchmarks;
 /// <c>profile [size]</c> prints a Stopwatch breakdown of the encrypted read path;
 /// <c>rotate-profile [size] [batch size|default] [data,index]</c> times <c>RotateKeys</c> with a concurrent reader;
 /// <c>huge [size]</c> opens a store of that many tokens (default 1,000,000) in a child process and reports memory and lookups;
+/// <c>compact [sizes] [--report file.md]</c> compacts a copy of a store of each size (default 20,000 and 1,000,000 tokens) in a child process and reports time, memory and files left;
 /// <c>open-interrupted [size]</c> times opening a store (default 100,000 tokens) that holds an interrupted key rotation, in child processes;
-/// <c>soak [--duration 60s] [--threads 4] …</c> runs checked mixed operations from several threads on one store.
+/// <c>soak [--duration 60s | --minutes 60] [--threads 4] [--report file.md] …</c> runs checked mixed operations from several threads on one store, with a key rotation, a compaction and a master-key change.
 /// </summary>
 internal static class Program
 {
@@ -36,6 +37,16 @@ internal static class Program
         if (args is [HugeStoreCheck.ChildCommand, var hugePath, var sampleFile, var hugeSize])
         {
             return HugeStoreCheck.Open(hugePath, sampleFile, int.Parse(hugeSize, CultureInfo.InvariantCulture));
+        }
+
+        if (args is ["compact", .. var compactArgs])
+        {
+            return CompactionCheck.Command(compactArgs);
+        }
+
+        if (args is [CompactionCheck.ChildCommand, var compactPath, var compactSample, var compactSize])
+        {
+            return CompactionCheck.Compact(compactPath, compactSample, int.Parse(compactSize, CultureInfo.InvariantCulture));
         }
 
         if (args is [InterruptedRotationOpen.Name, .. var interruptedArgs])

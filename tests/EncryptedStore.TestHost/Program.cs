@@ -30,6 +30,7 @@ internal static class Program
                 "journal-save-loop" => JournalSaveLoop(path, key, int.Parse(args[3], CultureInfo.InvariantCulture), pauseApplier: args.Length > 4 && args[4] == "paused"),
                 "shared-mix" => SharedMix.Run(path, key, Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6]), args[7], readsOnly: args.Length > 8 && args[8] == "reads-only"),
                 "shared-hold" => HoldShared(path, key),
+                "compact" => CompactMode.Run(path, args.Length > 3 ? args[3] : null),
                 _ => Unknown(command),
             };
         }

@@ -127,7 +127,7 @@ internal static class HugeStoreCheck
         return wrong == 0 && cachedAfterOpen == 0 ? 0 : 1;
     }
 
-    private static void WriteSample(string file, int size)
+    internal static void WriteSample(string file, int size)
     {
         var tokens = DataSets.Tokens(size);
         var lines = new List<string>(SampleCount);

@@ -21,6 +21,12 @@ internal sealed class SoakOptions
     /// <summary>The store's <c>FlushToDisk</c>. Default true, as applications run it.</summary>
     public bool FlushToDisk { get; init; } = true;
 
-    /// <summary>How often a progress line is written while the run lasts; <see cref="TimeSpan.Zero"/> for none. Default 10 seconds.</summary>
+    /// <summary>Whether <see cref="SoakMaintenance"/> rotates the keys, compacts and changes the master key during the run, then closes, reopens and verifies. Default true.</summary>
+    public bool Maintenance { get; init; } = true;
+
+    /// <summary>A Markdown file the <c>soak</c> command writes the report to when the run ends; null for none.</summary>
+    public string? ReportFile { get; init; }
+
+    /// <summary>How often a progress line is written and a memory sample taken while the run lasts; <see cref="TimeSpan.Zero"/> for none. Default 10 seconds.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -26,6 +26,17 @@ internal sealed class SoakReport
 
     public required int TokensAtEnd { get; init; }
 
+    /// <summary>The maintenance steps, in order (empty without <see cref="SoakOptions.Maintenance"/>).</summary>
+    public IReadOnlyList<SoakEvent> Events { get; init; } = [];
+
+    /// <summary>Memory samples: at the start, every <see cref="SoakOptions.ProgressInterval"/>, and when the workers stopped.</summary>
+    public IReadOnlyList<SoakMemorySample> MemorySeries { get; init; } = [];
+
+    /// <summary>The load averages (1, 5, 15 minutes) when the run began and ended, where the system tells.</summary>
+    public string? LoadAtStart { get; init; }
+
+    public string? LoadAtEnd { get; init; }
+
     public long TotalOperations => Operations.Values.Sum();
 
     public long ErrorCount => Errors.Values.Sum();
@@ -53,11 +64,22 @@ internal sealed class SoakReport
             text.AppendLine(inv, $"  first: {error}");
         }
 
+        foreach (var soakEvent in Events)
+        {
+            text.AppendLine(inv, $"{(soakEvent.Failed ? "FAILED" : "done"),-6} at {soakEvent.At.TotalSeconds:F0} s, {soakEvent.Took.TotalSeconds:F1} s: {soakEvent.Name}: {soakEvent.Outcome}");
+        }
+
+        if (MemorySeries.Count > 1)
+        {
+            text.AppendLine(inv, $"working set first/last/max  {Mib(MemorySeries[0].WorkingSet)} / {Mib(MemorySeries[^1].WorkingSet)} / {Mib(MemorySeries.Max(m => m.WorkingSet))} MiB");
+            text.AppendLine(inv, $"managed heap first/last/max {Mib(MemorySeries[0].ManagedHeap)} / {Mib(MemorySeries[^1].ManagedHeap)} / {Mib(MemorySeries.Max(m => m.ManagedHeap))} MiB (after a full collection)");
+        }
+
         text.AppendLine(inv, $"tokens in the store at the end: {TokensAtEnd:N0}");
         text.AppendLine(inv, $"peak working set       {Mib(PeakWorkingSet)} MiB (whole process)");
         text.Append(inv, $"managed heap           {Mib(ManagedHeapAtEnd)} MiB at the end after a full collection, {Mib(LargestManagedHeapSeen)} MiB the largest seen while running");
         return text.ToString();
     }
 
-    private static string Mib(long bytes) => (bytes / 1024.0 / 1024.0).ToString("F1", CultureInfo.InvariantCulture);
+    internal static string Mib(long bytes) => (bytes / 1024.0 / 1024.0).ToString("F1", CultureInfo.InvariantCulture);
 }

@@ -8,7 +8,8 @@ namespace EncryptedStore.Benchmarks.Soak;
 
 /// <summary>
 /// A bounded soak run: several threads on one store for a fixed time, mixing saves (insert and update),
-/// lookups by id and by every blind index, deletes and the occasional <c>GetTokens</c>. Each thread
+/// lookups by id and by every blind index, deletes and the occasional <c>GetTokens</c>, while
+/// <see cref="SoakMaintenance"/> rotates the keys, compacts the store and changes its master key. Each thread
 /// writes only its own user slots and reads those and a set of shared tokens nobody writes, so every
 /// answer is checked exactly against what was last written; a wrong answer counts as an error like an
 /// exception. Used by the <c>soak</c> command and, for a few seconds, by a test.
@@ -32,18 +33,11 @@ internal static class SoakRunner
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         try
         {
-            using var masterKey = BenchmarkKeys.Bytes();
-            using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions
-            {
-                FilePath = path,
-                MasterKey = masterKey,
-                FlushToDisk = options.FlushToDisk,
-            });
-
+            using var store = new SoakStore(path, BenchmarkKeys.Bytes(), options.FlushToDisk);
             var shared = DataSets.Tokens(options.SharedTokens);
             foreach (var batch in shared.Chunk(1_000))
             {
-                store.SaveTokens(batch.Select(TokenCopy.Clone));
+                store.Current.SaveTokens(batch.Select(TokenCopy.Clone));
             }
 
             var errors = new SoakErrors();
@@ -56,26 +50,41 @@ internal static class SoakRunner
                 .Select((worker, i) => new Thread(() => worker.Run(stop.Token)) { IsBackground = true, Name = $"soak-{i}" })
                 .ToList();
 
+            var loadAtStart = LoadAverage();
             var stopwatch = Stopwatch.StartNew();
+            var maintenance = options.Maintenance ? new SoakMaintenance(store, options.Duration, stopwatch) : null;
+            var maintenanceThread = new Thread(() => maintenance?.Run(stop.Token)) { IsBackground = true, Name = "soak-maintenance" };
+            var series = new List<SoakMemorySample> { Sample(stopwatch, 0, 0) };
             threads.ForEach(t => t.Start());
+            maintenanceThread.Start();
             stop.CancelAfter(options.Duration);
             var largestHeap = 0L;
             var nextProgress = options.ProgressInterval;
             while (!stop.Token.WaitHandle.WaitOne(HeapSampleInterval))
             {
                 largestHeap = Math.Max(largestHeap, GC.GetTotalMemory(forceFullCollection: false));
-                if (progress is not null && options.ProgressInterval > TimeSpan.Zero && stopwatch.Elapsed >= nextProgress)
+                if (options.ProgressInterval > TimeSpan.Zero && stopwatch.Elapsed >= nextProgress)
                 {
                     nextProgress += options.ProgressInterval;
-                    var done = workers.Sum(w => Enum.GetValues<SoakOperation>().Sum(w.Count));
-                    using var process = Process.GetCurrentProcess();
-                    progress(string.Create(CultureInfo.InvariantCulture,
-                        $"{stopwatch.Elapsed.TotalSeconds,6:F0} s  {done,10:N0} ops  {errors.Count:N0} errors  working set {process.WorkingSet64 / 1024.0 / 1024.0:F1} MiB  managed heap {GC.GetTotalMemory(false) / 1024.0 / 1024.0:F1} MiB"));
+                    var sample = Sample(stopwatch, workers.Sum(w => Enum.GetValues<SoakOperation>().Sum(w.Count)), errors.Count);
+                    series.Add(sample);
+                    progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
+                        $"{sample.At.TotalSeconds,6:F0} s  {sample.Operations,10:N0} ops  {sample.Errors:N0} errors  working set {Mib(sample.WorkingSet)} MiB  managed heap {Mib(sample.ManagedHeap)} MiB"));
                 }
             }
 
             threads.ForEach(t => t.Join());
+            maintenanceThread.Join();
             var elapsed = stopwatch.Elapsed;
+            largestHeap = Math.Max(largestHeap, GC.GetTotalMemory(forceFullCollection: false));
+            series.Add(Sample(stopwatch, workers.Sum(w => Enum.GetValues<SoakOperation>().Sum(w.Count)), errors.Count));
+            if (maintenance is not null)
+            {
+                // Closed and reopened with the master key in force: everything written must still read back.
+                maintenance.Finish();
+                workers.ForEach(w => w.FinalCheck());
+            }
+
             foreach (var (worker, i) in workers.Select((w, i) => (w, i)))
             {
                 if (worker.Failure is { } failure)
@@ -84,8 +93,13 @@ internal static class SoakRunner
                 }
             }
 
-            largestHeap = Math.Max(largestHeap, GC.GetTotalMemory(forceFullCollection: false));
-            var tokensAtEnd = store.GetTokens().Count;
+            var events = maintenance?.Events ?? [];
+            foreach (var failed in events.Where(e => e.Failed))
+            {
+                errors.Add("MAINTENANCE", $"{failed.Name}: {failed.Outcome}");
+            }
+
+            var tokensAtEnd = store.Current.GetTokens().Count;
             var heapAtEnd = GC.GetTotalMemory(forceFullCollection: true);
             using var self = Process.GetCurrentProcess();
             return new SoakReport
@@ -99,6 +113,10 @@ internal static class SoakRunner
                 ManagedHeapAtEnd = heapAtEnd,
                 LargestManagedHeapSeen = largestHeap,
                 TokensAtEnd = tokensAtEnd,
+                Events = events,
+                MemorySeries = series,
+                LoadAtStart = loadAtStart,
+                LoadAtEnd = LoadAverage(),
             };
         }
         finally
@@ -109,6 +127,20 @@ internal static class SoakRunner
             }
         }
     }
+
+    /// <summary>A memory sample; the managed heap after a full collection, so the series shows what stays alive.</summary>
+    private static SoakMemorySample Sample(Stopwatch clock, long operations, long errors)
+    {
+        var heap = GC.GetTotalMemory(forceFullCollection: true);
+        using var process = Process.GetCurrentProcess();
+        return new SoakMemorySample(clock.Elapsed, operations, errors, process.WorkingSet64, heap);
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages (Linux), or null.</summary>
+    private static string? LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
+
+    private static string Mib(long bytes) => (bytes / 1024.0 / 1024.0).ToString("F1", CultureInfo.InvariantCulture);
 
     /// <summary>The <c>soak</c> command: parses its options, runs, prints the report; exit code 1 on any error.</summary>
     public static int Command(IReadOnlyList<string> args)
@@ -121,7 +153,7 @@ internal static class SoakRunner
         catch (FormatException e)
         {
             Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine("Usage: soak [--duration 60s|5m|1h] [--threads 4] [--tokens 1000] [--slots 64] [--store path] [--no-flush]");
+            Console.Error.WriteLine("Usage: soak [--duration 60s|5m|1h | --minutes 60] [--threads 4] [--tokens 1000] [--slots 64] [--store path] [--no-flush] [--no-maintenance] [--progress 10s] [--report file.md]");
             return 2;
         }
 
@@ -139,6 +171,12 @@ internal static class SoakRunner
         }
 
         Console.WriteLine(report.Format());
+        if (options.ReportFile is { } reportFile)
+        {
+            File.WriteAllText(reportFile, SoakMarkdown.Write(report, string.Join(' ', args)));
+            Console.WriteLine($"Report written to {reportFile}");
+        }
+
         return report.ErrorCount == 0 ? 0 : 1;
     }
 
@@ -146,14 +184,28 @@ internal static class SoakRunner
     {
         var duration = TimeSpan.FromSeconds(60);
         int threads = 4, tokens = 1_000, slots = 64;
-        string? store = null;
+        string? store = null, report = null;
         var flush = true;
+        var maintenance = true;
+        TimeSpan? progress = null;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
             {
                 case "--duration":
                     duration = SoakDuration.Parse(Value(i++));
+                    break;
+                case "--minutes":
+                    duration = SoakDuration.Parse(Value(i++) + "m");
+                    break;
+                case "--progress":
+                    progress = SoakDuration.Parse(Value(i++));
+                    break;
+                case "--report":
+                    report = Path.GetFullPath(Value(i++));
+                    break;
+                case "--no-maintenance":
+                    maintenance = false;
                     break;
                 case "--threads":
                     threads = Count(Value(i++), "--threads");
@@ -175,7 +227,19 @@ internal static class SoakRunner
             }
         }
 
-        return new SoakOptions { Duration = duration, Threads = threads, SharedTokens = tokens, SlotsPerThread = slots, StorePath = store, FlushToDisk = flush };
+        return new SoakOptions
+        {
+            Duration = duration,
+            Threads = threads,
+            SharedTokens = tokens,
+            SlotsPerThread = slots,
+            StorePath = store,
+            FlushToDisk = flush,
+            Maintenance = maintenance,
+            // A sample a minute for long runs, every 10 seconds for short ones.
+            ProgressInterval = progress ?? (duration >= TimeSpan.FromMinutes(10) ? TimeSpan.FromMinutes(1) : TimeSpan.FromSeconds(10)),
+            ReportFile = report,
+        };
 
         string Value(int at) => at + 1 < args.Count ? args[at + 1] : throw new FormatException($"'{args[at]}' needs a value.");
 

@@ -14,7 +14,7 @@ internal sealed class SoakWorker
 
     private static readonly int TotalWeight = Weights.Sum();
 
-    private readonly EncryptedTokenStore _store;
+    private readonly SoakStore _holder;
     private readonly IReadOnlyList<OAuthToken> _shared;
     private readonly SoakErrors _errors;
     private readonly SoakSlot[] _slots;
@@ -22,9 +22,9 @@ internal sealed class SoakWorker
     private readonly long[] _counts = new long[Enum.GetValues<SoakOperation>().Length];
     private readonly string _name;
 
-    public SoakWorker(EncryptedTokenStore store, IReadOnlyList<OAuthToken> shared, SoakErrors errors, SoakOptions options, string runId, int index)
+    public SoakWorker(SoakStore store, IReadOnlyList<OAuthToken> shared, SoakErrors errors, SoakOptions options, string runId, int index)
     {
-        _store = store;
+        _holder = store;
         _shared = shared;
         _errors = errors;
         _name = $"thread {index}";
@@ -40,6 +40,9 @@ internal sealed class SoakWorker
                 sandbox ? "soak-sandbox-client-secret" : "soak-production-client-secret");
         }
     }
+
+    /// <summary>The open store; valid while an operation holds the store (see <see cref="Execute"/>).</summary>
+    private EncryptedTokenStore Store => _holder.Current;
 
     /// <summary>Operations done so far, per kind; read by the progress reporter while the thread runs.</summary>
     public long Count(SoakOperation operation) => Volatile.Read(ref _counts[(int)operation]);
@@ -66,6 +69,9 @@ internal sealed class SoakWorker
             Failure = e;
         }
     }
+
+    /// <summary>After the run (the store closed and reopened): every record of this thread and every shared one, once more.</summary>
+    public void FinalCheck() => Execute(SoakOperation.GetTokens);
 
     private SoakOperation NextOperation()
     {
@@ -94,6 +100,7 @@ internal sealed class SoakWorker
             _ => operation,
         };
         var slot = operation == SoakOperation.Insert ? absent : present;
+        _holder.EnterOperation();
         try
         {
             switch (operation)
@@ -135,6 +142,10 @@ internal sealed class SoakWorker
             _errors.Add(e.GetType().Name, $"{_name} {operation}: {e.GetType().Name} {e.Message}");
             Resync(slot);
         }
+        finally
+        {
+            _holder.ExitOperation();
+        }
 
         Interlocked.Increment(ref _counts[(int)operation]);
     }
@@ -153,7 +164,7 @@ internal sealed class SoakWorker
             RedirectURL = "https://soak.example.com/callback",
             APIDomain = "https://www.zohoapis.com",
         };
-        _store.SaveToken(token);
+        Store.SaveToken(token);
         if (token.Id is not { Length: 32 } || token.Id == slot.DeletedId)
         {
             Mismatch(SoakOperation.Insert, token.Id, "the new record got no new id");
@@ -175,7 +186,7 @@ internal sealed class SoakWorker
         token.ExpiresIn = NewExpiry();
         token.RefreshToken = newRefreshToken;
 
-        _store.SaveToken(token);
+        Store.SaveToken(token);
         var expected = TokenCopy.Clone(current);
         expected.AccessToken = token.AccessToken;
         expected.ExpiresIn = token.ExpiresIn;
@@ -196,7 +207,7 @@ internal sealed class SoakWorker
     private void Delete(SoakSlot slot)
     {
         var current = slot.Current!;
-        _store.DeleteToken(current.Id!);
+        Store.DeleteToken(current.Id!);
         slot.Current = null;
         slot.DeletedId = current.Id;
         slot.StaleAccessToken = current.AccessToken;
@@ -210,7 +221,7 @@ internal sealed class SoakWorker
         {
             try
             {
-                _ = _store.FindTokenById(deleted.DeletedId!);
+                _ = Store.FindTokenById(deleted.DeletedId!);
                 Mismatch(SoakOperation.FindTokenById, deleted.DeletedId, "a deleted record was found");
             }
             catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.NotFound)
@@ -221,7 +232,7 @@ internal sealed class SoakWorker
         }
 
         var expected = draw < 7 && Pick(s => s.Current is not null) is { } own ? own.Current! : SharedToken();
-        Check(SoakOperation.FindTokenById, expected, _store.FindTokenById(expected.Id!));
+        Check(SoakOperation.FindTokenById, expected, Store.FindTokenById(expected.Id!));
     }
 
     private void Find(SoakOperation operation)
@@ -244,7 +255,7 @@ internal sealed class SoakWorker
             };
             if (query is not null)
             {
-                if (_store.FindToken(query) is not null)
+                if (Store.FindToken(query) is not null)
                 {
                     Mismatch(operation, query.Id, "a replaced or deleted value still matched");
                 }
@@ -261,14 +272,14 @@ internal sealed class SoakWorker
             SoakOperation.FindTokenByRefresh => new OAuthToken { RefreshToken = expected.RefreshToken, ClientId = expected.ClientId, ClientSecret = expected.ClientSecret },
             _ => new OAuthToken { GrantToken = expected.GrantToken, ClientId = expected.ClientId, ClientSecret = expected.ClientSecret },
         };
-        Check(operation, expected, _store.FindToken(lookup));
+        Check(operation, expected, Store.FindToken(lookup));
     }
 
     /// <summary><c>GetTokens</c>: every record of this thread and every shared one as expected, no deleted record.</summary>
     private void CheckAll()
     {
         var all = new Dictionary<string, OAuthToken>(StringComparer.Ordinal);
-        foreach (var token in _store.GetTokens().Cast<OAuthToken>())
+        foreach (var token in Store.GetTokens().Cast<OAuthToken>())
         {
             all[token.Id!] = token;
         }
@@ -304,7 +315,7 @@ internal sealed class SoakWorker
         slot.DeletedId = null;
         try
         {
-            var found = _store.FindToken(new OAuthToken { UserSignature = new UserSignature(slot.User), ClientId = slot.ClientId });
+            var found = Store.FindToken(new OAuthToken { UserSignature = new UserSignature(slot.User), ClientId = slot.ClientId });
             slot.Current = found is OAuthToken token ? TokenCopy.Clone(token) : null;
         }
         catch (TokenStoreException e)
