@@ -6,6 +6,8 @@ namespace EncryptedStore.Tests.Benchmarks;
 /// <summary>The benchmark project's soak run, for a few seconds: many threads on one store, every answer checked, with a rotation, a compaction and a master-key change meanwhile.</summary>
 public class SoakRunnerTests
 {
+    private static readonly string[] MaintenanceSteps = ["RotateKeys", "Compact", "ChangeMasterKey", "close,"];
+
     [Test]
     [Category("Slow")]
     public void Run_FewSecondsOnFourThreads_EveryOperationKindRunsWithoutError()
@@ -26,7 +28,7 @@ public class SoakRunnerTests
             Assert.That(report.Errors, Is.Empty, string.Join(Environment.NewLine, report.FirstErrors));
             Assert.That(Enum.GetValues<SoakOperation>().Where(o => report.Operations[o] == 0), Is.Empty, "operation kinds that never ran");
             Assert.That(report.TokensAtEnd, Is.GreaterThan(200), "the shared tokens and some of the threads' own");
-            Assert.That(report.Events.Select(e => e.Name.Split(' ')[0]), Is.EqualTo(new[] { "RotateKeys", "Compact", "ChangeMasterKey", "close," }), "the maintenance steps, in order");
+            Assert.That(report.Events.Select(e => e.Name.Split(' ')[0]), Is.EqualTo(MaintenanceSteps), "the maintenance steps, in order");
             Assert.That(report.Events.Where(e => e.Failed).Select(e => $"{e.Name}: {e.Outcome}"), Is.Empty);
         });
     }
