@@ -80,11 +80,7 @@ internal static class ChangeMasterKeyCommand
                     context.Console, context.Time, "Re-encrypting tokens", "re-encrypted", total, progress => session.Store.ChangeMasterKeyAndRotateKeys(
                         next.MasterKey, new SyncProgress<KeyRotationProgress>(p => progress.Report((scanned = p.RecordsScanned, total))), cancellation)));
                 session.Dispose();
-                context.Interruption.Cooperating<object?>(cancellation =>
-                {
-                    CompactCommand.Compact(context, context.StorePath, cancellation);
-                    return null;
-                });
+                CompactCommand.Compact(context, context.StorePath);
             }
             catch (OperationCanceledException)
             {

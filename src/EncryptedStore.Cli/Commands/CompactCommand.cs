@@ -23,11 +23,7 @@ internal static class CompactCommand
             var before = new FileInfo(path).Length;
             try
             {
-                context.Interruption.Cooperating<object?>(cancellation =>
-                {
-                    Compact(context, path, cancellation);
-                    return null;
-                });
+                Compact(context, path);
             }
             catch (OperationCanceledException)
             {
@@ -56,14 +52,16 @@ internal static class CompactCommand
 
     /// <summary>
     /// Compacts the closed store at <paramref name="path"/> with progress on stderr, saying once when another
-    /// process holds it (<see cref="LockWait"/>); also the last step of <c>rotate --destroy-old</c> and <c>change-master-key</c>.
+    /// process holds it (<see cref="LockWait"/>), stopping between batches on Ctrl-C or SIGTERM; also the last step of
+    /// <c>rotate --destroy-old</c> and <c>change-master-key</c>.
     /// </summary>
-    /// <exception cref="OperationCanceledException">Cancelled before the copy replaced the store, which is unchanged.</exception>
-    public static void Compact(CommandContext context, string path, CancellationToken cancellation) =>
-        ProgressReporter.Run<object?>(context.Console, context.Time, "Copying records", "copied", 0, progress =>
-            LockWait.Open<object?>(path, context.LockTimeout, context.Console.WriteNote, timeout =>
-            {
-                EncryptedTokenStore.Compact(path, new SyncProgress<CompactionProgress>(p => progress.Report((p.RecordsCopied, p.TotalRecords))), timeout, cancellation);
-                return null;
-            }));
+    /// <exception cref="OperationCanceledException">Interrupted before the copy replaced the store, which is unchanged.</exception>
+    public static void Compact(CommandContext context, string path) =>
+        context.Interruption.Cooperating(cancellation =>
+            ProgressReporter.Run(context.Console, context.Time, "Copying records", "copied", 0, progress =>
+                LockWait.Open(path, context.LockTimeout, context.Console.WriteNote, timeout =>
+                {
+                    EncryptedTokenStore.Compact(path, new SyncProgress<CompactionProgress>(p => progress.Report((p.RecordsCopied, p.TotalRecords))), timeout, cancellation);
+                    return true;
+                })));
 }

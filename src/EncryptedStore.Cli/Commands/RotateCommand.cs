@@ -74,11 +74,7 @@ internal static class RotateCommand
         {
             try
             {
-                context.Interruption.Cooperating<object?>(cancellation =>
-                {
-                    CompactCommand.Compact(context, context.StorePath, cancellation);
-                    return null;
-                });
+                CompactCommand.Compact(context, context.StorePath);
             }
             catch (OperationCanceledException)
             {

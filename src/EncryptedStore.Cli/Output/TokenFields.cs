@@ -9,12 +9,8 @@ internal static class TokenFields
     /// <exception cref="CliException">Usage error: an unknown name, or a secret without <c>--reveal</c>.</exception>
     public static TokenColumn Resolve(string name, bool reveal)
     {
-        var column = TokenColumns.All.FirstOrDefault(c => TokenColumns.Name(c) == name, (TokenColumn)(-1));
-        if (!TokenColumns.All.Contains(column))
-        {
-            throw CliException.Usage($"--field: unknown field '{Printable.Of(name)}'; one of {string.Join(", ", TokenColumns.All.Select(TokenColumns.Name))}.");
-        }
-
+        var column = TokenColumns.All.Where(c => TokenColumns.Name(c) == name).Cast<TokenColumn?>().FirstOrDefault()
+            ?? throw CliException.Usage($"--field: unknown field '{Printable.Of(name)}'; one of {string.Join(", ", TokenColumns.All.Select(TokenColumns.Name))}.");
         return TokenColumns.IsSecret(column) && !reveal
             ? throw CliException.Usage($"--field {name} is a secret; add --reveal to print it.")
             : column;

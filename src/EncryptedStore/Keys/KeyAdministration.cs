@@ -160,7 +160,7 @@ internal sealed class KeyAdministration(WritePipeline pipeline, StoreKeys keys, 
 
         try
         {
-            var stored = pipeline.Storage.ReadCommittedMetadata();
+            var stored = pipeline.Storage.ReadMetadata();
             return next.Verify(stored.KeyCheck) ? stored : null;
         }
         catch (TokenStoreException)

@@ -83,12 +83,6 @@ internal interface ITokenStorage : IDisposable
     /// <exception cref="TokenStoreException"><c>INTEGRITY</c> when it is missing, malformed or implausible.</exception>
     StoreMetadata ReadMetadata();
 
-    /// <summary>
-    /// The metadata as committed in the file: after a failed write, read through a fresh engine, never from the
-    /// failed engine's pages of the transaction that did not commit.
-    /// </summary>
-    StoreMetadata ReadCommittedMetadata();
-
     /// <summary>Writes the metadata (inside a transaction).</summary>
     void WriteMetadata(StoreMetadata metadata);
 

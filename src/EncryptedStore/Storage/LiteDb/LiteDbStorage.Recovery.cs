@@ -80,9 +80,13 @@ internal abstract partial class LiteDbStorage
         }
     }
 
-    /// <summary>A guarded LiteDB read: on a failure that leaves the engine unreliable, retried once on a fresh engine.</summary>
+    /// <summary>
+    /// A guarded LiteDB read: never on an engine known to have failed (it may still answer from the pages of the
+    /// transaction that did not commit), and on a failure that leaves the engine unreliable, retried once on a fresh one.
+    /// </summary>
     private T GuardedRead<T>(Func<T> call, string operation)
     {
+        ReopenIfFailed();
         try
         {
             return call();

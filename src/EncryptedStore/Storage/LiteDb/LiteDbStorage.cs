@@ -135,12 +135,6 @@ internal abstract partial class LiteDbStorage : ITokenStorage
         LiteDbDocuments.ToMetadata(Guarded(() => Metadata.FindById(LiteDbDocuments.MetadataId), "reading the store metadata", writing: false)
             ?? throw Errors.Integrity("the store metadata"));
 
-    public StoreMetadata ReadCommittedMetadata()
-    {
-        ReopenIfFailed();
-        return ReadMetadata();
-    }
-
     public void WriteMetadata(StoreMetadata metadata)
     {
         var document = LiteDbDocuments.ToDocument(metadata);
