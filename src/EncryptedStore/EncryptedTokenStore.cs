@@ -5,6 +5,7 @@ using EncryptedStore.Internal;
 using EncryptedStore.Keys;
 using EncryptedStore.Storage;
 using EncryptedStore.Storage.LiteDb;
+using EncryptedStore.Storage.Server;
 using EncryptedStore.Tokens;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -54,14 +55,16 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        using var activity = StoreTracing.Start(StoreTracing.Open, options.FilePath);
+        using var activity = StoreTracing.Start(StoreTracing.Open, options.Location);
         try
         {
             var logger = options.LoggerFactory?.CreateLogger<EncryptedTokenStore>() ?? NullLogger<EncryptedTokenStore>.Instance;
             _time = options.TimeProvider;
             var masterKey = options.MasterKey ?? (_ephemeralKey = NewEphemeralKey());
-            var existed = options.FilePath == EncryptedTokenStoreOptions.InMemory || File.Exists(options.FilePath);
-            var storage = LiteDbFiles.OpenStorage(options.FilePath, options.FlushToDisk, options.LockTimeout, options.Sharing == StoreSharing.Shared);
+            var existed = options.Database is not null || options.FilePath == EncryptedTokenStoreOptions.InMemory || File.Exists(options.FilePath);
+            var storage = options.Database is { } database
+                ? ServerStorage.Open(database, options.LockTimeout, options.MaxStaleness, options.TimeProvider, logger)
+                : LiteDbFiles.OpenStorage(options.FilePath, options.FlushToDisk, options.LockTimeout, options.Sharing == StoreSharing.Shared);
             try
             {
                 _keys = OpenKeys(storage, masterKey, options, logger, removeOnFailure: !existed && options.Sharing == StoreSharing.Exclusive);
@@ -113,7 +116,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
         }
     }
 
-    /// <summary>The full path of the store file, or <c>:memory:</c>.</summary>
+    /// <summary>The full path of the store file, <c>:memory:</c>, or for a database store its server, database and table prefix.</summary>
     public string FilePath => _pipeline.Storage.Path;
 
     /// <summary>How many decrypted tokens the cache holds (for tests and diagnostics).</summary>
@@ -273,7 +276,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             storage.CheckPrivate();
         }
 
-        var storeFile = storage.Path == LiteDbStorage.MemoryPath ? null : storage.Path;
+        var storeFile = storage.HasFile ? storage.Path : null;
         if (format is { } existing)
         {
             return OpenWithKeys(masterKey.KeysFor(storeFile), masterKey, key => StoreKeys.Open(storage, existing, key, options.TimeProvider, options.LoggerFactory, logger));
@@ -351,7 +354,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     /// </summary>
     private static void ReplayJournal(ITokenStorage storage, JournalHost host, RecordSealer sealer, ILogger logger)
     {
-        if (storage.Path == LiteDbStorage.MemoryPath)
+        if (!storage.HasFile)
         {
             return;
         }

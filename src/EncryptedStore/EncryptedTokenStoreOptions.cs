@@ -14,10 +14,31 @@ public sealed class EncryptedTokenStoreOptions
     public const string InMemory = ":memory:";
 
     /// <summary>
-    /// Path of the store file; required. It is created (owner-only, 0600 on Unix) when missing.
+    /// Path of the store file. It is created (owner-only, 0600 on Unix) when missing.
     /// LiteDB's log lives beside it as <c>name-log.ext</c>. <see cref="InMemory"/> keeps everything in memory.
+    /// Exactly one of <see cref="FilePath"/> and <see cref="Database"/> is set.
     /// </summary>
     public string FilePath { get; set; } = string.Empty;
+
+    /// <summary>
+    /// A store on a database server instead of a file (<see cref="TokenDatabase.MySql"/>,
+    /// <see cref="TokenDatabase.PostgreSql"/>), shared by any number of processes and machines at once. Exactly one of
+    /// <see cref="FilePath"/> and <see cref="Database"/> is set. <see cref="Sharing"/>, <see cref="FlushToDisk"/> and
+    /// <see cref="UseSaveJournal"/> do not apply: every save is one transaction, durable when the server commits it.
+    /// </summary>
+    public TokenDatabase? Database { get; set; }
+
+    /// <summary>
+    /// For a <see cref="Database"/> store only: how long a lookup may trust what this instance cached without asking the
+    /// server whether another instance changed the store. <see cref="TimeSpan.Zero"/> (the default) asks before every call,
+    /// so that a call never returns a token another instance changed or deleted before the call began (one round trip
+    /// on a warm lookup). A positive value (at most 1 minute) serves warm lookups from memory and may return, for up to
+    /// that long, a token another instance has since refreshed, revoked or deleted; saves are exact either way.
+    /// </summary>
+    public TimeSpan MaxStaleness { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The longest accepted <see cref="MaxStaleness"/>.</summary>
+    public static readonly TimeSpan MaxMaxStaleness = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// The key that protects the store's key ring; required for a file. For <see cref="InMemory"/>, null
@@ -94,18 +115,28 @@ public sealed class EncryptedTokenStoreOptions
 
     /// <summary>Describes the options without the master key's secret.</summary>
     public override string ToString() =>
-        $"EncryptedTokenStoreOptions {{ FilePath = {FilePath}, MasterKey = {MasterKey?.ToString() ?? "null"}, Sharing = {Sharing} }}";
+        Database is null
+            ? $"EncryptedTokenStoreOptions {{ FilePath = {FilePath}, MasterKey = {MasterKey?.ToString() ?? "null"}, Sharing = {Sharing} }}"
+            : $"EncryptedTokenStoreOptions {{ Database = {Database}, MasterKey = {MasterKey?.ToString() ?? "null"}, MaxStaleness = {MaxStaleness} }}";
+
+    /// <summary>Where the store lives, for messages: the file path, or the database server and table prefix.</summary>
+    internal string Location => Database?.ToString() ?? FilePath;
 
     internal void Validate()
     {
-        if (string.IsNullOrWhiteSpace(FilePath))
+        if (string.IsNullOrWhiteSpace(FilePath) == Database is null)
         {
-            throw new ArgumentException($"{nameof(FilePath)} is required.", nameof(FilePath));
+            throw new ArgumentException($"Exactly one of {nameof(FilePath)} and {nameof(Database)} must be set.", Database is null ? nameof(FilePath) : nameof(Database));
         }
 
         if (MasterKey is null && FilePath != InMemory)
         {
-            throw new ArgumentException($"{nameof(MasterKey)} is required for a store file.", nameof(MasterKey));
+            throw new ArgumentException($"{nameof(MasterKey)} is required for a store file or database.", nameof(MasterKey));
+        }
+
+        if (MaxStaleness < TimeSpan.Zero || MaxStaleness > MaxMaxStaleness || (MaxStaleness > TimeSpan.Zero && Database is null))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxStaleness), MaxStaleness, $"{nameof(MaxStaleness)} must be between zero and {MaxMaxStaleness.TotalSeconds} s, and is only for a {nameof(Database)} store.");
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));

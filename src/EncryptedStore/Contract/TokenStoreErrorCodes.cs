@@ -76,4 +76,12 @@ public static class TokenStoreErrorCodes
     /// back, the same store instance works again, without reopening.
     /// </summary>
     public const string IoError = "IO_ERROR";
+
+    /// <summary>
+    /// The database server of a <see cref="TokenDatabase"/> store cannot be reached or gave up the call (server down,
+    /// connection lost, deadlock, failover, timeout). The message names the server and database, never the password.
+    /// A read may be retried; a save whose outcome was unknown is safe to retry (a save is an upsert by id). The same
+    /// store instance works again as soon as the server is back, without reopening.
+    /// </summary>
+    public const string Unavailable = "UNAVAILABLE";
 }

@@ -54,7 +54,10 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
                 cache?.BeginWrite();
                 try
                 {
-                    reload();
+                    if (storage.IsStateStale)
+                    {
+                        reload();
+                    }
                 }
                 finally
                 {
@@ -123,6 +126,19 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
                 T result;
                 using (var transaction = storage.BeginTransaction())
                 {
+                    // A database server: another instance may have committed between the hold above and this transaction,
+                    // which now keeps every other writer out; catch up inside it, so the work sees the current keys.
+                    if (storage.IsShared && storage.IsStale)
+                    {
+                        if (storage.IsStateStale)
+                        {
+                            reload();
+                        }
+
+                        scope.TouchAll();
+                        storage.MarkSynchronized();
+                    }
+
                     result = work(scope);
                     transaction.Commit();
                 }

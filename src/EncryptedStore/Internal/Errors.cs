@@ -71,6 +71,20 @@ internal static class Errors
         new(TokenStoreErrorCodes.MasterKeyNotFound, $"The {store} holds no master key named '{name}', and creating one was not allowed. Check the name; nothing was created.");
 
     /// <summary>
+    /// The database server of a store could not serve <paramref name="operation"/>. <paramref name="server"/> is
+    /// <c>Kind(host:port/database, tables prefix*)</c>; <paramref name="reason"/> is the driver's message, which names no
+    /// password. <paramref name="outcomeUnknown"/> when a commit was sent and its answer lost.
+    /// </summary>
+    public static TokenStoreException Unavailable(string server, string operation, string reason, Exception? cause = null, bool outcomeUnknown = false) =>
+        new(
+            TokenStoreErrorCodes.Unavailable,
+            $"The database server {server} is unavailable while {operation}: {reason}. "
+                + (outcomeUnknown
+                    ? "The commit's outcome is unknown: retrying the save is safe (a save is an upsert by id)."
+                    : "Nothing was changed; retry once the server is back (the same store instance reconnects by itself)."),
+            cause);
+
+    /// <summary>
     /// A storage failure while doing <paramref name="operation"/> (a gerund phrase, such as "saving tokens") on the
     /// store at <paramref name="path"/>. A full device (ENOSPC, EDQUOT; Windows ERROR_DISK_FULL, ERROR_HANDLE_DISK_FULL)
     /// anywhere in the causes is <see cref="TokenStoreErrorCodes.StorageFull"/>; any other I/O failure is

@@ -20,6 +20,9 @@ internal interface ITokenStorage : IDisposable
     /// <summary>The full path of the store file, or <c>:memory:</c>.</summary>
     string Path { get; }
 
+    /// <summary>True when the store is a file on this machine (not in memory, not on a database server): files beside it, a save journal or a wrapped master key, have a place.</summary>
+    bool HasFile { get; }
+
     /// <summary>True when several processes may use the storage at once.</summary>
     bool IsShared { get; }
 
@@ -40,6 +43,12 @@ internal interface ITokenStorage : IDisposable
     /// storage replaced its engine after a failure (a failed write may have left what the caller keeps out of date).
     /// </summary>
     bool IsStale { get; }
+
+    /// <summary>
+    /// Inside <see cref="Enter"/>, after <see cref="IsStale"/> said true: whether the metadata, the key list or the key
+    /// ring may have changed too (the caller reloads its keys), rather than only records (the caller empties its cache).
+    /// </summary>
+    bool IsStateStale { get; }
 
     /// <summary>The failure after which the storage last replaced its engine, once (for the log); null when none since the last call.</summary>
     Exception? TakeEngineReopen();
@@ -153,6 +162,16 @@ internal interface ITokenStorage : IDisposable
 
     /// <summary>Replaces a key version's state and material (inside a transaction).</summary>
     void UpdateKey(StoredKey key);
+
+    /// <summary>
+    /// Takes the lease <paramref name="name"/> for <paramref name="holder"/> until <paramref name="duration"/> from now,
+    /// or renews it: true when it was free, expired or already <paramref name="holder"/>'s; false while another holder's
+    /// lease runs. Outside a transaction (it commits by itself). A storage only one process writes grants every lease.
+    /// </summary>
+    bool TryTakeLease(string name, string holder, TimeSpan duration);
+
+    /// <summary>Gives up the lease <paramref name="name"/> when <paramref name="holder"/> holds it.</summary>
+    void ReleaseLease(string name, string holder);
 
     IReadOnlyList<KeyRingElement> ListKeyRingElements();
 

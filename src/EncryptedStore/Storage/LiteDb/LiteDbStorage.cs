@@ -38,6 +38,8 @@ internal abstract partial class LiteDbStorage : ITokenStorage
 
     public abstract bool IsShared { get; }
 
+    public bool HasFile => Path != MemoryPath;
+
     public bool SupportsJournal => !IsShared && DataStream is not null;
 
     public long SizeInBytes => (DataStream?.Length ?? 0) + (LogStream?.Length ?? 0);
@@ -45,6 +47,17 @@ internal abstract partial class LiteDbStorage : ITokenStorage
     public virtual bool IsSynchronized => true;
 
     public virtual bool IsStale => false;
+
+    /// <summary>LiteDB cannot tell which part changed: a stale engine may hold any change.</summary>
+    public bool IsStateStale => IsStale;
+
+    /// <summary>One file: the store's lock (exclusive) or lock file (shared) already serialises the writers a lease would.</summary>
+    public bool TryTakeLease(string name, string holder, TimeSpan duration) => true;
+
+    /// <inheritdoc cref="ITokenStorage.ReleaseLease"/>
+    public void ReleaseLease(string name, string holder)
+    {
+    }
 
     /// <summary>The LiteDB database (for tests that edit the file behind the store's back).</summary>
     public LiteDatabase Database { get; private set; } = null!;
