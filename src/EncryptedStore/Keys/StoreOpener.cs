@@ -31,6 +31,12 @@ internal static class StoreOpener
             Log.StoreCreated(logger, storage.Path);
             return keys;
         }
+        catch (StoreCreatedConcurrentlyException) when (storage.ReadFormat() is { } created)
+        {
+            // A database store another instance created since the look above (its creating transaction wrote nothing of
+            // this one's): open it as the existing store it now is.
+            return OpenWithKeys(masterKey.KeysFor(storeFile), masterKey, key => StoreKeys.Open(storage, created, key, time, loggerFactory, logger));
+        }
         catch when (storeFile is not null && removeOnFailure)
         {
             RemoveUncreatedStore(storeFile);
