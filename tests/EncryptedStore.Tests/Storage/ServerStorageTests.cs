@@ -329,6 +329,43 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
         });
     }
 
+    [Test]
+    public void UpsertRecords_SameIdTwiceInOneCall_EndsAsTheLastAndUniqueValuesMove()
+    {
+        using var storage = ServerStorage.Open(Database(), TimeSpan.FromSeconds(5), TimeSpan.Zero, TimeProvider.System, NullLogger.Instance);
+        using (var transaction = storage.BeginTransaction())
+        {
+            storage.UpsertRecords([Record("a", 1), Record("b", 2), Record("a", 3)]);
+            transaction.Commit();
+        }
+
+        var clash = Record("c", 2);
+        using (var transaction = storage.BeginTransaction())
+        {
+            Assert.That(storage.TryUpsertRecord(clash), Is.False, "b holds that access token hash");
+            Assert.That(storage.TryUpsertRecord(Record("b", 4)), Is.True, "the transaction goes on after a refused value");
+            Assert.That(storage.TryUpsertRecord(clash), Is.True, "b gave the value up");
+            transaction.Commit();
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(storage.FindRecord("a")!.Payload, Is.EqualTo(new byte[] { 3 }));
+            Assert.That(storage.FindRecord(Crypto.BlindIndex.AccessToken, Hash(2))?.Id, Is.EqualTo("c"));
+            Assert.That(storage.FindConflict("d", Record("d", 4).Hashes), Is.EqualTo(Crypto.BlindIndex.AccessToken));
+            Assert.That(storage.FindConflict("b", Record("b", 4).Hashes), Is.Null);
+            Assert.That(storage.CountRecords(), Is.EqualTo(3));
+        });
+    }
+
+    private static byte[] Hash(int value) => SHA256.HashData([(byte)value]);
+
+    private static StoredRecord Record(string id, int value)
+    {
+        var hashes = new IndexHashes { [Crypto.BlindIndex.AccessToken] = Hash(value) };
+        return new StoredRecord(id, 1, 1, [(byte)value], hashes);
+    }
+
     private static StoreMetadata Metadata() => new()
     {
         Format = StoreMetadata.CurrentFormat,
