@@ -12,21 +12,24 @@ namespace EncryptedStore.Cli.Stores;
 /// </summary>
 internal static class DatabaseProbe
 {
+    /// <summary>
+    /// The table that holds a store's one row (schema version, metadata), made first when the library creates a store:
+    /// <c>PREFIXstore</c>. The library has no public "does it exist" for a database, so the tool asks the catalogue.
+    /// </summary>
+    public const string StoreTableSuffix = "store";
+
     private const string MySqlQuery =
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND lower(table_name) LIKE lower(@pattern) ESCAPE '!'";
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND lower(table_name) = lower(@name)";
 
     private const string PostgreSqlQuery =
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ANY (current_schemas(false)) AND lower(table_name) LIKE lower(@pattern) ESCAPE '!'";
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ANY (current_schemas(false)) AND lower(table_name) = lower(@name)";
 
-    /// <summary>True when a table of the store's prefix exists in the database.</summary>
+    /// <summary>True when the store's table (<see cref="StoreTableSuffix"/>) exists in the database.</summary>
     /// <exception cref="CliException">Not found (exit code 5) when the server has no such database.</exception>
     /// <exception cref="TokenStoreException"><c>UNAVAILABLE</c> when the server cannot be reached or refuses the user.</exception>
     public static bool StoreExists(StoreLocation location)
     {
         var database = location.Database!;
-
-        // The prefix holds only letters, digits and underscores; '_' is LIKE's wildcard, so it is escaped.
-        var pattern = database.TablePrefix.Replace("_", "!_", StringComparison.Ordinal) + "%";
         try
         {
             using DbConnection connection = database.Kind == TokenDatabaseKind.MySql
@@ -36,8 +39,8 @@ internal static class DatabaseProbe
             using var command = connection.CreateCommand();
             command.CommandText = database.Kind == TokenDatabaseKind.MySql ? MySqlQuery : PostgreSqlQuery;
             var parameter = command.CreateParameter();
-            parameter.ParameterName = "@pattern";
-            parameter.Value = pattern;
+            parameter.ParameterName = "@name";
+            parameter.Value = database.TablePrefix + StoreTableSuffix;
             command.Parameters.Add(parameter);
             return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
         }

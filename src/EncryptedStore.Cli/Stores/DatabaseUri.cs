@@ -52,7 +52,7 @@ internal sealed record DatabaseUri(
                 query.Add("socket=" + Socket);
             }
 
-            return string.Create(CultureInfo.InvariantCulture, $"{Scheme}://{User}@{host}:{Port}/{Database}")
+            return string.Create(CultureInfo.InvariantCulture, $"{Scheme}://{Uri.EscapeDataString(User)}@{host}:{Port}/{Uri.EscapeDataString(Database)}")
                 + (query.Count == 0 ? string.Empty : "?" + string.Join('&', query));
         }
     }
