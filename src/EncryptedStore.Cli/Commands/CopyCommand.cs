@@ -43,9 +43,9 @@ internal static class CopyCommand
         };
         var merge = new Option<bool>("--merge")
         {
-            Description = "Copy into a target that already holds tokens, by SaveTokens' rules: a token with an id the target has updates it (a field "
-                + "empty in the source keeps the target's value); one that matches another target token (same user and client, or access, "
-                + "refresh or grant token) stops the copy, and nothing is written.",
+            Description = "Copy into a target that already holds tokens, by SaveTokens' rules: a token the target has (the same id, else the same "
+                + "user and client) is updated, a field empty in the source keeping the target's value; a token whose access, refresh or grant "
+                + "token another target token holds stops the copy, and nothing is written.",
         };
         var json = CommonOptions.Json("Print the result as JSON (from, to, copied, added, updated, target_created); never a token.");
         var keys = new TargetKeyOptions();
@@ -71,6 +71,11 @@ internal static class CopyCommand
         CommandContext.EnsureExists(source);
         var targetCreated = !target.Exists();
         using var targetKey = keys.Resolve(context.ParseResult, creating: targetCreated);
+        if (targetCreated && target.FilePath is { } path)
+        {
+            InitCommand.EnsureFolder(path);
+        }
+
         using var session = context.OpenStore(source);
         var sourceName = session.Name;
         using var targetStore = context.Open(target, targetKey ?? session.Key);
@@ -79,11 +84,10 @@ internal static class CopyCommand
         if (targetIds.Count > 0 && !merge)
         {
             throw new CliException($"{targetName} already holds {targetIds.Count} token(s); copy refuses to mix stores. Give --merge to add to them "
-                + "(an id the target has is updated), or copy into an empty store.");
+                + "(a token the target has, by id or by user and client, is updated), or copy into an empty store.");
         }
 
         var tokens = session.Store.GetTokens().Cast<OAuthToken>().Select(TokenColumns.Copy).ToList();
-        var updated = tokens.Count(t => t.Id is { } id && targetIds.Contains(id));
         if (tokens.Count >= OneTransactionNote)
         {
             context.Console.WriteNote($"saving {tokens.Count:N0} tokens into {targetName} in one transaction…");
@@ -100,10 +104,13 @@ internal static class CopyCommand
             return ExitCodes.For(e);
         }
 
+        // Matched by id or by user and client (the store's rules), a token updates one the target had; the rest were added.
+        var added = targetStore.GetStatistics().TokenCount - targetIds.Count;
+        var updated = tokens.Count - added;
         var under = targetKey is null ? $"the same master key ({session.Key.Description})" : targetKey.Description;
         context.Console.WriteNote($"Copied {tokens.Count} token(s) from {sourceName} to {targetName}{(targetCreated ? " (created)" : string.Empty)}, "
             + $"re-encrypted under its own keys, protected by {under}"
-            + (merge ? $": {tokens.Count - updated} added, {updated} updated by id." : "."));
+            + (merge ? $": {added} added, {updated} updated." : "."));
         if (json)
         {
             JsonOutput.Write(context.Console, w =>
@@ -112,7 +119,7 @@ internal static class CopyCommand
                 w.WriteString("from", sourceName);
                 w.WriteString("to", targetName);
                 w.WriteNumber("copied", tokens.Count);
-                w.WriteNumber("added", tokens.Count - updated);
+                w.WriteNumber("added", added);
                 w.WriteNumber("updated", updated);
                 w.WriteBoolean("target_created", targetCreated);
                 w.WriteEndObject();

@@ -127,8 +127,8 @@ internal static class InitCommand
         }
     }
 
-    /// <summary>Makes the missing folders of <paramref name="file"/>, owner-only on Unix (as ssh-keygen and gh make theirs).</summary>
-    private static void EnsureFolder(string file)
+    /// <summary>Makes the missing folders of <paramref name="file"/>, owner-only on Unix (as ssh-keygen and gh make theirs); also for a new <c>copy</c> target.</summary>
+    public static void EnsureFolder(string file)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(file));
         if (folder is null || Directory.Exists(folder))

@@ -64,7 +64,7 @@ public class CopyCommandTests
             Assert.That(afterRefusal.Keys, Is.EquivalentTo(ZohoCsvImportTests.Ids("ada1")));
             ZohoCsvImportTests.AssertSame(afterRefusal["ada1"], adaOld);
             Assert.That(merged.ExitCode, Is.EqualTo(0), merged.ToString());
-            Assert.That(merged.StdErr, Does.Contain("1 added, 1 updated by id"));
+            Assert.That(merged.StdErr, Does.Contain("1 added, 1 updated."));
             Assert.That(json.RootElement.GetProperty("updated").GetInt32(), Is.EqualTo(1));
             AssertIdentical(Tokens(target, sandbox.KeyPath), sandbox.Tokens());
         });
@@ -78,8 +78,9 @@ public class CopyCommandTests
         sandbox.Save(tokens);
         var target = sandbox.File("target.db");
 
-        // The same user and client as a source token under another id: SaveTokens refuses it, and with it the whole copy.
-        var conflicting = CliTokens.Token("user3@example.com", generation: 7, id: "other1");
+        // Another user's token holding a source token's access token: SaveTokens refuses that one, and with it the whole copy.
+        var conflicting = CliTokens.Token("someone@example.com", id: "other1");
+        conflicting.AccessToken = tokens[3].AccessToken;
         Save(target, sandbox.KeyPath, conflicting);
 
         var merged = sandbox.Run("copy", "--to", target, "--merge");

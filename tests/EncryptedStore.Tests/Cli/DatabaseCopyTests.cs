@@ -67,8 +67,9 @@ public class DatabaseCopyTests
         var tokens = Enumerable.Range(0, 8).Select(i => CliTokens.Token($"user{i}@example.com")).ToArray();
         sandbox.Save(tokens);
 
-        // In the target: the same user and client as a source token, under another id.
-        var conflicting = CliTokens.Token("user5@example.com", generation: 3, id: "theirs1");
+        // In the target: another user's token holding a source token's access token.
+        var conflicting = CliTokens.Token("someone@example.com", id: "theirs1");
+        conflicting.AccessToken = tokens[5].AccessToken;
         using (var target = database.Open(sandbox.KeyPath))
         {
             target.SaveToken(conflicting);
