@@ -65,6 +65,51 @@ public class DatabaseStoreCommandsTests
 
     [TestCase(TokenDatabaseKind.MySql)]
     [TestCase(TokenDatabaseKind.PostgreSql)]
+    public void ChangeMasterKeyThenBackupPurgeRestore_OnADatabaseStore_KeepEveryToken(TokenDatabaseKind kind)
+    {
+        using var database = CliDatabase.Create(kind);
+        using var sandbox = CliSandbox.Create(withStore: false);
+        var tokens = Enumerable.Range(0, 6).Select(i => CliTokens.Token($"user{i}@example.com")).ToArray();
+        var newKey = sandbox.File("new.key");
+        var backup = sandbox.File("tokens.backup");
+        CliResult Run(string key, params string[] args) =>
+            sandbox.RunBare(null, database.Environment, ["--store", database.Uri, "--db-password-env", database.PasswordVariable, "--key-file", key, .. args]);
+        using (var store = database.Open(sandbox.KeyPath))
+        {
+            store.SaveTokens(tokens);
+        }
+
+        var change = Run(sandbox.KeyPath, "change-master-key", "--create-new-key-file", newKey);
+        var oldKey = Run(sandbox.KeyPath, "list");
+        var export = Run(newKey, "export", "--to", "backup", backup);
+        var purge = Run(newKey, "purge", "--yes");
+        var empty = Run(newKey, "stats", "--field", "token_count");
+        var import = Run(newKey, "import", "--from", "backup", backup);
+
+        var restored = database.Tokens(newKey);
+        Assert.Multiple(() =>
+        {
+            foreach (var result in new[] { change, export, purge, empty, import })
+            {
+                Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+            }
+
+            Assert.That(change.StdErr, Does.Contain("6 token(s) re-encrypted").And.Contain("not compacted (a database store"));
+            Assert.That(oldKey.ExitCode, Is.EqualTo(ExitCodes.WrongKey), oldKey.ToString());
+            Assert.That(empty.StdOut.Trim(), Is.EqualTo("0"));
+            Assert.That(import.StdErr, Does.Contain("Imported 6 of 6"));
+            Assert.That(restored, Has.Count.EqualTo(6));
+            foreach (var token in tokens)
+            {
+                ZohoCsvImportTests.AssertSame(restored[token.Id!], token);
+            }
+
+            AssertNoSecret(sandbox, database, tokens);
+        });
+    }
+
+    [TestCase(TokenDatabaseKind.MySql)]
+    [TestCase(TokenDatabaseKind.PostgreSql)]
     public void Commands_WithoutTheStoreInTheDatabase_ExitFiveAndCreateNothing(TokenDatabaseKind kind)
     {
         using var database = CliDatabase.Create(kind);
