@@ -192,6 +192,34 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
     }
 
     [Test]
+    public void Save_WhileAnotherSessionHoldsTheStoreRowPastTheLockTimeout_IsStoreLocked()
+    {
+        using var store = Open(lockTimeout: TimeSpan.FromSeconds(1));
+        var token = StoreFixture.Token("ann@example.com");
+        store.SaveToken(token);
+        using var holder = Connect(_connectionString.TrimEnd(';') + ";Application Name=encryptedstore-test-holder");
+        using (var begin = holder.CreateCommand())
+        {
+            begin.CommandText = $"{(kind == TokenDatabaseKind.MySql ? "START TRANSACTION" : "BEGIN")}; SELECT id FROM {Quote(_prefix + "store")} WHERE id = 1 FOR UPDATE";
+            begin.ExecuteNonQuery();
+        }
+
+        var error = Assert.Throws<TokenStoreException>(() => store.SaveToken(new OAuthToken { Id = token.Id, AccessToken = "1000.access.renewed" }));
+        using (var rollback = holder.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK";
+            rollback.ExecuteNonQuery();
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Code, Is.EqualTo(TokenStoreErrorCodes.StoreLocked));
+            Assert.That(((OAuthToken)store.FindTokenById(token.Id!)).AccessToken, Is.EqualTo(token.AccessToken), "readers never wait for the lock");
+            Assert.DoesNotThrow(() => store.SaveToken(new OAuthToken { Id = token.Id, AccessToken = "1000.access.renewed" }), "free again");
+        });
+    }
+
+    [Test]
     public void BoundedStaleness_ServesTheCacheUntilMaxStalenessPasses()
     {
         var time = new FakeTimeProvider();
@@ -393,8 +421,9 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
     private TokenDatabase Database() =>
         kind == TokenDatabaseKind.MySql ? TokenDatabase.MySql(_connectionString, _prefix) : TokenDatabase.PostgreSql(_connectionString, _prefix);
 
-    private EncryptedTokenStore Open(byte[]? key = null, TimeProvider? time = null, TimeSpan? maxStaleness = null) => new(new EncryptedTokenStoreOptions
+    private EncryptedTokenStore Open(byte[]? key = null, TimeProvider? time = null, TimeSpan? maxStaleness = null, TimeSpan? lockTimeout = null) => new(new EncryptedTokenStoreOptions
     {
+        LockTimeout = lockTimeout ?? EncryptedTokenStoreOptions.DefaultLockTimeout,
         Database = Database(),
         MasterKey = MasterKey.FromBytes(key ?? StoreFixture.Key),
         TimeProvider = time ?? TimeProvider.System,
