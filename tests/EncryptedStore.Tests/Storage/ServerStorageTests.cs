@@ -175,6 +175,21 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
     }
 
     [Test]
+    public void Open_ConnectionStringTheDriverRefuses_IsAnArgumentExceptionWithoutThePassword()
+    {
+        const string password = "Not-A-Real-Password-8472";
+        var connectionString = $"Server=127.0.0.1;Database=encryptedstore_test;Password={password};No Such Option={password}";
+        var database = kind == TokenDatabaseKind.MySql ? TokenDatabase.MySql(connectionString, _prefix) : TokenDatabase.PostgreSql(connectionString, _prefix);
+
+        var error = Assert.Throws<ArgumentException>(() => new EncryptedTokenStore(new EncryptedTokenStoreOptions { Database = database, MasterKey = MasterKey.FromBytes(StoreFixture.Key) }).Dispose());
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Message, Does.Contain("127.0.0.1").And.Contain("not accepted"));
+            Assert.That(error.ToString(), Does.Not.Contain(password));
+        });
+    }
+
+    [Test]
     public void Lookups_AfterTheServerKilledEveryConnection_ReconnectByThemselves()
     {
         using var store = Open();
