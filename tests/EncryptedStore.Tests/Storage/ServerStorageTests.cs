@@ -116,6 +116,47 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
     }
 
     [Test]
+    public void Tamper_PayloadsSwappedBetweenRowsInTheDatabase_AreIntegrityFailures()
+    {
+        using var store = Open();
+        var ann = StoreFixture.Token("ann@example.com");
+        var bob = StoreFixture.Token("bob@example.com");
+        store.SaveTokens([ann, bob]);
+        var records = Quote(_prefix + "records");
+        using (var connection = Connect())
+        {
+            var payloads = new Dictionary<string, byte[]>();
+            using (var read = connection.CreateCommand())
+            {
+                read.CommandText = $"SELECT id, payload FROM {records}";
+                using var reader = read.ExecuteReader();
+                while (reader.Read())
+                {
+                    payloads[reader.GetString(0)] = (byte[])reader.GetValue(1);
+                }
+            }
+
+            foreach (var (id, other) in new[] { (ann.Id!, bob.Id!), (bob.Id!, ann.Id!) })
+            {
+                using var write = connection.CreateCommand();
+                write.CommandText = $"UPDATE {records} SET payload = @payload WHERE id = @id";
+                AddParameter(write, "payload", payloads[other]);
+                AddParameter(write, "id", id);
+                write.ExecuteNonQuery();
+            }
+        }
+
+        var error = Assert.Throws<TokenStoreException>(() => store.FindTokenById(ann.Id!));
+        var verification = store.Verify();
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Code, Is.EqualTo(TokenStoreErrorCodes.Integrity));
+            Assert.That(verification.Problems.Select(p => p.RecordId), Is.EquivalentTo(new[] { ann.Id, bob.Id }));
+            Assert.That(verification.Problems.Select(p => p.Code), Is.All.EqualTo(TokenStoreErrorCodes.Integrity));
+        });
+    }
+
+    [Test]
     public void Open_NewerSchemaVersion_IsRefusedAsUnsupported()
     {
         Open().Dispose();
@@ -461,6 +502,14 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    private static void AddParameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 
     /// <summary>Every row of every table of the store, as text, in a stable order.</summary>
