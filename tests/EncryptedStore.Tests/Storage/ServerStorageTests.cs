@@ -116,6 +116,47 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
     }
 
     [Test]
+    public void Tamper_PayloadsSwappedBetweenRowsInTheDatabase_AreIntegrityFailures()
+    {
+        using var store = Open();
+        var ann = StoreFixture.Token("ann@example.com");
+        var bob = StoreFixture.Token("bob@example.com");
+        store.SaveTokens([ann, bob]);
+        var records = Quote(_prefix + "records");
+        using (var connection = Connect())
+        {
+            var payloads = new Dictionary<string, byte[]>();
+            using (var read = connection.CreateCommand())
+            {
+                read.CommandText = $"SELECT id, payload FROM {records}";
+                using var reader = read.ExecuteReader();
+                while (reader.Read())
+                {
+                    payloads[reader.GetString(0)] = (byte[])reader.GetValue(1);
+                }
+            }
+
+            foreach (var (id, other) in new[] { (ann.Id!, bob.Id!), (bob.Id!, ann.Id!) })
+            {
+                using var write = connection.CreateCommand();
+                write.CommandText = $"UPDATE {records} SET payload = @payload WHERE id = @id";
+                AddParameter(write, "payload", payloads[other]);
+                AddParameter(write, "id", id);
+                write.ExecuteNonQuery();
+            }
+        }
+
+        var error = Assert.Throws<TokenStoreException>(() => store.FindTokenById(ann.Id!));
+        var verification = store.Verify();
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Code, Is.EqualTo(TokenStoreErrorCodes.Integrity));
+            Assert.That(verification.Problems.Select(p => p.RecordId), Is.EquivalentTo(new[] { ann.Id, bob.Id }));
+            Assert.That(verification.Problems.Select(p => p.Code), Is.All.EqualTo(TokenStoreErrorCodes.Integrity));
+        });
+    }
+
+    [Test]
     public void Open_NewerSchemaVersion_IsRefusedAsUnsupported()
     {
         Open().Dispose();
@@ -175,6 +216,21 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
     }
 
     [Test]
+    public void Open_ConnectionStringTheDriverRefuses_IsAnArgumentExceptionWithoutThePassword()
+    {
+        const string password = "Not-A-Real-Password-8472";
+        var connectionString = $"Server=127.0.0.1;Database=encryptedstore_test;Password={password};No Such Option={password}";
+        var database = kind == TokenDatabaseKind.MySql ? TokenDatabase.MySql(connectionString, _prefix) : TokenDatabase.PostgreSql(connectionString, _prefix);
+
+        var error = Assert.Throws<ArgumentException>(() => new EncryptedTokenStore(new EncryptedTokenStoreOptions { Database = database, MasterKey = MasterKey.FromBytes(StoreFixture.Key) }).Dispose());
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Message, Does.Contain("127.0.0.1").And.Contain("not accepted"));
+            Assert.That(error.ToString(), Does.Not.Contain(password));
+        });
+    }
+
+    [Test]
     public void Lookups_AfterTheServerKilledEveryConnection_ReconnectByThemselves()
     {
         using var store = Open();
@@ -188,6 +244,34 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
         {
             Assert.That(StoreFixture.Fields(store.FindTokenById(token.Id!)), Is.EqualTo(StoreFixture.Fields(token)));
             Assert.DoesNotThrow(() => store.SaveToken(StoreFixture.Token("bob@example.com")));
+        });
+    }
+
+    [Test]
+    public void Save_WhileAnotherSessionHoldsTheStoreRowPastTheLockTimeout_IsStoreLocked()
+    {
+        using var store = Open(lockTimeout: TimeSpan.FromSeconds(1));
+        var token = StoreFixture.Token("ann@example.com");
+        store.SaveToken(token);
+        using var holder = Connect(_connectionString.TrimEnd(';') + ";Application Name=encryptedstore-test-holder");
+        using (var begin = holder.CreateCommand())
+        {
+            begin.CommandText = $"{(kind == TokenDatabaseKind.MySql ? "START TRANSACTION" : "BEGIN")}; SELECT id FROM {Quote(_prefix + "store")} WHERE id = 1 FOR UPDATE";
+            begin.ExecuteNonQuery();
+        }
+
+        var error = Assert.Throws<TokenStoreException>(() => store.SaveToken(new OAuthToken { Id = token.Id, AccessToken = "1000.access.renewed" }));
+        using (var rollback = holder.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK";
+            rollback.ExecuteNonQuery();
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Code, Is.EqualTo(TokenStoreErrorCodes.StoreLocked));
+            Assert.That(((OAuthToken)store.FindTokenById(token.Id!)).AccessToken, Is.EqualTo(token.AccessToken), "readers never wait for the lock");
+            Assert.DoesNotThrow(() => store.SaveToken(new OAuthToken { Id = token.Id, AccessToken = "1000.access.renewed" }), "free again");
         });
     }
 
@@ -393,8 +477,9 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
     private TokenDatabase Database() =>
         kind == TokenDatabaseKind.MySql ? TokenDatabase.MySql(_connectionString, _prefix) : TokenDatabase.PostgreSql(_connectionString, _prefix);
 
-    private EncryptedTokenStore Open(byte[]? key = null, TimeProvider? time = null, TimeSpan? maxStaleness = null) => new(new EncryptedTokenStoreOptions
+    private EncryptedTokenStore Open(byte[]? key = null, TimeProvider? time = null, TimeSpan? maxStaleness = null, TimeSpan? lockTimeout = null) => new(new EncryptedTokenStoreOptions
     {
+        LockTimeout = lockTimeout ?? EncryptedTokenStoreOptions.DefaultLockTimeout,
         Database = Database(),
         MasterKey = MasterKey.FromBytes(key ?? StoreFixture.Key),
         TimeProvider = time ?? TimeProvider.System,
@@ -417,6 +502,14 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    private static void AddParameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 
     /// <summary>Every row of every table of the store, as text, in a stable order.</summary>
