@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Starts a throwaway MariaDB server on 127.0.0.1 for the CLI's MySQL import test
-# (tests/EncryptedStore.Tests/Cli/MySqlImportTests.cs) and writes the connection string for it.
+# (tests/EncryptedStore.Tests/Cli/MySqlImportTests.cs) and the server-backed store tests (TokenDatabase.MySql,
+# tests/EncryptedStore.Tests/Support/TestServers.cs), and writes the connection strings for them.
 #
 #   bash .ci/mysql-setup.sh            # installs mariadb-server if missing, starts it, creates the test user
-#   source .ci/mysql.env               # export ENCRYPTEDSTORE_TEST_MYSQL=...
+#   source .ci/mysql.env               # export ENCRYPTEDSTORE_TEST_MYSQL=... (no database: the import test's own)
+#                                      # and ENCRYPTEDSTORE_TEST_MYSQL_STORE=... (Database=encryptedstore_test)
 #
 # Idempotent and quick when already done: no apt-get when the server binary exists, no start when it answers.
 # Runs as root in a container without systemd: mariadbd is started directly, in the background, with its
@@ -16,6 +18,7 @@ datadir="${ENCRYPTEDSTORE_MYSQL_DATADIR:-/tmp/encryptedstore-mariadb}"
 socket="$datadir/mysqld.sock"
 env_file="${1:-$here/mysql.env}"
 test_user="encryptedstore"
+store_database="encryptedstore_test"
 
 find_tool() {
     for name in "$@"; do
@@ -77,10 +80,14 @@ ALTER USER '$test_user'@'127.0.0.1' IDENTIFIED BY '$password';
 ALTER USER '$test_user'@'localhost' IDENTIFIED BY '$password';
 GRANT ALL PRIVILEGES ON \`zohooauth\`.* TO '$test_user'@'127.0.0.1';
 GRANT ALL PRIVILEGES ON \`zohooauth\`.* TO '$test_user'@'localhost';
+CREATE DATABASE IF NOT EXISTS \`$store_database\` CHARACTER SET utf8mb4;
+GRANT ALL PRIVILEGES ON \`$store_database\`.* TO '$test_user'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON \`$store_database\`.* TO '$test_user'@'localhost';
 FLUSH PRIVILEGES;
 SQL
 
-line="export ENCRYPTEDSTORE_TEST_MYSQL='Server=127.0.0.1;Port=$port;User ID=$test_user;Password=$password;'"
-(umask 077 && echo "$line" >"$env_file")
+lines="export ENCRYPTEDSTORE_TEST_MYSQL='Server=127.0.0.1;Port=$port;User ID=$test_user;Password=$password;'
+export ENCRYPTEDSTORE_TEST_MYSQL_STORE='Server=127.0.0.1;Port=$port;User ID=$test_user;Password=$password;Database=$store_database'"
+(umask 077 && echo "$lines" >"$env_file")
 echo "mysql-setup: MariaDB ready on 127.0.0.1:$port; wrote $env_file" >&2
-echo "$line"
+echo "$lines"

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using EncryptedStore.Internal;
@@ -8,37 +9,24 @@ namespace EncryptedStore.Tests.Contract;
 
 /// <summary>
 /// Programmer errors, values the store refuses (and then writes nothing), values it must carry
-/// exactly, files that are not stores, and secrets that must never reach a message.
+/// exactly, files that are not stores, and secrets that must never reach a message; on every kind of
+/// store, except the tests about files that are not stores.
 /// </summary>
-public class BadInputTests
+[TestFixture(StoreKind.File)]
+[TestFixture(StoreKind.Memory)]
+[TestFixture(StoreKind.MySql)]
+[TestFixture(StoreKind.PostgreSql)]
+public class BadInputTests(StoreKind kind)
 {
     private static readonly int FieldCount = TokenFields.Names.Length;
-    private static readonly string[] OnlyTheStoreFile = ["tokens.db"];
-
-    private TempDirectory _templates = null!;
-    private string _template = null!;
-    private OAuthToken _seeded = null!;
-
-    /// <summary>A closed store with one token, copied by the tests that must find it unchanged.</summary>
-    [OneTimeSetUp]
-    public void CreateTemplate()
-    {
-        _templates = new TempDirectory();
-        _template = _templates.File("template.db");
-        _seeded = StoreFixture.Token("seeded@example.com");
-        using var store = StoreFixture.Open(_template);
-        store.SaveToken(_seeded);
-    }
-
-    [OneTimeTearDown]
-    public void DeleteTemplate() => _templates.Dispose();
 
     // ---- Programmer errors --------------------------------------------------------------------
 
     [Test]
     public void SaveTokenAndFindToken_NullToken_ThrowArgumentNullException()
     {
-        using var store = StoreFixture.OpenMemory();
+        using var host = new StoreHost(kind);
+        var store = host.Store;
 
         Assert.Multiple(() =>
         {
@@ -50,7 +38,8 @@ public class BadInputTests
     [Test]
     public void SaveTokenAndFindToken_TokenOfAnotherType_ThrowInvalidToken()
     {
-        using var store = StoreFixture.OpenMemory();
+        using var host = new StoreHost(kind);
+        var store = host.Store;
         store.SaveToken(StoreFixture.Token("alice@example.com"));
 
         Assert.Multiple(() =>
@@ -90,7 +79,8 @@ public class BadInputTests
     [TestCaseSource(nameof(BadIds))]
     public void IdMethods_InvalidId_ThrowArgumentException(Action<EncryptedTokenStore, string> call, string? id)
     {
-        using var store = StoreFixture.OpenMemory();
+        using var host = new StoreHost(kind);
+        var store = host.Store;
         store.SaveToken(StoreFixture.Token("alice@example.com"));
 
         Assert.Multiple(() =>
@@ -130,38 +120,34 @@ public class BadInputTests
     [TestCaseSource(nameof(RefusedValues))]
     public void SaveToken_RefusedValue_ThrowsInvalidTokenAndLeavesStoreUnchanged(int field, string value)
     {
-        using var dir = new TempDirectory();
-        var path = dir.File("tokens.db");
-        StoreFiles.CopyClosed(_template, path);
-        var hashBefore = StoreFiles.Sha256(path);
+        using var host = new StoreHost(kind);
+        var seeded = StoreFixture.Token("seeded@example.com");
+        host.Store.SaveToken(seeded);
+        var before = host.Fingerprint();
         var insert = StoreFixture.Token("new@example.com");
         TokenFields.Set(insert, field, value);
-        var update = StoreFixture.Copy(_seeded);
+        var update = StoreFixture.Copy(seeded);
         TokenFields.Set(update, field, value);
-
-        using (var store = StoreFixture.Open(path))
-        {
-            Assert.Multiple(() =>
-            {
-                Assert.That(() => store.SaveToken(insert), StoreError.WithCode(TokenStoreErrorCodes.InvalidToken).And.Message.Contains(TokenFields.Names[field]), "insert");
-                Assert.That(insert.Id, Is.Null);
-                Assert.That(() => store.SaveToken(update), StoreError.WithCode(TokenStoreErrorCodes.InvalidToken), "update");
-                Assert.That(store.GetTokens().Select(StoreFixture.Fields), Is.EqualTo(new[] { StoreFixture.Fields(_seeded) }));
-            });
-        }
+        var store = host.Store;
 
         Assert.Multiple(() =>
         {
-            Assert.That(StoreFiles.Sha256(path), Is.EqualTo(hashBefore), "the store file is byte-for-byte unchanged");
-            Assert.That(StoreFiles.Names(dir.Path), Is.EqualTo(OnlyTheStoreFile), "no LiteDB log was left behind");
+            Assert.That(() => store.SaveToken(insert), StoreError.WithCode(TokenStoreErrorCodes.InvalidToken).And.Message.Contains(TokenFields.Names[field]), "insert");
+            Assert.That(insert.Id, Is.Null);
+            Assert.That(() => store.SaveToken(update), StoreError.WithCode(TokenStoreErrorCodes.InvalidToken), "update");
+            Assert.That(store.GetTokens().Select(StoreFixture.Fields), Is.EqualTo(new[] { StoreFixture.Fields(seeded) }));
         });
+
+        // A file: byte-for-byte the same, and no LiteDB log left behind; a server: the same rows in every table.
+        Assert.That(host.Fingerprint(), Is.EqualTo(before), "the store's persisted state is unchanged");
     }
 
     [TestCase(" ", TestName = "{m}(blank)")]
     [TestCase("a\u0001b", TestName = "{m}(control character)")]
     public void SaveToken_InvalidId_ThrowsInvalidToken(string id)
     {
-        using var store = StoreFixture.OpenMemory();
+        using var host = new StoreHost(kind);
+        var store = host.Store;
         var token = StoreFixture.Token("alice@example.com");
         token.Id = id;
 
@@ -175,20 +161,16 @@ public class BadInputTests
     [Test]
     public void SaveToken_ValuesAtMaximumLength_RoundTrip()
     {
-        using var dir = new TempDirectory();
-        var path = dir.File("tokens.db");
+        using var host = new StoreHost(kind);
         var token = new OAuthToken();
         for (var field = 0; field < FieldCount; field++)
         {
             TokenFields.Set(token, field, new string((char)('a' + field), TokenFields.MaxValueLength));
         }
 
-        using (var store = StoreFixture.Open(path))
-        {
-            store.SaveToken(token);
-        }
+        host.Store.SaveToken(token);
 
-        using var reopened = StoreFixture.Open(path);
+        var reopened = host.Reopen();
         Assert.That(StoreFixture.Fields(reopened.FindTokenById(token.Id!)), Is.EqualTo(StoreFixture.Fields(token)));
     }
 
@@ -202,7 +184,8 @@ public class BadInputTests
         // UTF-8 cannot carry a lone surrogate; a lossy encoder turns it into U+FFFD. A query with one
         // can match no stored value (saves refuse it), so it must find nothing, not a record holding
         // U+FFFD in that place, and must not report the store as tampered with.
-        using var store = StoreFixture.OpenMemory();
+        using var host = new StoreHost(kind);
+        var store = host.Store;
         var stored = new OAuthToken
         {
             UserSignature = new("a\uFFFDb@example.com"),
@@ -244,20 +227,16 @@ public class BadInputTests
     [TestCase("\u00A0nbsp\u200Bzero-width\uFEFFbom", TestName = "{m}(invisible format characters)")]
     public void SaveToken_UnusualValueInEveryField_RoundTripsExactly(string value)
     {
-        using var dir = new TempDirectory();
-        var path = dir.File("tokens.db");
+        using var host = new StoreHost(kind);
         var token = new OAuthToken();
         for (var field = 0; field < FieldCount; field++)
         {
             TokenFields.Set(token, field, value);
         }
 
-        using (var store = StoreFixture.Open(path))
-        {
-            store.SaveToken(token);
-        }
+        host.Store.SaveToken(token);
 
-        using var reopened = StoreFixture.Open(path);
+        var reopened = host.Reopen();
         var byUser = new OAuthToken { UserSignature = new(value), ClientId = value };
         var byRefresh = new OAuthToken { RefreshToken = value, ClientId = value, ClientSecret = value };
         Assert.Multiple(() =>
@@ -307,6 +286,7 @@ public class BadInputTests
     [TestCaseSource(nameof(NotStores))]
     public void Open_FileThatIsNotAStore_ThrowsNotAStoreAndLeavesFileUnchanged(Action<string> make)
     {
+        StoreHost.RequireFile(kind, "opens files that are not stores");
         using var dir = new TempDirectory();
         var path = dir.File("tokens.db");
         make(path);
@@ -328,9 +308,14 @@ public class BadInputTests
     [TestCaseSource(nameof(MetadataEdits))]
     public void Open_StoreWithEditedMetadata_FailsAndLeavesFileUnchanged(Action<BsonDocument> edit, string code)
     {
+        StoreHost.RequireFile(kind, "edits the metadata document of a LiteDB file");
         using var dir = new TempDirectory();
         var path = dir.File("tokens.db");
-        StoreFiles.CopyClosed(_template, path);
+        using (var store = StoreFixture.Open(path))
+        {
+            store.SaveToken(StoreFixture.Token("seeded@example.com"));
+        }
+
         using (var db = StoreFiles.OpenPlain(path))
         {
             var meta = db.GetCollection("meta");
@@ -355,12 +340,12 @@ public class BadInputTests
         const string passphrase = "Zq9-correct-horse-passphrase";
         const string shortPassphrase = "Zq9#x";
         var secretKey = Convert.ToBase64String(StoreFixture.OtherKey);
-        using var dir = new TempDirectory();
-        var path = dir.File("tokens.db");
+        using var host = new StoreHost(kind);
         var alice = Secretive("alice");
         var bob = Secretive("bob");
         var secrets = StoreFixture.Fields(alice).Skip(1).Concat(StoreFixture.Fields(bob).Skip(1)).OfType<string>()
             .Concat([passphrase, shortPassphrase, secretKey, Convert.ToHexString(StoreFixture.Key), Convert.ToBase64String(StoreFixture.Key)])
+            .Concat(host.Database is null ? [] : [DatabasePassword(host.Database)])
             .ToList();
         var exceptions = new List<Exception>();
         void Capture(Action action)
@@ -369,47 +354,54 @@ public class BadInputTests
             exceptions.Add(exception!);
         }
 
-        using (var store = StoreFixture.Open(path))
+        var store = host.Store;
+        store.SaveToken(alice);
+        store.SaveToken(bob);
+        var duplicate = Secretive("carol");
+        duplicate.RefreshToken = alice.RefreshToken;
+        Capture(() => store.SaveToken(duplicate));
+        var invalid = Secretive("dave");
+        invalid.AccessToken += "\u0001";
+        Capture(() => store.SaveToken(invalid));
+        var sandbox = Secretive("alice");
+        sandbox.ClientId = "1000.ZQSANDBOX";
+        sandbox.RefreshToken += ".sandbox";
+        sandbox.AccessToken += ".sandbox";
+        sandbox.GrantToken += ".sandbox";
+        store.SaveToken(sandbox);
+        Capture(() => store.FindToken(new OAuthToken { UserSignature = alice.UserSignature }));
+        Capture(() => store.FindTokenById("no-such-id"));
+        Capture(() => store.SaveToken(new OAuthToken { ClientSecret = alice.ClientSecret }));
+        host.Close();
+
+        // A tampered blind index: the lookup value is a secret the message must not repeat. (The fleet
+        // tests tamper with a server store's rows; this edits the LiteDB document.)
+        if (kind == StoreKind.File)
         {
-            store.SaveToken(alice);
-            store.SaveToken(bob);
-            var duplicate = Secretive("carol");
-            duplicate.RefreshToken = alice.RefreshToken;
-            Capture(() => store.SaveToken(duplicate));
-            var invalid = Secretive("dave");
-            invalid.AccessToken += "\u0001";
-            Capture(() => store.SaveToken(invalid));
-            var sandbox = Secretive("alice");
-            sandbox.ClientId = "1000.ZQSANDBOX";
-            sandbox.RefreshToken += ".sandbox";
-            sandbox.AccessToken += ".sandbox";
-            sandbox.GrantToken += ".sandbox";
-            store.SaveToken(sandbox);
-            Capture(() => store.FindToken(new OAuthToken { UserSignature = alice.UserSignature }));
-            Capture(() => store.FindTokenById("no-such-id"));
-            Capture(() => store.SaveToken(new OAuthToken { ClientSecret = alice.ClientSecret }));
+            using (var db = StoreFiles.OpenPlain(host.Path))
+            {
+                var tokens = db.GetCollection("tokens");
+                var (a, b) = (tokens.FindById(alice.Id), tokens.FindById(bob.Id));
+                var (aliceHash, bobHash) = (a["r"], b["r"]);
+                a["r"] = "placeholder";
+                tokens.Update(a);
+                b["r"] = aliceHash;
+                tokens.Update(b);
+                a["r"] = bobHash;
+                tokens.Update(a);
+            }
+
+            var tampered = host.Reopen();
+            Capture(() => tampered.FindToken(new OAuthToken { RefreshToken = alice.RefreshToken, ClientId = alice.ClientId, ClientSecret = alice.ClientSecret }));
+            host.Close();
         }
 
-        // A tampered blind index: the lookup value is a secret the message must not repeat.
-        using (var db = StoreFiles.OpenPlain(path))
+        // An in-memory store has no master key to get wrong.
+        if (kind != StoreKind.Memory)
         {
-            var tokens = db.GetCollection("tokens");
-            var (a, b) = (tokens.FindById(alice.Id), tokens.FindById(bob.Id));
-            var (aliceHash, bobHash) = (a["r"], b["r"]);
-            a["r"] = "placeholder";
-            tokens.Update(a);
-            b["r"] = aliceHash;
-            tokens.Update(b);
-            a["r"] = bobHash;
-            tokens.Update(a);
+            Capture(() => host.OpenAnother(StoreFixture.OtherKey).Dispose());
         }
 
-        using (var store = StoreFixture.Open(path))
-        {
-            Capture(() => store.FindToken(new OAuthToken { RefreshToken = alice.RefreshToken, ClientId = alice.ClientId, ClientSecret = alice.ClientSecret }));
-        }
-
-        Capture(() => StoreFixture.Open(path, StoreFixture.OtherKey));
         Capture(() => MasterKey.FromPassphrase(shortPassphrase));
         var variable = "ES_TEST_" + Guid.NewGuid().ToString("N");
         Environment.SetEnvironmentVariable(variable, "base64:" + secretKey + "!!not-base64");
@@ -431,17 +423,21 @@ public class BadInputTests
                 alice.UserSignature!.ToString(),
                 passphraseKey.ToString(),
                 keyBytes.ToString(),
-                new EncryptedTokenStoreOptions { FilePath = path, MasterKey = passphraseKey }.ToString(),
-                new EncryptedTokenStoreOptions { FilePath = path, MasterKey = keyBytes }.ToString(),
+                Options(host, passphraseKey).ToString(),
+                Options(host, keyBytes).ToString(),
+                host.Database?.ToString() ?? string.Empty,
             ])
             .ToList();
 
-        Assert.That(exceptions.OfType<TokenStoreException>().Select(e => e.Code), Is.EqualTo(new[]
-        {
+        string[] provoked =
+        [
             TokenStoreErrorCodes.DuplicateToken, TokenStoreErrorCodes.InvalidToken, TokenStoreErrorCodes.AmbiguousMatch,
-            TokenStoreErrorCodes.NotFound, TokenStoreErrorCodes.InvalidToken, TokenStoreErrorCodes.Integrity,
-            TokenStoreErrorCodes.WrongKey, TokenStoreErrorCodes.InvalidMasterKey, TokenStoreErrorCodes.InvalidMasterKey,
-        }), "the exceptions this test meant to provoke");
+            TokenStoreErrorCodes.NotFound, TokenStoreErrorCodes.InvalidToken,
+            .. kind == StoreKind.File ? [TokenStoreErrorCodes.Integrity] : Array.Empty<string>(),
+            .. kind != StoreKind.Memory ? [TokenStoreErrorCodes.WrongKey] : Array.Empty<string>(),
+            TokenStoreErrorCodes.InvalidMasterKey, TokenStoreErrorCodes.InvalidMasterKey,
+        ];
+        Assert.That(exceptions.OfType<TokenStoreException>().Select(e => e.Code), Is.EqualTo(provoked), "the exceptions this test meant to provoke");
         Assert.Multiple(() =>
         {
             foreach (var secret in secrets)
@@ -451,6 +447,18 @@ public class BadInputTests
 
             Assert.That(alice.ToString(), Does.Contain(alice.Id), "the id, which is not secret, is shown");
         });
+    }
+
+    private static EncryptedTokenStoreOptions Options(StoreHost host, MasterKey key) => host.Database is null
+        ? new EncryptedTokenStoreOptions { FilePath = host.Path, MasterKey = key }
+        : new EncryptedTokenStoreOptions { Database = host.Database, MasterKey = key };
+
+    /// <summary>The password in the server's connection string, which no message may show.</summary>
+    private static string DatabasePassword(TokenDatabase database)
+    {
+        var builder = new DbConnectionStringBuilder { ConnectionString = database.ConnectionString };
+        Assert.That(builder.TryGetValue("Password", out var password) && password is string { Length: > 0 }, Is.True, "the test server's connection string has a password");
+        return (string)password!;
     }
 
     private static OAuthToken Secretive(string user) => new()

@@ -9,6 +9,8 @@ namespace EncryptedStore.Tests.Contract;
 /// </summary>
 [TestFixture(StoreKind.File)]
 [TestFixture(StoreKind.Memory)]
+[TestFixture(StoreKind.MySql)]
+[TestFixture(StoreKind.PostgreSql)]
 public class EncryptedTokenStoreConcurrencyTests(StoreKind kind)
 {
     private const int Writers = 4;

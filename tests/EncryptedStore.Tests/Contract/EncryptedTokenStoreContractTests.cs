@@ -4,10 +4,12 @@ namespace EncryptedStore.Tests.Contract;
 
 /// <summary>
 /// The six-method contract (token-store-contract.md §2–§3 and the pitfalls of §6), run against a
-/// store file and against an in-memory store, which must behave the same.
+/// store file, an in-memory store and a store on each database server, which must all behave the same.
 /// </summary>
 [TestFixture(StoreKind.File)]
 [TestFixture(StoreKind.Memory)]
+[TestFixture(StoreKind.MySql)]
+[TestFixture(StoreKind.PostgreSql)]
 public class EncryptedTokenStoreContractTests(StoreKind kind)
 {
     private const string ClientA = "1000.CLIENTA";
@@ -24,7 +26,7 @@ public class EncryptedTokenStoreContractTests(StoreKind kind)
     public void SetUp() => _host = new StoreHost(kind);
 
     [TearDown]
-    public void TearDown() => _host.Dispose();
+    public void TearDown() => _host?.Dispose();
 
     // ---- FindToken: matching precedence -------------------------------------------------------
 

@@ -7,48 +7,47 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace EncryptedStore.Tests.Contract;
 
-public class PurgeExpiredTests
+/// <summary><see cref="EncryptedTokenStore.PurgeExpired"/> on every kind of store, with a fake clock.</summary>
+[TestFixture(StoreKind.File)]
+[TestFixture(StoreKind.Memory)]
+[TestFixture(StoreKind.MySql)]
+[TestFixture(StoreKind.PostgreSql)]
+public class PurgeExpiredTests(StoreKind kind)
 {
     private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private TempDirectory _dir = null!;
-    private string _path = null!;
+    private StoreHost _host = null!;
     private FakeTimeProvider _clock = null!;
     private int _users;
 
     [SetUp]
     public void SetUp()
     {
-        _dir = new TempDirectory();
-        _path = _dir.File("tokens.db");
         _clock = new FakeTimeProvider(Now);
         _users = 0;
+        _host = new StoreHost(kind, options => options.TimeProvider = _clock);
     }
 
     [TearDown]
-    public void TearDown() => _dir.Dispose();
+    public void TearDown() => _host?.Dispose();
 
     [TestCase(null)]
     [TestCase("")]
     public void PurgeExpired_ExpiredWithoutRefreshToken_RemovesItForGood(string? refreshToken)
     {
-        string id;
-        using (var store = Open())
-        {
-            id = Save(store, Now.AddHours(-2), refreshToken);
+        var store = _host.Store;
+        var id = Save(store, Now.AddHours(-2), refreshToken);
 
-            Assert.That(store.PurgeExpired(TimeSpan.FromHours(1)), Is.EqualTo(1));
-            Assert.That(store.TryFindTokenById(id), Is.Null);
-        }
+        Assert.That(store.PurgeExpired(TimeSpan.FromHours(1)), Is.EqualTo(1));
+        Assert.That(store.TryFindTokenById(id), Is.Null);
 
-        using var reopened = Open();
-        Assert.That(reopened.TryFindTokenById(id), Is.Null);
+        Assert.That(_host.Reopen().TryFindTokenById(id), Is.Null);
     }
 
     [Test]
     public void PurgeExpired_ExpiredWithRefreshToken_KeepsIt()
     {
-        using var store = Open();
+        var store = _host.Store;
         var id = Save(store, Now.AddDays(-400), refreshToken: "1000.refresh.alive");
 
         Assert.Multiple(() =>
@@ -61,7 +60,7 @@ public class PurgeExpiredTests
     [Test]
     public void PurgeExpired_NotExpiredOrExpiredWithinOlderThan_KeepsThem()
     {
-        using var store = Open();
+        var store = _host.Store;
         var future = Save(store, Now.AddHours(1), refreshToken: null);
         var recent = Save(store, Now.AddMinutes(-30), refreshToken: null);
         var old = Save(store, Now.AddMinutes(-90), refreshToken: null);
@@ -80,7 +79,7 @@ public class PurgeExpiredTests
     [Test]
     public void PurgeExpired_ExpiryExactlyAtTheCutoff_KeepsItAndOneMillisecondEarlierIsPurged()
     {
-        using var store = Open();
+        var store = _host.Store;
         var atCutoff = Save(store, Now.AddHours(-1), refreshToken: null);
         var justBefore = Save(store, Now.AddHours(-1).AddMilliseconds(-1), refreshToken: null);
 
@@ -96,7 +95,7 @@ public class PurgeExpiredTests
     [Test]
     public void PurgeExpired_ClockMovesPastExpiry_UsesTheStoresTimeProvider()
     {
-        using var store = Open();
+        var store = _host.Store;
         var id = Save(store, Now.AddHours(1), refreshToken: null);
         var before = store.PurgeExpired(TimeSpan.Zero);
 
@@ -124,7 +123,7 @@ public class PurgeExpiredTests
     [TestCase("99999999999999999999999")]
     public void PurgeExpired_UnparsableOrMissingExpiry_KeepsIt(string? expiresIn)
     {
-        using var store = Open();
+        var store = _host.Store;
         var token = NewToken(refreshToken: null);
         token.ExpiresIn = expiresIn;
         store.SaveToken(token);
@@ -139,7 +138,7 @@ public class PurgeExpiredTests
     [Test]
     public void PurgeExpired_ExtremeValues_NoOverflow()
     {
-        using var store = Open();
+        var store = _host.Store;
         var earliest = SaveRaw(store, long.MinValue.ToString(CultureInfo.InvariantCulture));
         var latest = SaveRaw(store, long.MaxValue.ToString(CultureInfo.InvariantCulture));
         var epoch = SaveRaw(store, "0");
@@ -160,7 +159,7 @@ public class PurgeExpiredTests
     [Test]
     public void PurgeExpired_PurgedTokensWereCached_LookupsNoLongerFindThem()
     {
-        using var store = Open();
+        var store = _host.Store;
         var token = NewToken(refreshToken: null);
         token.ExpiresIn = Now.AddDays(-1).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         store.SaveToken(token);
@@ -181,13 +180,12 @@ public class PurgeExpiredTests
     [Test]
     public void PurgeExpired_ARecordIsDamaged_ThrowsIntegrityAndDeletesNothing()
     {
-        using (var store = Open())
-        {
-            Save(store, Now.AddDays(-1), refreshToken: null);
-            Save(store, Now.AddDays(-1), refreshToken: null);
-        }
+        StoreHost.RequireFile(kind, "damages a record in the LiteDB file; the server kinds' tamper tests change rows in their own tests");
+        Save(_host.Store, Now.AddDays(-1), refreshToken: null);
+        Save(_host.Store, Now.AddDays(-1), refreshToken: null);
+        _host.Close();
 
-        using (var file = LiteDbFiles.Open(_path, flushToDisk: true, TimeSpan.Zero, shared: false))
+        using (var file = LiteDbFiles.Open(_host.Path, flushToDisk: true, TimeSpan.Zero, shared: false))
         {
             var record = file.Records.FindAll().Last();
             var payload = record["ct"].AsBinary;
@@ -196,7 +194,7 @@ public class PurgeExpiredTests
             file.Records.Update(record);
         }
 
-        using var reopened = Open();
+        var reopened = _host.Reopen();
         var e = Assert.Throws<TokenStoreException>(() => reopened.PurgeExpired(TimeSpan.Zero));
 
         Assert.Multiple(() =>
@@ -210,7 +208,7 @@ public class PurgeExpiredTests
     [TestCase(long.MinValue)]
     public void PurgeExpired_NegativeOlderThan_ThrowsArgumentOutOfRange(long ticks)
     {
-        using var store = Open();
+        var store = _host.Store;
         Save(store, Now.AddDays(-1), refreshToken: null);
 
         Assert.Multiple(() =>
@@ -219,9 +217,6 @@ public class PurgeExpiredTests
             Assert.That(store.GetTokens(), Has.Count.EqualTo(1));
         });
     }
-
-    private EncryptedTokenStore Open() =>
-        new(new EncryptedTokenStoreOptions { FilePath = _path, MasterKey = MasterKey.FromBytes(StoreFixture.Key), TimeProvider = _clock });
 
     private OAuthToken NewToken(string? refreshToken)
     {

@@ -1,30 +1,63 @@
 namespace EncryptedStore.Tests.Support;
 
-/// <summary>One store of a given <see cref="StoreKind"/> for one test, with its folder.</summary>
+/// <summary>
+/// One store of a given <see cref="StoreKind"/> for one test: a file in a folder of its own, an in-memory store, or
+/// tables under a fresh prefix in a test database (<see cref="TestServers"/>), dropped on <see cref="Dispose"/>.
+/// File and server stores are opened with <see cref="StoreFixture.Key"/>.
+/// </summary>
 internal sealed class StoreHost : IDisposable
 {
     private readonly TempDirectory _directory = new();
+    private readonly Action<EncryptedTokenStoreOptions>? _configure;
 
-    public StoreHost(StoreKind kind)
+    /// <param name="kind">Where the store keeps its data.</param>
+    /// <param name="configure">Changes to the options before each open (a clock, a lock timeout).</param>
+    public StoreHost(StoreKind kind, Action<EncryptedTokenStoreOptions>? configure = null)
     {
         Kind = kind;
+        _configure = configure;
         Path = _directory.File("tokens.db");
-        Store = Open();
+        try
+        {
+            Database = TestServers.IsServer(kind) ? TestServers.NewDatabase(kind) : null;
+            Store = Open();
+        }
+        catch
+        {
+            Cleanup();
+            throw;
+        }
     }
 
     public StoreKind Kind { get; }
 
+    /// <summary>The store file for <see cref="StoreKind.File"/>; for the other kinds a path in the test's folder that nothing uses.</summary>
     public string Path { get; }
+
+    /// <summary>The store's tables for the server kinds; null for a file or in-memory store.</summary>
+    public TokenDatabase? Database { get; }
 
     public EncryptedTokenStore Store { get; private set; }
 
     /// <summary>
-    /// Closes and reopens a file store, so what follows reads what was persisted. An in-memory store
+    /// Skips the test unless the store is a file, giving why: for tests about files (paths, the journal, LiteDB's
+    /// documents) that have nothing to say about the other kinds.
+    /// </summary>
+    public static void RequireFile(StoreKind kind, string reason)
+    {
+        if (kind != StoreKind.File)
+        {
+            Assert.Ignore($"File stores only: {reason}");
+        }
+    }
+
+    /// <summary>
+    /// Closes and reopens a file or server store, so what follows reads what was persisted. An in-memory store
     /// lives only as long as its instance, so for it this keeps the same store.
     /// </summary>
     public EncryptedTokenStore Reopen()
     {
-        if (Kind == StoreKind.File)
+        if (Kind != StoreKind.Memory)
         {
             Store.Dispose();
             Store = Open();
@@ -33,11 +66,74 @@ internal sealed class StoreHost : IDisposable
         return Store;
     }
 
-    public void Dispose()
+    /// <summary>
+    /// Opens another instance on the same file or tables, with <paramref name="key"/> (default
+    /// <see cref="StoreFixture.Key"/>); the caller disposes it. A file store must be closed first
+    /// (<see cref="Close"/>). For <see cref="StoreKind.Memory"/> this is a new, empty store.
+    /// </summary>
+    public EncryptedTokenStore OpenAnother(byte[]? key = null) => Open(key);
+
+    /// <summary>Closes <see cref="Store"/> (idempotent); <see cref="Reopen"/> opens it again.</summary>
+    public void Close() => Store.Dispose();
+
+    /// <summary>
+    /// What the store holds, as text, for "this wrote nothing" checks: a file store is closed, each file of its folder
+    /// hashed, and reopened; a server store's rows are read (<see cref="TestServers.Snapshot"/>); an in-memory store's
+    /// tokens are listed. Equal fingerprints mean the same persisted state.
+    /// </summary>
+    public string Fingerprint()
     {
-        Store.Dispose();
-        _directory.Dispose();
+        switch (Kind)
+        {
+            case StoreKind.File:
+                Store.Dispose();
+                var files = StoreFiles.Names(_directory.Path).Select(name => $"{name} {StoreFiles.Sha256(_directory.File(name))}");
+                Store = Open();
+                return string.Join('\n', files);
+            case StoreKind.Memory:
+                var tokens = Store.GetTokens().Select(t => string.Join(" | ", StoreFixture.Fields(t))).Order(StringComparer.Ordinal);
+                return string.Join('\n', tokens);
+            default:
+                return TestServers.Snapshot(Database!);
+        }
     }
 
-    private EncryptedTokenStore Open() => Kind == StoreKind.File ? StoreFixture.Open(Path) : StoreFixture.OpenMemory();
+    public void Dispose()
+    {
+        try
+        {
+            Store.Dispose();
+        }
+        finally
+        {
+            Cleanup();
+        }
+    }
+
+    private void Cleanup()
+    {
+        try
+        {
+            if (Database is not null)
+            {
+                TestServers.DropTables(Database);
+            }
+        }
+        finally
+        {
+            _directory.Dispose();
+        }
+    }
+
+    private EncryptedTokenStore Open(byte[]? key = null)
+    {
+        var options = Kind switch
+        {
+            StoreKind.File => new EncryptedTokenStoreOptions { FilePath = Path, MasterKey = MasterKey.FromBytes(key ?? StoreFixture.Key) },
+            StoreKind.Memory => new EncryptedTokenStoreOptions { FilePath = EncryptedTokenStoreOptions.InMemory },
+            _ => new EncryptedTokenStoreOptions { Database = Database, MasterKey = MasterKey.FromBytes(key ?? StoreFixture.Key) },
+        };
+        _configure?.Invoke(options);
+        return new EncryptedTokenStore(options);
+    }
 }

@@ -8,4 +8,10 @@ public enum StoreKind
 
     /// <summary><see cref="EncryptedTokenStoreOptions.InMemory"/> with no master key.</summary>
     Memory,
+
+    /// <summary>Tables with a fresh prefix in the MariaDB/MySQL test database (<see cref="TestServers"/>).</summary>
+    MySql,
+
+    /// <summary>Tables with a fresh prefix in the PostgreSQL test database (<see cref="TestServers"/>).</summary>
+    PostgreSql,
 }
