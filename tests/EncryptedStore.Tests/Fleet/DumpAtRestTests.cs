@@ -8,15 +8,15 @@ namespace EncryptedStore.Tests.Fleet;
 /// taken while the store is open, after saves, a refresh and a delete. No token value, secret, user name (e-mail) or
 /// client id appears in it, as text, UTF-16, hex (as <c>pg_dump</c> writes bytea) or base64, nor the master key.
 /// </summary>
-[TestFixture(TokenDatabaseKind.MySql)]
-[TestFixture(TokenDatabaseKind.PostgreSql)]
+[TestFixture(StoreKind.MySql)]
+[TestFixture(StoreKind.PostgreSql)]
 [NonParallelizable]
-public sealed class DumpAtRestTests(TokenDatabaseKind kind)
+public sealed class DumpAtRestTests(StoreKind kind)
 {
     private FleetTables _tables = null!;
 
     [SetUp]
-    public void SetUp() => _tables = new FleetTables(FleetServer.Require(kind));
+    public void SetUp() => _tables = new FleetTables(kind);
 
     [TearDown]
     public void TearDown() => _tables?.Dispose();

@@ -11,11 +11,11 @@ namespace EncryptedStore.Tests.Fleet;
 /// merge rule kept when two processes refresh different fields of one token, one record per user and client when
 /// several processes insert it at once.
 /// </summary>
-[TestFixture(TokenDatabaseKind.MySql)]
-[TestFixture(TokenDatabaseKind.PostgreSql)]
+[TestFixture(StoreKind.MySql)]
+[TestFixture(StoreKind.PostgreSql)]
 [NonParallelizable]
 [Category("Slow")]
-public sealed class FleetConcurrencyTests(TokenDatabaseKind kind)
+public sealed class FleetConcurrencyTests(StoreKind kind)
 {
     private const int Processes = 4;
     private const int ThreadsPerProcess = 4;
@@ -31,7 +31,7 @@ public sealed class FleetConcurrencyTests(TokenDatabaseKind kind)
     [SetUp]
     public void SetUp()
     {
-        _tables = new FleetTables(FleetServer.Require(kind));
+        _tables = new FleetTables(kind);
         _dir = new TempDirectory();
     }
 

@@ -10,11 +10,11 @@ namespace EncryptedStore.Tests.Fleet;
 /// written (a group's five tokens carry one sequence number), the survivor keeps working; at the end Verify is clean
 /// and a fresh instance opens and works.
 /// </summary>
-[TestFixture(TokenDatabaseKind.MySql)]
-[TestFixture(TokenDatabaseKind.PostgreSql)]
+[TestFixture(StoreKind.MySql)]
+[TestFixture(StoreKind.PostgreSql)]
 [NonParallelizable]
 [Category("Slow")]
-public sealed class FleetCrashTests(TokenDatabaseKind kind)
+public sealed class FleetCrashTests(StoreKind kind)
 {
     private const int Kills = 20;
 
@@ -27,7 +27,7 @@ public sealed class FleetCrashTests(TokenDatabaseKind kind)
     private FleetTables _tables = null!;
 
     [SetUp]
-    public void SetUp() => _tables = new FleetTables(FleetServer.Require(kind));
+    public void SetUp() => _tables = new FleetTables(kind);
 
     [TearDown]
     public void TearDown() => _tables?.Dispose();

@@ -9,11 +9,11 @@ namespace EncryptedStore.Tests.Fleet;
 /// process meanwhile does not rewrite records at the same time (the lease: it waits, or resumes once the first is done);
 /// a rotation whose process is killed is finished by the next <c>RotateKeys</c> or the next opener.
 /// </summary>
-[TestFixture(TokenDatabaseKind.MySql)]
-[TestFixture(TokenDatabaseKind.PostgreSql)]
+[TestFixture(StoreKind.MySql)]
+[TestFixture(StoreKind.PostgreSql)]
 [NonParallelizable]
 [Category("Slow")]
-public sealed class FleetRotationTests(TokenDatabaseKind kind)
+public sealed class FleetRotationTests(StoreKind kind)
 {
     private const int Tokens = 1500;
 
@@ -26,7 +26,7 @@ public sealed class FleetRotationTests(TokenDatabaseKind kind)
     [SetUp]
     public void SetUp()
     {
-        _tables = new FleetTables(FleetServer.Require(kind));
+        _tables = new FleetTables(kind);
         _dir = new TempDirectory();
         _tokens = Enumerable.Range(0, Tokens).Select(i => StoreFixture.Token($"rotation{i}@example.com")).ToList();
         using var store = _tables.Open();

@@ -1,33 +1,31 @@
 using System.Data.Common;
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using EncryptedStore.Tests.Support;
 
 namespace EncryptedStore.Tests.Fleet;
 
 /// <summary>
-/// One test's store on a <see cref="FleetServer"/>: tables under a random prefix of its own, so tests (and helpers on
-/// the same server) never see each other's, all dropped when the test ends. Opens store instances on them, names them
-/// for a TestHost child, and reads or edits their rows behind the store's back.
+/// One test's database store (<see cref="TestServers.NewDatabase"/>: tables under a fresh prefix, dropped when the test
+/// ends). Opens store instances on it as other machines would, names it for a TestHost child, and reads or edits its
+/// rows behind the store's back.
 /// </summary>
 internal sealed partial class FleetTables : IDisposable
 {
-    public FleetTables(FleetServer server)
+    public FleetTables(StoreKind kind)
     {
-        Server = server;
-        Prefix = "fleet" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5)) + "_";
+        Database = TestServers.NewDatabase(kind);
+        Variable = kind == StoreKind.MySql ? TestServers.MySqlVariable : TestServers.PostgreSqlVariable;
     }
 
-    public FleetServer Server { get; }
+    public TokenDatabase Database { get; }
 
-    public string Prefix { get; }
+    public TokenDatabaseKind Kind => Database.Kind;
 
-    public TokenDatabase Database => Server.Kind == TokenDatabaseKind.MySql
-        ? TokenDatabase.MySql(Server.ConnectionString, Prefix)
-        : TokenDatabase.PostgreSql(Server.ConnectionString, Prefix);
+    /// <summary>The environment variable holding the connection string (a child process inherits it).</summary>
+    public string Variable { get; }
 
     /// <summary>The store as a TestHost fleet command takes it: <c>KIND:VARIABLE:PREFIX</c>.</summary>
-    public string Spec => $"{Server.Kind}:{Server.Variable}:{Prefix}";
+    public string Spec => $"{Kind}:{Variable}:{Database.TablePrefix}";
 
     /// <summary>A new store instance on these tables, as another machine would open one.</summary>
     public EncryptedTokenStore Open(byte[]? key = null, TimeSpan? maxStaleness = null, TimeSpan? lockTimeout = null) => new(new EncryptedTokenStoreOptions
@@ -41,9 +39,9 @@ internal sealed partial class FleetTables : IDisposable
     /// <summary>The store's tables, as the server's catalogue lists them.</summary>
     public List<string> TableNames()
     {
-        using var connection = Server.OpenConnection();
+        using var connection = TestServers.Connect(Database);
         using var command = connection.CreateCommand();
-        command.CommandText = Server.Kind == TokenDatabaseKind.MySql
+        command.CommandText = Kind == TokenDatabaseKind.MySql
             ? "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
             : "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()";
         var names = new List<string>();
@@ -55,21 +53,24 @@ internal sealed partial class FleetTables : IDisposable
             }
         }
 
-        return names.Where(n => n.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList();
+        return names.Where(n => n.StartsWith(Database.TablePrefix, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>The one table whose name is the prefix followed by <paramref name="suffix"/>.</summary>
+    public string Table(string suffix) => TableNames().Single(n => n.Equals(Database.TablePrefix + suffix, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A dump of the store's tables (<c>mysqldump</c> or <c>pg_dump</c>): its raw bytes.</summary>
     public byte[] Dump()
     {
         var tables = TableNames();
         Assert.That(tables, Is.Not.Empty, "the store created its tables");
-        return Server.Dump(tables);
+        return FleetServer.Dump(Database, tables);
     }
 
-    /// <summary>Runs one statement on a connection of the test's own; <paramref name="table"/> replaces <c>{table}</c>, quoted.</summary>
+    /// <summary>Runs one statement on a connection of the test's own; <c>{table}</c> in it becomes <paramref name="table"/>, quoted.</summary>
     public int Execute(string sql, string? table = null, params (string Name, object? Value)[] parameters)
     {
-        using var connection = Server.OpenConnection();
+        using var connection = TestServers.Connect(Database);
         using var command = Command(connection, sql, table, parameters);
         return command.ExecuteNonQuery();
     }
@@ -77,26 +78,22 @@ internal sealed partial class FleetTables : IDisposable
     /// <summary>The first column of the first row of a query, or null.</summary>
     public object? Scalar(string sql, string? table = null, params (string Name, object? Value)[] parameters)
     {
-        using var connection = Server.OpenConnection();
+        using var connection = TestServers.Connect(Database);
         using var command = Command(connection, sql, table, parameters);
         var value = command.ExecuteScalar();
         return value is DBNull ? null : value;
     }
 
-    /// <summary>Drops the store's tables.</summary>
     public void Dispose()
     {
         try
         {
-            foreach (var table in TableNames())
-            {
-                Execute(Server.Kind == TokenDatabaseKind.MySql ? "DROP TABLE IF EXISTS {table}" : "DROP TABLE IF EXISTS {table} CASCADE", table);
-            }
+            TestServers.DropTables(Database);
         }
         catch (DbException e)
         {
-            // A server the test stopped and could not restart: say so, the tables stay behind.
-            TestContext.Out.WriteLine($"could not drop the tables {Prefix}*: {e.Message}");
+            // A server the test stopped and could not start again: say so, the tables stay behind.
+            TestContext.Out.WriteLine($"could not drop the tables {Database.TablePrefix}*: {e.Message}");
         }
     }
 
@@ -107,10 +104,12 @@ internal sealed partial class FleetTables : IDisposable
         {
             // An identifier cannot be a parameter; the name comes from the catalogue and is checked to be a plain one.
             Assert.That(PlainIdentifier().IsMatch(table), Is.True, table);
-            sql = sql.Replace("{table}", Server.Kind == TokenDatabaseKind.MySql ? $"`{table}`" : $"\"{table}\"", StringComparison.Ordinal);
+            sql = sql.Replace("{table}", Kind == TokenDatabaseKind.MySql ? $"`{table}`" : $"\"{table}\"", StringComparison.Ordinal);
         }
 
+#pragma warning disable CA2100 // The statement is the test's own text; the only identifier in it is checked above.
         command.CommandText = sql;
+#pragma warning restore CA2100
         foreach (var (name, value) in parameters)
         {
             var parameter = command.CreateParameter();

@@ -18,7 +18,7 @@ internal sealed class RegisterHistory
     public RegisterHistory(string initial, IEnumerable<(string Value, long Start, long End)> writes)
     {
         // The initial value is a write that ended before anything else began.
-        var all = writes.Append((initial, long.MinValue, long.MinValue)).OrderBy(w => w.End).ToList();
+        var all = writes.Append((Value: initial, Start: long.MinValue, End: long.MinValue)).OrderBy(w => w.End).ToList();
         foreach (var (value, start, end) in all)
         {
             if (!_writesOf.TryGetValue(value, out var list))

@@ -11,22 +11,17 @@ namespace EncryptedStore.Tests.Fleet;
 /// acknowledged before, during or after the outage is there (a <see cref="TokenLedger"/> judges the calls that failed:
 /// either outcome is right, once).
 /// </summary>
-[TestFixture(TokenDatabaseKind.MySql)]
-[TestFixture(TokenDatabaseKind.PostgreSql)]
+[TestFixture(StoreKind.MySql)]
+[TestFixture(StoreKind.PostgreSql)]
 [NonParallelizable]
 [Category("Slow")]
-public sealed class ServerOutageTests(TokenDatabaseKind kind)
+public sealed class ServerOutageTests(StoreKind kind)
 {
-    private FleetServer _server = null!;
     private FleetTables _tables = null!;
     private bool _stopped;
 
     [SetUp]
-    public void SetUp()
-    {
-        _server = FleetServer.Require(kind);
-        _tables = new FleetTables(_server);
-    }
+    public void SetUp() => _tables = new FleetTables(kind);
 
     [TearDown]
     public void TearDown()
@@ -34,7 +29,7 @@ public sealed class ServerOutageTests(TokenDatabaseKind kind)
         if (_stopped)
         {
             // Never leave the server down for the tests that follow.
-            _server.Control("start");
+            FleetServer.Control(_tables.Kind, "start");
         }
 
         _tables?.Dispose();
@@ -56,7 +51,7 @@ public sealed class ServerOutageTests(TokenDatabaseKind kind)
         worker.WaitForSuccesses(20);
 
         _stopped = true;
-        _server.Control("stop");
+        FleetServer.Control(_tables.Kind, "stop");
         var whileDown = new List<TestDelegate>
         {
             () => store.FindTokenById(known.Id!),
@@ -68,7 +63,7 @@ public sealed class ServerOutageTests(TokenDatabaseKind kind)
         var failures = whileDown.Select(call => Assert.Throws<TokenStoreException>(call)!).ToList();
         worker.WaitForFailures(10);
 
-        _server.Control("start");
+        FleetServer.Control(_tables.Kind, "start");
         _stopped = false;
         var afterRestart = Stopwatch.StartNew();
         var again = Token("after");
@@ -93,10 +88,10 @@ public sealed class ServerOutageTests(TokenDatabaseKind kind)
             Assert.That(codes, Is.EqualTo(new[] { TokenStoreErrorCodes.Unavailable }), "every call while down fails with UNAVAILABLE");
             foreach (var failure in failures.Concat(worker.Failures))
             {
-                Assert.That(failure.Message, Does.Contain(_server.HostPortDatabase), "the message names host, port and database");
-                if (!string.IsNullOrEmpty(_server.Password))
+                Assert.That(failure.Message, Does.Contain(_tables.Database.Server), "the message names host, port and database");
+                if (FleetServer.Password(_tables.Database) is { Length: > 0 } password)
                 {
-                    Assert.That(failure.ToString(), Does.Not.Contain(_server.Password), "the password appears nowhere");
+                    Assert.That(failure.ToString(), Does.Not.Contain(password), "the password appears nowhere");
                 }
             }
 
