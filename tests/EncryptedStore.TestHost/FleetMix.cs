@@ -26,6 +26,8 @@ internal static class FleetMix
 
     private static readonly long SlotTicks = Stopwatch.Frequency * 3 / 10;
 
+    private static int _errorsShown;
+
     public static int Run(string spec, byte[] key, int seconds, int worker, int threads, string journalPath, bool readsOnly)
     {
         using var store = FleetStore.Open(spec, key);
@@ -114,6 +116,11 @@ internal static class FleetMix
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 lines = [("error", $"u{user}", "-", "error:" + (e is TokenStoreException t ? t.Code : e.GetType().Name))];
+                if (Interlocked.Increment(ref _errorsShown) <= 5)
+                {
+                    // For the test's failure message: the first few errors in full.
+                    Console.Error.WriteLine($"worker {worker} thread {thread} call {sequence} (roll {roll}): {e}");
+                }
             }
 
             var ended = Stopwatch.GetTimestamp();

@@ -66,12 +66,15 @@ public sealed class FleetConcurrencyTests(StoreKind kind)
         var children = Enumerable.Range(0, Processes)
             .Select(p => ChildProcess.StartTestHost("fleet-mix", _tables.Spec, key, Text(Seconds), Text(p), Text(ThreadsPerProcess), journals[p], p == Processes - 1 ? "reads-only" : "mixed"))
             .ToList();
+        var stderr = string.Empty;
         try
         {
             foreach (var child in children)
             {
                 Assert.That(child.WaitForLine("done", TimeSpan.FromSeconds(Seconds) + ChildProcess.LineTimeout), Is.Not.Null, child.StandardError);
-                Assert.That(child.WaitForExit(), Is.Zero, child.StandardError);
+                var exitCode = child.WaitForExit();
+                stderr += child.StandardError;
+                Assert.That(exitCode, Is.Zero, stderr);
             }
         }
         finally
@@ -90,7 +93,7 @@ public sealed class FleetConcurrencyTests(StoreKind kind)
             + $"{races} insert slots raced by several processes; {final.Count} tokens at the end");
         Assert.Multiple(() =>
         {
-            Assert.That(errors.Select(e => e.ToString()), Is.Empty, "calls that threw");
+            Assert.That(errors.Select(e => e.ToString()), Is.Empty, "calls that threw; the first in full: " + stderr);
             Assert.That(violations, Is.Empty, "stale reads, lost updates, or values no write left");
             Assert.That(Kinds, Is.SubsetOf(kinds.Keys), "every kind of call ran");
             Assert.That(races, Is.GreaterThan(0), "inserts of one user raced between processes");
