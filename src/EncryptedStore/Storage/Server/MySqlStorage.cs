@@ -37,30 +37,30 @@ internal sealed class MySqlStorage : ServerStorage
 
     protected override string BeginSql =>
         "SET SESSION innodb_lock_wait_timeout = @timeout; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION; "
-        + $"SELECT data_generation, state_generation, CASE WHEN metadata IS NULL THEN 0 ELSE 1 END FROM {Store} WHERE id = 1 FOR UPDATE";
+        + $"SELECT data_generation, state_generation, CASE WHEN metadata IS NULL THEN 0 ELSE 1 END FROM {StoreTable} WHERE id = 1 FOR UPDATE";
 
     /// <summary>Whole seconds, at least 1 (the server's minimum).</summary>
     protected override object LockTimeoutSetting => Seconds(LockTimeout);
 
     protected override string CreateStoreTableSql =>
-        $"CREATE TABLE IF NOT EXISTS {Store} (id INT NOT NULL, schema_version INT NOT NULL, data_generation BIGINT NOT NULL, "
+        $"CREATE TABLE IF NOT EXISTS {StoreTable} (id INT NOT NULL, schema_version INT NOT NULL, data_generation BIGINT NOT NULL, "
         + $"state_generation BIGINT NOT NULL, metadata BLOB NULL, PRIMARY KEY (id)) {TableOptions}";
 
     protected override string InsertStoreRowSql =>
-        $"INSERT IGNORE INTO {Store} (id, schema_version, data_generation, state_generation, metadata) VALUES (1, {SchemaVersion}, 0, 0, NULL)";
+        $"INSERT IGNORE INTO {StoreTable} (id, schema_version, data_generation, state_generation, metadata) VALUES (1, {SchemaVersion}, 0, 0, NULL)";
 
     protected override IEnumerable<string> CreateTablesSql =>
     [
-        $"CREATE TABLE IF NOT EXISTS {Records} (id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, data_key INT NOT NULL, "
+        $"CREATE TABLE IF NOT EXISTS {RecordsTable} (id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, data_key INT NOT NULL, "
             + "index_key INT NOT NULL, payload MEDIUMBLOB NOT NULL, "
             + string.Join(", ", IndexHashes.All.Select(i => $"{HashColumn(i)} VARBINARY(64) NULL"))
             + ", PRIMARY KEY (id), "
             + string.Join(", ", IndexHashes.All.Select(i => $"{(i == BlindIndex.User ? "KEY" : "UNIQUE KEY")} {Quote(IndexName(i))} ({HashColumn(i)})"))
             + $", KEY {Quote(Prefix + "records_data_key")} (data_key), KEY {Quote(Prefix + "records_index_key")} (index_key)) {TableOptions}",
-        $"CREATE TABLE IF NOT EXISTS {Keys} (version INT NOT NULL, purpose VARCHAR(16) NOT NULL, state VARCHAR(16) NOT NULL, "
+        $"CREATE TABLE IF NOT EXISTS {KeysTable} (version INT NOT NULL, purpose VARCHAR(16) NOT NULL, state VARCHAR(16) NOT NULL, "
             + $"protection_key CHAR(36) NOT NULL, created DATETIME(6) NOT NULL, wrapped BLOB NULL, PRIMARY KEY (version)) {TableOptions}",
-        $"CREATE TABLE IF NOT EXISTS {KeyRing} (id BIGINT NOT NULL AUTO_INCREMENT, name VARCHAR(255) NULL, xml MEDIUMTEXT NULL, PRIMARY KEY (id)) {TableOptions}",
-        $"CREATE TABLE IF NOT EXISTS {Leases} (name VARCHAR(64) NOT NULL, holder VARCHAR(255) NOT NULL, expires_at DATETIME(6) NOT NULL, PRIMARY KEY (name)) {TableOptions}",
+        $"CREATE TABLE IF NOT EXISTS {KeyRingTable} (id BIGINT NOT NULL AUTO_INCREMENT, name VARCHAR(255) NULL, xml MEDIUMTEXT NULL, PRIMARY KEY (id)) {TableOptions}",
+        $"CREATE TABLE IF NOT EXISTS {LeasesTable} (name VARCHAR(64) NOT NULL, holder VARCHAR(255) NOT NULL, expires_at DATETIME(6) NOT NULL, PRIMARY KEY (name)) {TableOptions}",
     ];
 
     protected override string ListTablesSql =>
@@ -75,31 +75,31 @@ internal sealed class MySqlStorage : ServerStorage
     /// </summary>
     protected override IReadOnlyList<string> UpsertRecordStatements => _upsert ??=
     [
-        $"UPDATE {Records} SET data_key = @dataKey, index_key = @indexKey, payload = @payload, "
+        $"UPDATE {RecordsTable} SET data_key = @dataKey, index_key = @indexKey, payload = @payload, "
             + string.Join(", ", IndexHashes.All.Select(i => $"{HashColumn(i)} = @h{(int)i}")) + " WHERE id = @id",
-        $"INSERT INTO {Records} (id, data_key, index_key, payload, {string.Join(", ", IndexHashes.All.Select(HashColumn))}) "
+        $"INSERT INTO {RecordsTable} (id, data_key, index_key, payload, {string.Join(", ", IndexHashes.All.Select(HashColumn))}) "
             + $"SELECT @id, @dataKey, @indexKey, @payload, {string.Join(", ", IndexHashes.All.Select(i => $"@h{(int)i}"))} FROM DUAL "
-            + $"WHERE NOT EXISTS (SELECT 1 FROM {Records} WHERE id = @id)",
+            + $"WHERE NOT EXISTS (SELECT 1 FROM {RecordsTable} WHERE id = @id)",
     ];
 
     protected override bool NeedsSavepoints => false;
 
     /// <summary>Takes the lease when free, expired or the holder's own (the holder is assigned first, so the expiry follows it), then reads who holds it.</summary>
     protected override string TakeLeaseSql =>
-        $"INSERT INTO {Leases} (name, holder, expires_at) VALUES (@name, @holder, UTC_TIMESTAMP(6) + INTERVAL @duration MICROSECOND) "
+        $"INSERT INTO {LeasesTable} (name, holder, expires_at) VALUES (@name, @holder, UTC_TIMESTAMP(6) + INTERVAL @duration MICROSECOND) "
         + "ON DUPLICATE KEY UPDATE holder = IF(expires_at <= UTC_TIMESTAMP(6) OR holder = VALUES(holder), VALUES(holder), holder), "
         + "expires_at = IF(holder = VALUES(holder), VALUES(expires_at), expires_at); "
-        + $"SELECT holder FROM {Leases} WHERE name = @name";
+        + $"SELECT holder FROM {LeasesTable} WHERE name = @name";
 
     protected override string SnapshotSql =>
         "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY; "
-        + $"SELECT metadata FROM {Store} WHERE id = 1; SELECT version, purpose, state, protection_key, created, wrapped FROM {Keys} ORDER BY version; "
-        + $"SELECT id, name, xml FROM {KeyRing} ORDER BY id; COMMIT";
+        + $"SELECT metadata FROM {StoreTable} WHERE id = 1; SELECT version, purpose, state, protection_key, created, wrapped FROM {KeysTable} ORDER BY version; "
+        + $"SELECT id, name, xml FROM {KeyRingTable} ORDER BY id; COMMIT";
 
     protected override object LeaseDuration(TimeSpan duration) => duration.Ticks / TimeSpan.TicksPerMicrosecond;
 
     protected override string IdsByIndexSql(BlindIndex index, bool inTransaction) =>
-        $"SELECT id FROM {Records} FORCE INDEX ({Quote(IndexName(index))}) ORDER BY {HashColumn(index)}";
+        $"SELECT id FROM {RecordsTable} FORCE INDEX ({Quote(IndexName(index))}) ORDER BY {HashColumn(index)}";
 
     protected override DbConnection CreateConnection() => new MySqlConnection(_connectionString);
 

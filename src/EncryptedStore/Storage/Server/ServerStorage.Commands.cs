@@ -78,7 +78,7 @@ internal abstract partial class ServerStorage
     /// </summary>
     protected T Read<T>(string operation, Func<DbConnection, T> call)
     {
-        if (_threads.IsValueCreated && CurrentThread.Transaction is { } transaction)
+        if (_threads.IsValueCreated && CurrentThread.OpenTransaction is { } transaction)
         {
             return OnTransaction(transaction, operation, call);
         }

@@ -38,18 +38,18 @@ internal abstract partial class ServerStorage
     protected abstract string IdsByIndexSql(BlindIndex index, bool inTransaction);
 
     public StoredRecord? FindRecord(string id) =>
-        Read("reading tokens", c => ReadRecords(c, $"SELECT {RecordColumns} FROM {Records} WHERE id = @id", Parameter("id", id))) is [var record, ..] ? record : null;
+        Read("reading tokens", c => ReadRecords(c, $"SELECT {RecordColumns} FROM {RecordsTable} WHERE id = @id", Parameter("id", id))) is [var record, ..] ? record : null;
 
     public StoredRecord? FindRecord(BlindIndex index, byte[] hash) =>
-        Read("reading tokens", c => ReadRecords(c, $"SELECT {RecordColumns} FROM {Records} WHERE {HashColumn(index)} = @hash LIMIT 1", Binary("hash", hash))) is [var record, ..]
+        Read("reading tokens", c => ReadRecords(c, $"SELECT {RecordColumns} FROM {RecordsTable} WHERE {HashColumn(index)} = @hash LIMIT 1", Binary("hash", hash))) is [var record, ..]
             ? record
             : null;
 
     public IReadOnlyList<StoredRecord> FindRecords(BlindIndex index, byte[] hash, int limit) =>
-        Read("reading tokens", c => ReadRecords(c, $"SELECT {RecordColumns} FROM {Records} WHERE {HashColumn(index)} = @hash ORDER BY id LIMIT @limit", Binary("hash", hash), Parameter("limit", limit)));
+        Read("reading tokens", c => ReadRecords(c, $"SELECT {RecordColumns} FROM {RecordsTable} WHERE {HashColumn(index)} = @hash ORDER BY id LIMIT @limit", Binary("hash", hash), Parameter("limit", limit)));
 
     public string? FindHolderId(BlindIndex index, byte[] hash) =>
-        Read("reading tokens", c => Scalar(c, $"SELECT id FROM {Records} WHERE {HashColumn(index)} = @hash LIMIT 1", Binary("hash", hash)) as string);
+        Read("reading tokens", c => Scalar(c, $"SELECT id FROM {RecordsTable} WHERE {HashColumn(index)} = @hash LIMIT 1", Binary("hash", hash)) as string);
 
     /// <summary>One query over every unique index: the first (in <see cref="IndexHashes.Unique"/> order) another record holds.</summary>
     public BlindIndex? FindConflict(string id, IndexHashes hashes)
@@ -62,7 +62,7 @@ internal abstract partial class ServerStorage
 
         var columns = string.Join(", ", wanted.Select(HashColumn));
         var conditions = string.Join(" OR ", wanted.Select(i => $"{HashColumn(i)} = @h{(int)i}"));
-        var sql = $"SELECT {columns} FROM {Records} WHERE id <> @id AND ({conditions}) LIMIT {IndexHashes.Unique.Length}";
+        var sql = $"SELECT {columns} FROM {RecordsTable} WHERE id <> @id AND ({conditions}) LIMIT {IndexHashes.Unique.Length}";
         var parameters = wanted.Select(i => Binary($"h{(int)i}", hashes[i])).Append(Parameter("id", id)).ToArray();
         return Read("reading tokens", connection =>
         {
@@ -108,13 +108,13 @@ internal abstract partial class ServerStorage
     public IReadOnlyList<StoredRecord> ReadRecordsAfter(string? cursor, int limit) => Read(
         "reading tokens",
         c => cursor is null
-            ? ReadRecords(c, $"SELECT {RecordColumns} FROM {Records} ORDER BY id LIMIT @limit", Parameter("limit", limit))
-            : ReadRecords(c, $"SELECT {RecordColumns} FROM {Records} WHERE id > @cursor ORDER BY id LIMIT @limit", Parameter("cursor", cursor), Parameter("limit", limit)));
+            ? ReadRecords(c, $"SELECT {RecordColumns} FROM {RecordsTable} ORDER BY id LIMIT @limit", Parameter("limit", limit))
+            : ReadRecords(c, $"SELECT {RecordColumns} FROM {RecordsTable} WHERE id > @cursor ORDER BY id LIMIT @limit", Parameter("cursor", cursor), Parameter("limit", limit)));
 
-    public int CountRecords() => Read("counting tokens", c => Count(c, $"SELECT COUNT(*) FROM {Records}"));
+    public int CountRecords() => Read("counting tokens", c => Count(c, $"SELECT COUNT(*) FROM {RecordsTable}"));
 
     public int CountRecordsUnderKey(StoreKeyPurpose purpose, int version) =>
-        Read("counting tokens", c => Count(c, $"SELECT COUNT(*) FROM {Records} WHERE {(purpose == StoreKeyPurpose.Data ? "data_key" : "index_key")} = @version", Parameter("version", version)));
+        Read("counting tokens", c => Count(c, $"SELECT COUNT(*) FROM {RecordsTable} WHERE {(purpose == StoreKeyPurpose.Data ? "data_key" : "index_key")} = @version", Parameter("version", version)));
 
     public bool TryUpsertRecord(StoredRecord record) => Write(
         "saving tokens",
@@ -146,7 +146,7 @@ internal abstract partial class ServerStorage
             return;
         }
 
-        var sql = $"UPDATE {Records} SET data_key = @dataKey, index_key = @indexKey, payload = @payload, "
+        var sql = $"UPDATE {RecordsTable} SET data_key = @dataKey, index_key = @indexKey, payload = @payload, "
             + string.Join(", ", IndexHashes.All.Select(i => $"{HashColumn(i)} = @h{(int)i}")) + " WHERE id = @id";
         Write("rewriting tokens", state: false, c => RunBatches(c, records, _ => [sql]));
     }
@@ -160,9 +160,9 @@ internal abstract partial class ServerStorage
     }
 
     public bool DeleteRecord(string id) =>
-        Write("deleting a token", state: false, c => Execute(c, $"DELETE FROM {Records} WHERE id = @id", Parameter("id", id)) > 0, changed: deleted => deleted);
+        Write("deleting a token", state: false, c => Execute(c, $"DELETE FROM {RecordsTable} WHERE id = @id", Parameter("id", id)) > 0, changed: deleted => deleted);
 
-    public int DeleteAllRecords() => Write("deleting tokens", state: false, c => Execute(c, $"DELETE FROM {Records}"), changed: deleted => deleted > 0);
+    public int DeleteAllRecords() => Write("deleting tokens", state: false, c => Execute(c, $"DELETE FROM {RecordsTable}"), changed: deleted => deleted > 0);
 
     /// <summary>One query per record: each index looked up by the record's own stored value, which must lead back to it.</summary>
     public IReadOnlyList<BlindIndex> UnreachableIndexes(StoredRecord record)
@@ -174,7 +174,7 @@ internal abstract partial class ServerStorage
             return unreachable;
         }
 
-        var sql = string.Join(" UNION ALL ", looked.Select(i => $"SELECT {(int)i} AS kind, id FROM {Records} WHERE {HashColumn(i)} = @h{(int)i}"));
+        var sql = string.Join(" UNION ALL ", looked.Select(i => $"SELECT {(int)i} AS kind, id FROM {RecordsTable} WHERE {HashColumn(i)} = @h{(int)i}"));
         var parameters = looked.Select(i => Binary($"h{(int)i}", record.Hashes[i])).ToArray();
         var reached = Read("verifying tokens", connection =>
         {
@@ -198,7 +198,7 @@ internal abstract partial class ServerStorage
     public HashSet<string> IdsListedBy(BlindIndex index) => Read("verifying tokens", connection =>
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        using var command = Command(connection, IdsByIndexSql(index, CurrentThread.Transaction is not null));
+        using var command = Command(connection, IdsByIndexSql(index, CurrentThread.OpenTransaction is not null));
         using var reader = command.ExecuteReader();
         do
         {

@@ -20,15 +20,15 @@ internal abstract partial class ServerStorage
     protected IReadOnlyList<string> TableNames => [Prefix + "store", Prefix + "records", Prefix + "keys", Prefix + "keyring", Prefix + "leases"];
 
     /// <summary>The store row: schema version, change counters, metadata.</summary>
-    protected string Store => _store ??= Quote(Prefix + "store");
+    protected string StoreTable => _store ??= Quote(Prefix + "store");
 
-    protected string Records => _records ??= Quote(Prefix + "records");
+    protected string RecordsTable => _records ??= Quote(Prefix + "records");
 
-    protected string Keys => _keys ??= Quote(Prefix + "keys");
+    protected string KeysTable => _keys ??= Quote(Prefix + "keys");
 
-    protected string KeyRing => _keyRing ??= Quote(Prefix + "keyring");
+    protected string KeyRingTable => _keyRing ??= Quote(Prefix + "keyring");
 
-    protected string Leases => _leases ??= Quote(Prefix + "leases");
+    protected string LeasesTable => _leases ??= Quote(Prefix + "leases");
 
     /// <summary>How long opening waits for another instance's schema creation.</summary>
     protected TimeSpan SchemaLockTimeout => LockTimeout > MinimumSchemaLockTimeout ? LockTimeout : MinimumSchemaLockTimeout;
@@ -74,7 +74,7 @@ internal abstract partial class ServerStorage
 
     /// <summary>
     /// Creates what is missing, under the schema lock: the store row's table and row first, whose schema version is then
-    /// checked (a newer one is refused before anything else is created), then the other tables.
+    /// checked (a newer one is refused before anything else is created), then the other tables unless the store exists.
     /// </summary>
     private void EnsureSchema()
     {
@@ -86,15 +86,20 @@ internal abstract partial class ServerStorage
             {
                 Execute(connection, CreateStoreTableSql);
                 Execute(connection, InsertStoreRowSql);
-                var found = Convert.ToInt32(Scalar(connection, $"SELECT schema_version FROM {Store} WHERE id = 1"), CultureInfo.InvariantCulture);
+                var (found, created) = ReadSchemaVersion(connection);
                 if (found > SchemaVersion)
                 {
                     throw Errors.UnsupportedVersion(Path, found, SchemaVersion);
                 }
 
-                foreach (var sql in CreateTablesSql)
+                // A store that exists keeps its tables: one found missing is damage that CheckSchema reports, not a
+                // table to recreate empty (a store without its records would look empty).
+                if (!created)
                 {
-                    Execute(connection, sql);
+                    foreach (var sql in CreateTablesSql)
+                    {
+                        Execute(connection, sql);
+                    }
                 }
 
                 UnlockSchema(connection, commit: true);
@@ -110,6 +115,15 @@ internal abstract partial class ServerStorage
             }
         });
         ServerLog.SchemaEnsured(Logger, Path, version);
+    }
+
+    private (int Version, bool Created) ReadSchemaVersion(DbConnection connection)
+    {
+        using var command = Command(connection, $"SELECT schema_version, CASE WHEN metadata IS NULL THEN 0 ELSE 1 END FROM {StoreTable} WHERE id = 1");
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? (Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture) != 0)
+            : throw Errors.Integrity($"the store's tables (the row of {StoreTable} is missing)");
     }
 
     private void UnlockQuietly(DbConnection connection)

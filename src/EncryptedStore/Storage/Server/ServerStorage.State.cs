@@ -31,8 +31,8 @@ internal abstract partial class ServerStorage
         {
             using var command = Command(
                 connection,
-                $"SELECT CASE WHEN metadata IS NULL THEN 0 ELSE 1 END, CASE WHEN EXISTS (SELECT 1 FROM {Records}) OR EXISTS (SELECT 1 FROM {Keys}) "
-                    + $"OR EXISTS (SELECT 1 FROM {KeyRing}) THEN 1 ELSE 0 END FROM {Store} WHERE id = 1");
+                $"SELECT CASE WHEN metadata IS NULL THEN 0 ELSE 1 END, CASE WHEN EXISTS (SELECT 1 FROM {RecordsTable}) OR EXISTS (SELECT 1 FROM {KeysTable}) "
+                    + $"OR EXISTS (SELECT 1 FROM {KeyRingTable}) THEN 1 ELSE 0 END FROM {StoreTable} WHERE id = 1");
             using var reader = command.ExecuteReader();
             return reader.Read() ? (Flag(reader, 0), Flag(reader, 1)) : (false, false);
         });
@@ -57,15 +57,15 @@ internal abstract partial class ServerStorage
     public StoreMetadata ReadMetadata()
     {
         var thread = CurrentThread;
-        var bytes = thread.Transaction is null ? TakeSnapshot(thread).Metadata : Read("reading the store metadata", ReadMetadataBytes);
+        var bytes = thread.OpenTransaction is null ? TakeSnapshot(thread).Metadata : Read("reading the store metadata", ReadMetadataBytes);
         return ServerMetadataFormat.Deserialize(bytes ?? throw Errors.Integrity("the store metadata"));
     }
 
     public void WriteMetadata(StoreMetadata metadata)
     {
         var bytes = ServerMetadataFormat.Serialize(metadata);
-        Write("writing the store metadata", state: true, c => Execute(c, $"UPDATE {Store} SET metadata = @metadata WHERE id = 1", Parameter("metadata", bytes, DbType.Binary)));
-        if (CurrentThread.Transaction is { } open)
+        Write("writing the store metadata", state: true, c => Execute(c, $"UPDATE {StoreTable} SET metadata = @metadata WHERE id = 1", Parameter("metadata", bytes, DbType.Binary)));
+        if (CurrentThread.OpenTransaction is { } open)
         {
             open.MetadataWritten = true;
         }
@@ -94,17 +94,17 @@ internal abstract partial class ServerStorage
     public StoredKey? FindKey(int version) =>
         CurrentThread.Snapshot is { } snapshot
             ? snapshot.Keys.FirstOrDefault(k => k.Version == version)
-            : Read("reading the key list", c => ReadKeys(c, $"SELECT {KeyColumns} FROM {Keys} WHERE version = @version", Parameter("version", version))) is [var key, ..] ? key : null;
+            : Read("reading the key list", c => ReadKeys(c, $"SELECT {KeyColumns} FROM {KeysTable} WHERE version = @version", Parameter("version", version))) is [var key, ..] ? key : null;
 
     public void InsertKey(StoredKey key) => Write(
         "writing the key list",
         state: true,
-        c => Execute(c, $"INSERT INTO {Keys} ({KeyColumns}) VALUES (@version, @purpose, @state, @protectionKey, @created, @wrapped)", KeyParameters(key)));
+        c => Execute(c, $"INSERT INTO {KeysTable} ({KeyColumns}) VALUES (@version, @purpose, @state, @protectionKey, @created, @wrapped)", KeyParameters(key)));
 
     public void UpdateKey(StoredKey key) => Write(
         "writing the key list",
         state: true,
-        c => Execute(c, $"UPDATE {Keys} SET purpose = @purpose, state = @state, protection_key = @protectionKey, created = @created, wrapped = @wrapped WHERE version = @version", KeyParameters(key)));
+        c => Execute(c, $"UPDATE {KeysTable} SET purpose = @purpose, state = @state, protection_key = @protectionKey, created = @created, wrapped = @wrapped WHERE version = @version", KeyParameters(key)));
 
     public IReadOnlyList<KeyRingElement> ListKeyRingElements() =>
         CurrentThread.Snapshot is { } snapshot ? snapshot.Elements : Read("reading the key ring", ReadElements);
@@ -112,17 +112,17 @@ internal abstract partial class ServerStorage
     public void InsertKeyRingElement(string name, string xml) => Write(
         "writing the key ring",
         state: true,
-        c => Execute(c, $"INSERT INTO {KeyRing} (name, xml) VALUES (@name, @xml)", Parameter("name", name), Parameter("xml", xml)));
+        c => Execute(c, $"INSERT INTO {KeyRingTable} (name, xml) VALUES (@name, @xml)", Parameter("name", name), Parameter("xml", xml)));
 
     public void UpdateKeyRingElement(KeyRingElement element) => Write(
         "writing the key ring",
         state: true,
-        c => Execute(c, $"UPDATE {KeyRing} SET name = @name, xml = @xml WHERE id = @id", Parameter("id", ElementId(element)), Parameter("name", element.Name), Parameter("xml", element.Xml)));
+        c => Execute(c, $"UPDATE {KeyRingTable} SET name = @name, xml = @xml WHERE id = @id", Parameter("id", ElementId(element)), Parameter("name", element.Name), Parameter("xml", element.Xml)));
 
     public void DeleteKeyRingElement(KeyRingElement element) => Write(
         "writing the key ring",
         state: true,
-        c => Execute(c, $"DELETE FROM {KeyRing} WHERE id = @id", Parameter("id", ElementId(element))));
+        c => Execute(c, $"DELETE FROM {KeyRingTable} WHERE id = @id", Parameter("id", ElementId(element))));
 
     /// <summary>One statement on its own connection, with the server's clock (never this machine's).</summary>
     public bool TryTakeLease(string name, string holder, TimeSpan duration) => Read(
@@ -131,7 +131,7 @@ internal abstract partial class ServerStorage
             && string.Equals(current, holder, StringComparison.Ordinal));
 
     public void ReleaseLease(string name, string holder) =>
-        Read("releasing a lease", c => Execute(c, $"DELETE FROM {Leases} WHERE name = @name AND holder = @holder", Parameter("name", name), Parameter("holder", holder)));
+        Read("releasing a lease", c => Execute(c, $"DELETE FROM {LeasesTable} WHERE name = @name AND holder = @holder", Parameter("name", name), Parameter("holder", holder)));
 
     private static bool Flag(DbDataReader reader, int column) => Convert.ToInt64(reader.GetValue(column), CultureInfo.InvariantCulture) != 0;
 
@@ -139,7 +139,7 @@ internal abstract partial class ServerStorage
 
     private static StoredKey ReadKey(DbDataReader reader) =>
         !reader.IsDBNull(0) && Enum.TryParse<StoreKeyPurpose>(reader.GetString(1), out var purpose) && Enum.TryParse<StoreKeyState>(reader.GetString(2), out var state)
-            && Guid.TryParseExact(reader.GetString(3), "D", out var protectionKey)
+            && ReadGuid(reader, 3) is { } protectionKey
             ? new StoredKey(
                 reader.GetInt32(0),
                 purpose,
@@ -149,19 +149,27 @@ internal abstract partial class ServerStorage
                 reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5))
             : throw Errors.Integrity("the key list");
 
+    /// <summary>A GUID as text (MySqlConnector reads a <c>CHAR(36)</c> column as a <see cref="Guid"/> already).</summary>
+    private static Guid? ReadGuid(DbDataReader reader, int column) => reader.GetValue(column) switch
+    {
+        Guid guid => guid,
+        string text when Guid.TryParseExact(text, "D", out var guid) => guid,
+        _ => null,
+    };
+
     private static KeyRingElement ReadElement(DbDataReader reader) =>
         new(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
 
     private byte[]? ReadMetadataBytes(DbConnection connection)
     {
-        using var command = Command(connection, $"SELECT metadata FROM {Store} WHERE id = 1");
+        using var command = Command(connection, $"SELECT metadata FROM {StoreTable} WHERE id = 1");
         using var reader = command.ExecuteReader();
-        return !reader.Read() ? throw Errors.Integrity($"the store's tables (the row of {Store} is missing)")
+        return !reader.Read() ? throw Errors.Integrity($"the store's tables (the row of {StoreTable} is missing)")
             : reader.IsDBNull(0) ? null
             : reader.GetFieldValue<byte[]>(0);
     }
 
-    private List<StoredKey> ReadKeys(DbConnection connection) => ReadKeys(connection, $"SELECT {KeyColumns} FROM {Keys} ORDER BY version");
+    private List<StoredKey> ReadKeys(DbConnection connection) => ReadKeys(connection, $"SELECT {KeyColumns} FROM {KeysTable} ORDER BY version");
 
     private static List<StoredKey> ReadKeys(DbConnection connection, string sql, params DbParameter[] parameters)
     {
@@ -178,7 +186,7 @@ internal abstract partial class ServerStorage
 
     private List<KeyRingElement> ReadElements(DbConnection connection)
     {
-        using var command = Command(connection, $"SELECT id, name, xml FROM {KeyRing} ORDER BY id");
+        using var command = Command(connection, $"SELECT id, name, xml FROM {KeyRingTable} ORDER BY id");
         using var reader = command.ExecuteReader();
         var elements = new List<KeyRingElement>();
         while (reader.Read())
@@ -227,7 +235,7 @@ internal abstract partial class ServerStorage
             }
             while (reader.NextResult());
 
-            return part == 3 ? new StateSnapshot(metadata, keys, elements) : throw Errors.Integrity($"the store's tables (the row of {Store} is missing)");
+            return part == 3 ? new StateSnapshot(metadata, keys, elements) : throw Errors.Integrity($"the store's tables (the row of {StoreTable} is missing)");
         });
         if (thread.Depth > 0)
         {

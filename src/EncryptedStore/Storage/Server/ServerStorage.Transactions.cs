@@ -15,7 +15,7 @@ internal abstract partial class ServerStorage
     /// <summary>The value of <c>@timeout</c> in <see cref="BeginSql"/> (and the schema lock).</summary>
     protected abstract object LockTimeoutSetting { get; }
 
-    private string CommitSql => $"UPDATE {Store} SET data_generation = data_generation + @data, state_generation = state_generation + @state WHERE id = 1; COMMIT";
+    private string CommitSql => $"UPDATE {StoreTable} SET data_generation = data_generation + @data, state_generation = state_generation + @state WHERE id = 1; COMMIT";
 
     /// <summary>
     /// Takes a pooled connection, begins, and locks the store row: every writer of every instance queues here, so what
@@ -24,7 +24,7 @@ internal abstract partial class ServerStorage
     public IStorageTransaction BeginTransaction()
     {
         var thread = CurrentThread;
-        if (thread.Transaction is not null)
+        if (thread.OpenTransaction is not null)
         {
             throw new InvalidOperationException("A transaction is already open on this thread.");
         }
@@ -48,7 +48,7 @@ internal abstract partial class ServerStorage
                     throw new StoreCreatedConcurrentlyException();
                 }
 
-                thread.Transaction = transaction;
+                thread.OpenTransaction = transaction;
                 return transaction;
             }
             catch (Exception e) when (IsDriverFailure(e))
@@ -158,7 +158,7 @@ internal abstract partial class ServerStorage
     {
         var thread = CurrentThread;
         thread.Snapshot = null;
-        if (thread.Transaction is { } open)
+        if (thread.OpenTransaction is { } open)
         {
             return Run(open);
         }
@@ -183,7 +183,7 @@ internal abstract partial class ServerStorage
 
     /// <summary>The open transaction of this thread (for checks that only make sense inside one).</summary>
     protected ServerTransaction RequireTransaction(string what) =>
-        CurrentThread.Transaction ?? throw new InvalidOperationException($"{what} happens inside a transaction.");
+        CurrentThread.OpenTransaction ?? throw new InvalidOperationException($"{what} happens inside a transaction.");
 
     private (Generations Generations, bool MetadataPresent) LockStoreRow(DbConnection connection)
     {
@@ -198,16 +198,16 @@ internal abstract partial class ServerStorage
         }
         while (reader.NextResult());
 
-        throw Errors.Integrity($"the store's tables (the row of {Store} is missing)");
+        throw Errors.Integrity($"the store's tables (the row of {StoreTable} is missing)");
     }
 
     private Generations ReadGenerations(DbConnection connection)
     {
-        using var command = Command(connection, $"SELECT data_generation, state_generation FROM {Store} WHERE id = 1");
+        using var command = Command(connection, $"SELECT data_generation, state_generation FROM {StoreTable} WHERE id = 1");
         using var reader = command.ExecuteReader();
         return reader.Read()
             ? new Generations(reader.GetInt64(0), reader.GetInt64(1))
-            : throw Errors.Integrity($"the store's tables (the row of {Store} is missing)");
+            : throw Errors.Integrity($"the store's tables (the row of {StoreTable} is missing)");
     }
 
     private void RollbackQuietly(DbConnection? connection)
@@ -238,9 +238,9 @@ internal abstract partial class ServerStorage
     private void Release(ServerTransaction transaction)
     {
         var thread = CurrentThread;
-        if (ReferenceEquals(thread.Transaction, transaction))
+        if (ReferenceEquals(thread.OpenTransaction, transaction))
         {
-            thread.Transaction = null;
+            thread.OpenTransaction = null;
         }
 
         transaction.Connection.Dispose();

@@ -164,7 +164,7 @@ internal abstract partial class ServerStorage : ITokenStorage
     public StorageLease Enter()
     {
         var thread = CurrentThread;
-        if (thread.Depth++ == 0 && thread.Transaction is null)
+        if (thread.Depth++ == 0 && thread.OpenTransaction is null)
         {
             thread.Observed = null;
             thread.Snapshot = null;
@@ -234,7 +234,7 @@ internal abstract partial class ServerStorage : ITokenStorage
     /// <summary>This thread's observation of the counters: its transaction's, or one query at its outermost hold.</summary>
     private (Generations Generations, long At) Observe(ServerThreadState thread)
     {
-        if (thread.Transaction is { } transaction)
+        if (thread.OpenTransaction is { } transaction)
         {
             return (transaction.Begin, transaction.BeganAt);
         }

@@ -10,7 +10,7 @@ internal sealed class ServerThreadState
     public (Generations Generations, long At)? Observed { get; set; }
 
     /// <summary>The thread's open transaction: every call of the thread runs on its connection.</summary>
-    public ServerTransaction? Transaction { get; set; }
+    public ServerTransaction? OpenTransaction { get; set; }
 
     /// <summary>The metadata, key list and key ring read in one snapshot by this hold, so that a reload sees one state.</summary>
     public StateSnapshot? Snapshot { get; set; }
