@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace EncryptedStore.TestHost;
 
 /// <summary>
-/// <c>fleet-rotate STORE KEYHEX BATCH</c>: opens the database store, prints "opened", rotates the data and index keys in
+/// <c>fleet-rotate STORE KEYHEX BATCH</c>: opens the database store, prints "opened rotating=True|False" (a rotation in progress or not), rotates the data and index keys in
 /// batches of BATCH records and prints "progress SCANNED REWRITTEN TIMESTAMP" after each batch (the timestamp on the
 /// machine-wide monotonic clock, so the test can tell whether two processes rewrote records at the same time), then
 /// "done RESUMED REWRITTEN" (or "failed CODE: MESSAGE").
@@ -13,7 +13,7 @@ internal static class FleetRotate
     public static int Run(string spec, byte[] key, int batchSize)
     {
         using var store = FleetStore.Open(spec, key, TimeSpan.FromSeconds(120));
-        Console.WriteLine("opened");
+        Console.WriteLine($"opened rotating={store.GetStatistics().RotationInProgress}");
         try
         {
             var result = store.RotateKeys(

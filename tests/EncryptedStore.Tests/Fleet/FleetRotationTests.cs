@@ -137,6 +137,7 @@ public sealed class FleetRotationTests(StoreKind kind)
             Assert.That(statistics.RotationInProgress, Is.False, "the rotation finished");
             Assert.That(statistics.Keys.Where(k => k.RecordCount > 0).Select(k => k.State), Is.All.EqualTo(StoreKeyState.Active), "every record under the active keys");
             Assert.That(_tokens.Select(t => StoreFixture.Fields(stored.GetValueOrDefault(t.Id!))), Is.EqualTo(_tokens.Select(StoreFixture.Fields)), "every token reads back as saved");
+            Assert.That(_tokens.Count(t => store.FindToken(new OAuthToken { UserSignature = t.UserSignature, ClientId = t.ClientId }) is null), Is.Zero, "tokens FindToken misses by user and client");
             Assert.That(store.Verify().Problems, Is.Empty);
         });
     }
