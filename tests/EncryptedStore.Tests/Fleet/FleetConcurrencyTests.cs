@@ -20,8 +20,9 @@ public sealed class FleetConcurrencyTests(StoreKind kind)
     private const int Processes = 4;
     private const int ThreadsPerProcess = 4;
     private const int Seconds = 30;
+    /// <summary>As TestHost's <c>FleetMix</c> uses them.</summary>
     private const string ClientId = "1000.FLEET";
-    private const int RegisterUsers = 16;
+
     private const int MergeUsers = 4;
     private static readonly string[] Kinds = ["save", "delete", "id", "user", "access", "merged"];
 
