@@ -23,6 +23,18 @@ public sealed partial class ArchitectureTests
     }
 
     [Test]
+    public void ServerDrivers_AreUsedOnlyInStorageServer()
+    {
+        var outside = SourceFiles(LibraryRoot)
+            .Where(f => !Folder(f).StartsWith("Storage/Server", StringComparison.Ordinal))
+            .Where(f => ServerDriverReference().IsMatch(StripComments(File.ReadAllText(f))))
+            .Select(f => Path.GetRelativePath(LibraryRoot, f))
+            .ToList();
+
+        Assert.That(outside, Is.Empty);
+    }
+
+    [Test]
     public void Folders_DependOnEachOtherWithoutACycle()
     {
         var graph = FolderGraph();
@@ -124,6 +136,9 @@ public sealed partial class ArchitectureTests
 
     [GeneratedRegex(@"\busing\s+LiteDB\b|\bLiteDB\.|\bBsonDocument\b|\bLiteException\b")]
     private static partial Regex LiteDbReference();
+
+    [GeneratedRegex(@"\busing\s+(?:MySqlConnector|Npgsql)\b|\b(?:MySqlConnector|Npgsql)\.|\b(?:MySql|Npgsql)(?:Connection|Command|Exception|Parameter|DataSource)\b|\bPostgresException\b")]
+    private static partial Regex ServerDriverReference();
 
     [GeneratedRegex(@"^\s*(?:(?:public|internal|private|protected|sealed|static|abstract|readonly|partial|file)\s+)+(?:class|record struct|record|struct|enum|interface)\s+(\w+)", RegexOptions.Multiline)]
     private static partial Regex TypeDeclaration();

@@ -192,6 +192,34 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
     }
 
     [Test]
+    public void Save_WhileAnotherSessionHoldsTheStoreRowPastTheLockTimeout_IsStoreLocked()
+    {
+        using var store = Open(lockTimeout: TimeSpan.FromSeconds(1));
+        var token = StoreFixture.Token("ann@example.com");
+        store.SaveToken(token);
+        using var holder = Connect(_connectionString.TrimEnd(';') + ";Application Name=encryptedstore-test-holder");
+        using (var begin = holder.CreateCommand())
+        {
+            begin.CommandText = $"{(kind == TokenDatabaseKind.MySql ? "START TRANSACTION" : "BEGIN")}; SELECT id FROM {Quote(_prefix + "store")} WHERE id = 1 FOR UPDATE";
+            begin.ExecuteNonQuery();
+        }
+
+        var error = Assert.Throws<TokenStoreException>(() => store.SaveToken(new OAuthToken { Id = token.Id, AccessToken = "1000.access.renewed" }));
+        using (var rollback = holder.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK";
+            rollback.ExecuteNonQuery();
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Code, Is.EqualTo(TokenStoreErrorCodes.StoreLocked));
+            Assert.That(((OAuthToken)store.FindTokenById(token.Id!)).AccessToken, Is.EqualTo(token.AccessToken), "readers never wait for the lock");
+            Assert.DoesNotThrow(() => store.SaveToken(new OAuthToken { Id = token.Id, AccessToken = "1000.access.renewed" }), "free again");
+        });
+    }
+
+    [Test]
     public void BoundedStaleness_ServesTheCacheUntilMaxStalenessPasses()
     {
         var time = new FakeTimeProvider();
@@ -234,6 +262,151 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
         Assert.That(storage.TryTakeLease("rotation", "host-c", TimeSpan.FromMinutes(5)), Is.True, "host-b's lease expired at once");
     }
 
+    [Test]
+    public void TwoInstances_RefreshTheSameTokenAtOnce_NoLostUpdateAndNoStaleRead()
+    {
+        const int Saves = 40;
+        using var a = Open();
+        using var b = Open();
+        var token = StoreFixture.Token("ann@example.com");
+        a.SaveToken(token);
+        var acknowledged = 0;
+        var staleReads = new List<string>();
+
+        // a renews the access token, b the refresh token, of one token: each save merges its own field into the stored record.
+        var writerA = Task.Run(() =>
+        {
+            for (var i = 1; i <= Saves; i++)
+            {
+                a.SaveToken(new OAuthToken { Id = token.Id, AccessToken = $"access-{i}" });
+                Volatile.Write(ref acknowledged, i);
+            }
+        });
+        var writerB = Task.Run(() =>
+        {
+            for (var i = 1; i <= Saves; i++)
+            {
+                b.SaveToken(new OAuthToken { Id = token.Id, RefreshToken = $"refresh-{i}" });
+            }
+        });
+        var reader = Task.Run(() =>
+        {
+            while (!writerA.IsCompleted)
+            {
+                var floor = Volatile.Read(ref acknowledged);
+                var seen = ((OAuthToken)b.FindTokenById(token.Id!)).AccessToken!;
+                var number = seen.StartsWith("access-", StringComparison.Ordinal) ? int.Parse(seen["access-".Length..], System.Globalization.CultureInfo.InvariantCulture) : 0;
+                if (number < floor)
+                {
+                    staleReads.Add($"read {seen} after access-{floor} was acknowledged");
+                }
+            }
+        });
+        Task.WaitAll(writerA, writerB, reader);
+
+        var final = (OAuthToken)b.FindTokenById(token.Id!);
+        Assert.Multiple(() =>
+        {
+            Assert.That(final.AccessToken, Is.EqualTo($"access-{Saves}"));
+            Assert.That(final.RefreshToken, Is.EqualTo($"refresh-{Saves}"));
+            Assert.That(final.ClientSecret, Is.EqualTo(token.ClientSecret));
+            Assert.That(staleReads, Is.Empty);
+        });
+    }
+
+    [Test]
+    public void RotateKeys_MoreTokensThanAPageAndABatch_RewritesEveryOneAndVerifies()
+    {
+        const int Count = 1_234;
+        using var store = Open();
+        var tokens = Enumerable.Range(0, Count).Select(i => StoreFixture.Token($"user{i}@example.com")).ToList();
+        store.SaveTokens(tokens);
+
+        var rotation = store.RotateKeys(new KeyRotationOptions { RotateIndexKey = true, BatchSize = 500 });
+        var verification = store.Verify();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(rotation.RecordsRewritten, Is.EqualTo(Count));
+            Assert.That(verification.RecordsChecked, Is.EqualTo(Count));
+            Assert.That(verification.IsHealthy, Is.True, string.Join("\n", verification.Problems.Take(5).Select(p => p.Message)));
+            Assert.That(((OAuthToken?)store.FindToken(new OAuthToken { AccessToken = tokens[Count - 1].AccessToken }))?.Id, Is.EqualTo(tokens[Count - 1].Id));
+            Assert.That(store.GetTokens(), Has.Count.EqualTo(Count));
+        });
+    }
+
+    [Test]
+    public void BeginTransaction_AnotherInstanceCreatedTheStoreMeanwhile_SaysSoAndWritesNothing()
+    {
+        using var first = ServerStorage.Open(Database(), TimeSpan.FromSeconds(5), TimeSpan.Zero, TimeProvider.System, NullLogger.Instance);
+        using var second = ServerStorage.Open(Database(), TimeSpan.FromSeconds(5), TimeSpan.Zero, TimeProvider.System, NullLogger.Instance);
+        Assert.That((first.ReadFormat(), second.ReadFormat()), Is.EqualTo(((int?)null, (int?)null)), "both see an empty store");
+        using (var transaction = first.BeginTransaction())
+        {
+            first.WriteMetadata(Metadata());
+            first.CreateSchema();
+            transaction.Commit();
+        }
+
+        var before = Dump();
+        Assert.Multiple(() =>
+        {
+            Assert.Throws<StoreCreatedConcurrentlyException>(() => second.BeginTransaction().Dispose());
+            Assert.That(second.ReadFormat(), Is.EqualTo(StoreMetadata.CurrentFormat));
+            Assert.That(Dump(), Is.EqualTo(before));
+        });
+    }
+
+    [Test]
+    public void UpsertRecords_SameIdTwiceInOneCall_EndsAsTheLastAndUniqueValuesMove()
+    {
+        using var storage = ServerStorage.Open(Database(), TimeSpan.FromSeconds(5), TimeSpan.Zero, TimeProvider.System, NullLogger.Instance);
+        using (var transaction = storage.BeginTransaction())
+        {
+            storage.UpsertRecords([Record("a", 1), Record("b", 2), Record("a", 3)]);
+            transaction.Commit();
+        }
+
+        var clash = Record("c", 2);
+        using (var transaction = storage.BeginTransaction())
+        {
+            Assert.That(storage.TryUpsertRecord(clash), Is.False, "b holds that access token hash");
+            Assert.That(storage.TryUpsertRecord(Record("b", 4)), Is.True, "the transaction goes on after a refused value");
+            Assert.That(storage.TryUpsertRecord(clash), Is.True, "b gave the value up");
+            transaction.Commit();
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(storage.FindRecord("a")!.Payload, Is.EqualTo(new byte[] { 3 }));
+            Assert.That(storage.FindRecord(Crypto.BlindIndex.AccessToken, Hash(2))?.Id, Is.EqualTo("c"));
+            Assert.That(storage.FindConflict("d", Record("d", 4).Hashes), Is.EqualTo(Crypto.BlindIndex.AccessToken));
+            Assert.That(storage.FindConflict("b", Record("b", 4).Hashes), Is.Null);
+            Assert.That(storage.CountRecords(), Is.EqualTo(3));
+        });
+    }
+
+    private static byte[] Hash(int value) => SHA256.HashData([(byte)value]);
+
+    private static StoredRecord Record(string id, int value)
+    {
+        var hashes = new IndexHashes { [Crypto.BlindIndex.AccessToken] = Hash(value) };
+        return new StoredRecord(id, 1, 1, [(byte)value], hashes);
+    }
+
+    private static StoreMetadata Metadata() => new()
+    {
+        Format = StoreMetadata.CurrentFormat,
+        StoreId = new byte[StoreMetadata.StoreIdLength],
+        KeyKind = MasterKeyKind.Key,
+        Iterations = 1,
+        Salt = new byte[StoreMetadata.SaltLength],
+        KeyCheck = [1, 2, 3],
+        Created = new DateTime(2026, 1, 2, 3, 4, 5, 678, DateTimeKind.Utc),
+        DataKeyVersion = 1,
+        IndexKeyVersion = 2,
+    };
+
     private static string? ConnectionString(TokenDatabaseKind kind)
     {
         if (kind == TokenDatabaseKind.PostgreSql)
@@ -248,8 +421,9 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
     private TokenDatabase Database() =>
         kind == TokenDatabaseKind.MySql ? TokenDatabase.MySql(_connectionString, _prefix) : TokenDatabase.PostgreSql(_connectionString, _prefix);
 
-    private EncryptedTokenStore Open(byte[]? key = null, TimeProvider? time = null, TimeSpan? maxStaleness = null) => new(new EncryptedTokenStoreOptions
+    private EncryptedTokenStore Open(byte[]? key = null, TimeProvider? time = null, TimeSpan? maxStaleness = null, TimeSpan? lockTimeout = null) => new(new EncryptedTokenStoreOptions
     {
+        LockTimeout = lockTimeout ?? EncryptedTokenStoreOptions.DefaultLockTimeout,
         Database = Database(),
         MasterKey = MasterKey.FromBytes(key ?? StoreFixture.Key),
         TimeProvider = time ?? TimeProvider.System,

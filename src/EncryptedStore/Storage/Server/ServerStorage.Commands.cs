@@ -73,12 +73,12 @@ internal abstract partial class ServerStorage
     }
 
     /// <summary>
-    /// A read: on this thread's transaction when one is open, otherwise on a pooled connection, retried once on a fresh
-    /// connection when the first was lost (the pool is cleared first).
+    /// A read: on this thread's transaction when one is open (unless <paramref name="ownConnection"/>), otherwise on a
+    /// pooled connection, retried once on a fresh connection when the first was lost (the pool is cleared first).
     /// </summary>
-    protected T Read<T>(string operation, Func<DbConnection, T> call)
+    protected T Read<T>(string operation, Func<DbConnection, T> call, bool ownConnection = false)
     {
-        if (_threads.IsValueCreated && CurrentThread.OpenTransaction is { } transaction)
+        if (!ownConnection && CurrentThread.OpenTransaction is { } transaction)
         {
             return OnTransaction(transaction, operation, call);
         }

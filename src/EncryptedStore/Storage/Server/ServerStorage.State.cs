@@ -124,14 +124,20 @@ internal abstract partial class ServerStorage
         state: true,
         c => Execute(c, $"DELETE FROM {KeyRingTable} WHERE id = @id", Parameter("id", ElementId(element))));
 
-    /// <summary>One statement on its own connection, with the server's clock (never this machine's).</summary>
+    /// <summary>
+    /// On a connection of its own (committed by itself, even while this thread has a transaction open), with the server's
+    /// clock (never this machine's). Retried once on a lost connection: taking a lease again is a renewal.
+    /// </summary>
     public bool TryTakeLease(string name, string holder, TimeSpan duration) => Read(
         "taking a lease",
         c => Scalar(c, TakeLeaseSql, Parameter("name", name), Parameter("holder", holder), Parameter("duration", LeaseDuration(duration))) is string current
-            && string.Equals(current, holder, StringComparison.Ordinal));
+            && string.Equals(current, holder, StringComparison.Ordinal),
+        ownConnection: true);
 
-    public void ReleaseLease(string name, string holder) =>
-        Read("releasing a lease", c => Execute(c, $"DELETE FROM {LeasesTable} WHERE name = @name AND holder = @holder", Parameter("name", name), Parameter("holder", holder)));
+    public void ReleaseLease(string name, string holder) => Read(
+        "releasing a lease",
+        c => Execute(c, $"DELETE FROM {LeasesTable} WHERE name = @name AND holder = @holder", Parameter("name", name), Parameter("holder", holder)),
+        ownConnection: true);
 
     private static bool Flag(DbDataReader reader, int column) => Convert.ToInt64(reader.GetValue(column), CultureInfo.InvariantCulture) != 0;
 

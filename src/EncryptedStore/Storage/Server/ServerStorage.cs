@@ -277,5 +277,18 @@ internal abstract partial class ServerStorage : ITokenStorage
         }
     }
 
-    private void Exit() => _threads.Value!.Depth--;
+    private void Exit()
+    {
+        // A hold that ends after the storage closed has nothing left to count.
+        try
+        {
+            if (!_disposed)
+            {
+                _threads.Value!.Depth--;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 }
