@@ -63,8 +63,6 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$socket_dir'
 max_connections = 300
-# Commits still reach the OS before they return (a killed server loses nothing); only an OS crash could.
-fsync = off
 CONF
     chown postgres:postgres "$pgdata/encryptedstore.conf"
     echo "$bindir" >"$base/bindir"

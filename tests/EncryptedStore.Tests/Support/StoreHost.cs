@@ -87,7 +87,7 @@ internal sealed class StoreHost : IDisposable
         {
             case StoreKind.File:
                 Store.Dispose();
-                var files = StoreFiles.Names(_directory.Path).Select(name => $"{name} {StoreFiles.Sha256(_directory.File(name))}");
+                var files = StoreFiles.Names(_directory.Path).Select(name => $"{name} {StoreFiles.Sha256(_directory.File(name))}").ToList();
                 Store = Open();
                 return string.Join('\n', files);
             case StoreKind.Memory:
