@@ -31,6 +31,9 @@ internal static class Program
                 "shared-mix" => SharedMix.Run(path, key, Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6]), args[7], readsOnly: args.Length > 8 && args[8] == "reads-only"),
                 "shared-hold" => HoldShared(path, key),
                 "compact" => CompactMode.Run(path, args.Length > 3 ? args[3] : null),
+                "fleet-mix" => FleetMix.Run(path, key, Int(args[3]), Int(args[4]), Int(args[5]), args[6], readsOnly: args.Length > 7 && args[7] == "reads-only"),
+                "fleet-batches" => FleetBatches.Run(path, key, Int(args[3])),
+                "fleet-rotate" => FleetRotate.Run(path, key, Int(args[3])),
                 _ => Unknown(command),
             };
         }
