@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text;
+using EncryptedStore.Benchmarks.Data;
+
+namespace EncryptedStore.Benchmarks.Fleet;
+
+/// <summary>
+/// Round trips per call of every fleet store and operation, counted on the wire by a <see cref="RoundTripCounter"/>
+/// between the stores and the server (pool resets and pings included): the same walks, refreshes and inserts as the
+/// benchmarks, after the same warm-up, <see cref="Calls"/> calls each, the counter read before and after with a pause
+/// for whatever a driver sends in the background. No timing: the relay adds latency.
+/// </summary>
+internal static class FleetRoundTrips
+{
+    private const int Calls = 64;
+    private const int FirstSaves = 4;
+
+    /// <summary>Counts on each of <paramref name="servers"/> with the data set of <paramref name="size"/> tokens; returns the markdown table.</summary>
+    public static string Run(IReadOnlyList<TokenDatabaseKind> servers, int size)
+    {
+        var table = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"Round trips per call at {size:N0} tokens (counted on the wire; {Calls} calls each):")
+            .AppendLine()
+            .AppendLine("| server | store | FindTokenById | FindToken user+client | FindToken refresh | SaveToken update | SaveToken update, first after open | SaveToken insert |")
+            .AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var server in servers)
+        {
+            using var stores = new FleetStores(server);
+            var (host, port) = FleetConnections.Endpoint(server, stores.ConnectionString);
+            using var counter = new RoundTripCounter(host, port);
+            var relayed = FleetConnections.WithEndpoint(server, stores.ConnectionString, "127.0.0.1", counter.Port);
+            foreach (var kind in Enum.GetValues<FleetStoreKind>())
+            {
+                var row = Count(stores, kind, size, counter, relayed);
+                table.AppendLine(CultureInfo.InvariantCulture, $"| {server} | {kind} | {string.Join(" | ", row)} |");
+                Console.WriteLine($"// round trips: {server} {kind}: {string.Join(", ", row)}");
+            }
+        }
+
+        return table.ToString();
+    }
+
+    private static string[] Count(FleetStores stores, FleetStoreKind kind, int size, RoundTripCounter counter, string relayed)
+    {
+        var store = stores.Open(kind, size, relayed);
+        var walk = new FleetWalk(kind, size);
+        var calls = Math.Min(Calls, walk.Ids.Length);
+        var warm = kind is FleetStoreKind.Encrypted or FleetStoreKind.EncryptedBoundedStaleness;
+        if (warm)
+        {
+            walk.Warm(store);
+        }
+        else
+        {
+            walk.Verify(store);
+        }
+
+        var byId = PerCall(counter, calls, i => store.FindTokenById(walk.Ids[i]));
+        var byUser = PerCall(counter, calls, i => store.FindToken(walk.UserQuery(i)));
+        var byRefresh = kind == FleetStoreKind.EncryptedBoundedStaleness ? "-" : PerCall(counter, calls, i => store.FindToken(walk.RefreshQuery(i)));
+        if (kind is FleetStoreKind.EncryptedNoCache or FleetStoreKind.EncryptedBoundedStaleness)
+        {
+            return [byId, byUser, byRefresh, "-", "-", "-"];
+        }
+
+        var updates = new FleetUpdates(kind, size);
+        var update = PerCall(counter, calls, _ => store.SaveToken(updates.Next()));
+        var firstSave = kind == FleetStoreKind.SdkDbStore ? "-" : FirstSaveAfterOpen(stores.Server, size, counter, relayed, kind, updates);
+        updates.Restore(store);
+        var generator = new TokenGenerator(seed: TokenGenerator.DefaultSeed - 5);
+        var offset = Random.Shared.Next(1_000_000) * 1_000;
+        var inserted = Enumerable.Range(offset, calls).Select(generator.NewUnseenToken).ToArray();
+        var insert = PerCall(counter, calls, i => store.SaveToken(inserted[i]));
+        foreach (var token in inserted)
+        {
+            store.DeleteToken(token.Id!);
+        }
+
+        return [byId, byUser, byRefresh, update, firstSave, insert];
+    }
+
+    /// <summary>The round trips of the first save after opening a fresh store (baseline B: a fresh pool that opened one connection).</summary>
+    private static string FirstSaveAfterOpen(TokenDatabaseKind server, int size, RoundTripCounter counter, string relayed, FleetStoreKind kind, FleetUpdates updates)
+    {
+        long total = 0;
+        for (var i = 0; i < FirstSaves; i++)
+        {
+            if (kind == FleetStoreKind.PlainSchema)
+            {
+                using var dataSource = FleetConnections.DataSource(server, relayed);
+                dataSource.OpenConnection().Dispose();
+                var plain = new Baselines.PlainServerTokenStore(dataSource, server, FleetTables.PlainTable(size));
+                total += Exchanges(counter, () => plain.SaveToken(updates.Next()));
+            }
+            else
+            {
+                using var store = new EncryptedTokenStore(FleetStores.Options(server, relayed, FleetTables.EncryptedPrefix(size)));
+                total += Exchanges(counter, () => store.SaveToken(updates.Next()));
+            }
+        }
+
+        return Format(total, FirstSaves);
+    }
+
+    private static string PerCall(RoundTripCounter counter, int calls, Action<int> call) =>
+        Format(Exchanges(counter, () =>
+        {
+            for (var i = 0; i < calls; i++)
+            {
+                call(i);
+            }
+        }), calls);
+
+    private static long Exchanges(RoundTripCounter counter, Action work)
+    {
+        Settle();
+        var before = counter.Exchanges;
+        work();
+        Settle();
+        return counter.Exchanges - before;
+
+        // Whatever a driver sends after a call returns (a pool's reset of a returned connection) belongs to that call.
+        static void Settle() => Thread.Sleep(100);
+    }
+
+    private static string Format(long exchanges, int calls) => (exchanges / (double)calls).ToString("0.##", CultureInfo.InvariantCulture);
+}
