@@ -51,13 +51,15 @@ internal sealed class PlainServerTokenStore : ITokenStore
         }
     }
 
-    /// <summary>The table and its indexes.</summary>
+    /// <summary>The table and its indexes, with the encrypted store's column types for the id and the index columns.</summary>
     public static string[] CreateTableSql(TokenDatabaseKind server, string table)
     {
-        var hash = server == TokenDatabaseKind.MySql ? "binary(32)" : "bytea";
+        var (id, hash) = server == TokenDatabaseKind.MySql
+            ? ("varchar(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", "varbinary(64)")
+            : ("varchar(128) COLLATE \"C\"", "bytea");
         return
         [
-            $"CREATE TABLE {table} (id varchar(64) NOT NULL PRIMARY KEY, "
+            $"CREATE TABLE {table} (id {id} NOT NULL PRIMARY KEY, "
                 + string.Join(", ", FieldNames.Select(f => f + (f == "expiry_time" ? " varchar(20)" : " varchar(255)"))) + ", "
                 + string.Join(", ", HashNames.Select(h => $"{h} {hash}")) + ")",
             $"CREATE INDEX {table}_user ON {table} (user_hash)",

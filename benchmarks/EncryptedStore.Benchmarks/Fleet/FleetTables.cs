@@ -24,7 +24,10 @@ internal static class FleetTables
     public static string SdkTable(int size) => $"sdk_oauthtoken_{size}_d{TokenGenerator.Version}";
 
     /// <summary>The plaintext table with the encrypted store's schema for <paramref name="size"/> tokens.</summary>
-    public static string PlainTable(int size) => $"plain_tokens_{size}_d{TokenGenerator.Version}";
+    public static string PlainTable(int size) => $"plain_tokens_{size}_d{TokenGenerator.Version}_l{PlainLayoutVersion}";
+
+    /// <summary>Bump when the plaintext table's layout changes, so that its cached tables are built again.</summary>
+    private const int PlainLayoutVersion = 2;
 
     /// <summary>The table prefix of the encrypted store of <paramref name="size"/> tokens.</summary>
     public static string EncryptedPrefix(int size) => $"es_{size}_d{TokenGenerator.Version}_f{StoreMetadata.CurrentFormat}_";
