@@ -27,15 +27,16 @@ internal static class FleetCommand
 
     public static int Prepare(TokenDatabaseKind[]? servers, IReadOnlyList<int> sizes)
     {
+        var ok = true;
         foreach (var server in Servers(servers))
         {
             foreach (var size in sizes)
             {
-                FleetTables.Prepare(server, size);
+                ok &= FleetTables.Prepare(server, size);
             }
         }
 
-        return 0;
+        return ok ? 0 : 1;
     }
 
     public static string RoundTrips(TokenDatabaseKind[]? servers, int size) => FleetRoundTrips.Run(Servers(servers), size);
@@ -57,7 +58,11 @@ internal static class FleetCommand
 
         var report = new StringBuilder();
         Note(report, $"Load average at start: {LoadAverage()}");
-        Prepare(servers, sizes);
+        if (Prepare(servers, sizes) != 0)
+        {
+            return 1;
+        }
+
         var roundTrips = RoundTrips(servers, sizes.Contains(RoundTripSize) ? RoundTripSize : sizes[0]);
         Console.WriteLine(roundTrips);
         report.AppendLine().AppendLine(roundTrips);

@@ -35,20 +35,29 @@ internal static class FleetTables
     /// <summary>The SDK's id of the data set's token at <paramref name="index"/>: the SDK numbers its rows from 1.</summary>
     public static string SdkId(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Builds whatever of the three sets of <paramref name="size"/> tokens on <paramref name="server"/> is missing; prints what it did.</summary>
-    public static void Prepare(TokenDatabaseKind server, int size)
+    /// <summary>Builds whatever of the three sets of <paramref name="size"/> tokens on <paramref name="server"/> is missing; prints what it did; false when one failed.</summary>
+    public static bool Prepare(TokenDatabaseKind server, int size)
     {
         var connectionString = FleetConnections.ConnectionString(server);
         using var dataSource = FleetConnections.DataSource(server, connectionString);
-        Report("SDK DBStore", () => EnsureSdk(server, dataSource, size));
-        Report("plain schema", () => EnsurePlain(server, dataSource, size));
-        Report("encrypted", () => EnsureEncrypted(server, connectionString, dataSource, size));
+        return Report("SDK DBStore", () => EnsureSdk(server, dataSource, size))
+            & Report("plain schema", () => EnsurePlain(server, dataSource, size))
+            & Report("encrypted", () => EnsureEncrypted(server, connectionString, dataSource, size));
 
-        void Report(string what, Func<bool> ensure)
+        bool Report(string what, Func<bool> ensure)
         {
             var stopwatch = Stopwatch.StartNew();
-            var built = ensure();
-            Console.WriteLine($"// {server,-10} {what,-12} {size,8:N0} tokens  {(built ? $"built in {stopwatch.Elapsed.TotalSeconds:F1} s" : "cached")}");
+            try
+            {
+                var built = ensure();
+                Console.WriteLine($"// {server,-10} {what,-12} {size,8:N0} tokens  {(built ? $"built in {stopwatch.Elapsed.TotalSeconds:F1} s" : "cached")}");
+                return true;
+            }
+            catch (TokenStoreException e)
+            {
+                Console.WriteLine($"// {server,-10} {what,-12} {size,8:N0} tokens  failed: {e.Code}: {e.Message}");
+                return false;
+            }
         }
     }
 
