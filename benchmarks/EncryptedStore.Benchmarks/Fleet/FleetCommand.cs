@@ -39,7 +39,7 @@ internal static class FleetCommand
         return ok ? 0 : 1;
     }
 
-    public static string RoundTrips(TokenDatabaseKind[]? servers, int size) => FleetRoundTrips.Run(Servers(servers), size);
+    public static string RoundTrips(TokenDatabaseKind[]? servers, int size) => FleetRoundTrips.Run(Servers(servers), size).Markdown;
 
     public static int Run(TokenDatabaseKind[]? servers, IReadOnlyList<int> sizes, List<string> arguments)
     {
@@ -63,9 +63,9 @@ internal static class FleetCommand
             return 1;
         }
 
-        var roundTrips = RoundTrips(servers, sizes.Contains(RoundTripSize) ? RoundTripSize : sizes[0]);
-        Console.WriteLine(roundTrips);
-        report.AppendLine().AppendLine(roundTrips);
+        var roundTrips = FleetRoundTrips.Run(Servers(servers), sizes.Contains(RoundTripSize) ? RoundTripSize : sizes[0]);
+        Console.WriteLine(roundTrips.Markdown);
+        report.AppendLine().AppendLine(roundTrips.Markdown);
         Note(report, $"Load average after the round-trip count: {LoadAverage()}");
 
         var summaries = BenchmarkSwitcher.FromTypes(Benchmarks).Run([.. arguments], BenchmarkConfigs.Fleet(sizes, servers));
@@ -76,6 +76,9 @@ internal static class FleetCommand
         }
 
         Note(report, $"Load average at the end: {LoadAverage()}");
+        var targets = FleetTargets.Markdown(summaries, roundTrips.Rows, Servers(servers), sizes);
+        Console.WriteLine(targets);
+        report.AppendLine("Targets (ratios of means measured in this run):").AppendLine().AppendLine(targets);
         report.AppendLine().AppendLine(tables.GetLog());
         if (reportPath is not null)
         {

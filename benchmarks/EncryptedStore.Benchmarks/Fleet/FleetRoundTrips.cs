@@ -15,13 +15,22 @@ internal static class FleetRoundTrips
     private const int Calls = 64;
     private const int FirstSaves = 4;
 
-    /// <summary>Counts on each of <paramref name="servers"/> with the data set of <paramref name="size"/> tokens; returns the markdown table.</summary>
-    public static string Run(IReadOnlyList<TokenDatabaseKind> servers, int size)
+    /// <summary>The operations of a row, in column order.</summary>
+    public static readonly string[] Operations =
+        ["FindTokenById", "FindToken user+client", "FindToken refresh", "SaveToken update", "SaveToken update, first after open", "SaveToken insert"];
+
+    /// <summary>
+    /// Counts on each of <paramref name="servers"/> with the data set of <paramref name="size"/> tokens; returns the
+    /// markdown table and each row's counts (per <see cref="Operations"/>: a number, "-" where not counted, "n/a" when
+    /// the store could not open).
+    /// </summary>
+    public static (string Markdown, Dictionary<(TokenDatabaseKind Server, FleetStoreKind Kind), string[]> Rows) Run(IReadOnlyList<TokenDatabaseKind> servers, int size)
     {
+        var rows = new Dictionary<(TokenDatabaseKind Server, FleetStoreKind Kind), string[]>();
         var table = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Round trips per call at {size:N0} tokens (counted on the wire; {Calls} calls each):")
             .AppendLine()
-            .AppendLine("| server | store | FindTokenById | FindToken user+client | FindToken refresh | SaveToken update | SaveToken update, first after open | SaveToken insert |")
+            .AppendLine($"| server | store | {string.Join(" | ", Operations)} |")
             .AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var server in servers)
         {
@@ -43,12 +52,13 @@ internal static class FleetRoundTrips
                     Console.WriteLine($"// round trips: {server} {kind}: {e.Message}");
                 }
 
+                rows[(server, kind)] = row;
                 table.AppendLine(CultureInfo.InvariantCulture, $"| {server} | {kind} | {string.Join(" | ", row)} |");
                 Console.WriteLine($"// round trips: {server} {kind}: {string.Join(", ", row)}");
             }
         }
 
-        return table.ToString();
+        return (table.ToString(), rows);
     }
 
     private static string[] Count(FleetStores stores, FleetStoreKind kind, int size, RoundTripCounter counter, string relayed)
