@@ -5,13 +5,14 @@ using EncryptedStore.Benchmarks.Baselines;
 using EncryptedStore.Benchmarks.Data;
 using EncryptedStore.Benchmarks.Infrastructure;
 using EncryptedStore.Storage;
+using EncryptedStore.Storage.Server;
 
 namespace EncryptedStore.Benchmarks.Fleet;
 
 /// <summary>
 /// The populated tables of the fleet benchmarks, kept in the benchmark database between runs, like the file cache of
 /// <see cref="StoreCache"/>: one set per store size, named by the size, the data set's version and, for the encrypted
-/// store, the storage format. A set that is missing, incomplete or (for the encrypted store) no longer opens with this
+/// store, the file format and the server schema version. A set that is missing, incomplete or (for the encrypted store) no longer opens with this
 /// library is dropped and built again. The SDK's table and the plaintext table are bulk-loaded (a prepared insert per
 /// row, 1,000 rows per transaction); the encrypted store goes through <c>SaveTokens</c>, the public API, 1,000 tokens
 /// per call. Benchmarks that write restore what they changed or delete what they inserted.
@@ -30,7 +31,7 @@ internal static class FleetTables
     private const int PlainLayoutVersion = 2;
 
     /// <summary>The table prefix of the encrypted store of <paramref name="size"/> tokens.</summary>
-    public static string EncryptedPrefix(int size) => $"es_{size}_d{TokenGenerator.Version}_f{StoreMetadata.CurrentFormat}_";
+    public static string EncryptedPrefix(int size) => $"es_{size}_d{TokenGenerator.Version}_f{StoreMetadata.CurrentFormat}_s{ServerStorage.SchemaVersion}_";
 
     /// <summary>The SDK's id of the data set's token at <paramref name="index"/>: the SDK numbers its rows from 1.</summary>
     public static string SdkId(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
@@ -113,7 +114,8 @@ internal static class FleetTables
             return false;
         }
 
-        Drop(dataSource, [.. Tables(server, dataSource).Where(t => t.StartsWith(prefix, StringComparison.Ordinal))]);
+        // This size's tables of any version: a set of an older data set, format or schema is of no further use.
+        Drop(dataSource, [.. Tables(server, dataSource).Where(t => t.StartsWith($"es_{size}_", StringComparison.Ordinal))]);
         using var store = new EncryptedTokenStore(FleetStores.Options(server, connectionString, prefix));
         foreach (var batch in tokens.Chunk(BatchSize))
         {
