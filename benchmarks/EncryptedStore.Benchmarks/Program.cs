@@ -18,7 +18,7 @@ namespace EncryptedStore.Benchmarks;
 /// <c>open-interrupted [size]</c> times opening a store (default 100,000 tokens) that holds an interrupted key rotation, in child processes;
 /// <c>soak [--duration 60s | --minutes 60] [--threads 4] [--report file.md] …</c> runs checked mixed operations from several threads on one store, with a key rotation, a compaction and a master-key change;
 /// <c>fleet [sizes] [--servers mysql,postgresql] [--report file.md] [BenchmarkDotNet arguments]</c> builds the fleet benchmarks' tables, counts round trips and runs the <c>Fleet*</c> benchmarks;
-/// <c>fleet-prepare [sizes]</c> and <c>fleet-roundtrips [size]</c> do its first two steps alone.
+/// <c>fleet-prepare [sizes]</c> and <c>fleet-roundtrips [size] [--statements]</c> do its first two steps alone (with the SQL each operation runs).
 /// </summary>
 internal static class Program
 {
@@ -84,6 +84,8 @@ internal static class Program
 
         if (rest is ["fleet-roundtrips", .. var roundTripArgs])
         {
+            using var statements = roundTripArgs.Remove("--statements") ? new StatementLog() : null;
+            FleetRoundTrips.Statements = statements;
             Console.WriteLine(FleetCommand.RoundTrips(servers, roundTripArgs.Count > 0 ? ParseSizes(roundTripArgs[0])[0] : FleetCommand.RoundTripSize));
             return 0;
         }

@@ -9,7 +9,9 @@ namespace EncryptedStore.Benchmarks.Fleet;
 /// time a client sends after the server last spoke on that connection (or for the first time) is one exchange. A
 /// request split over several packets, or several requests pipelined before the answer, is one round trip, which is
 /// what a caller waits for. Every connection a driver opens through <see cref="Port"/> is counted, its pool's
-/// resets and pings included. Only for counting: the relay adds latency, so no timing is taken through it.
+/// resets and pings included; on the MySQL protocol (in clear, as on localhost without TLS) the exchanges a pool makes
+/// on its own, <c>COM_RESET_CONNECTION</c> and <c>COM_PING</c> when a pooled connection is opened, are also counted
+/// apart (<see cref="PoolExchanges"/>). Only for counting: the relay adds latency, so no timing is taken through it.
 /// </summary>
 internal sealed class RoundTripCounter : IDisposable
 {
@@ -17,12 +19,16 @@ internal sealed class RoundTripCounter : IDisposable
     private readonly EndPoint _server;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Socket> _sockets = [];
+    private readonly bool _mySqlProtocol;
     private long _exchanges;
+    private long _poolExchanges;
 
     /// <param name="host">The server's host name or address, or (PostgreSQL) the folder of its Unix socket.</param>
     /// <param name="port">The server's port (for a Unix socket, the number in its file name).</param>
-    public RoundTripCounter(string host, int port)
+    /// <param name="mySqlProtocol">True for MariaDB/MySQL: count the pool's resets and pings apart.</param>
+    public RoundTripCounter(string host, int port, bool mySqlProtocol)
     {
+        _mySqlProtocol = mySqlProtocol;
         _server = host.StartsWith('/')
             ? new UnixDomainSocketEndPoint(Path.Combine(host, $".s.PGSQL.{port}"))
             : new DnsEndPoint(host, port);
@@ -35,6 +41,9 @@ internal sealed class RoundTripCounter : IDisposable
 
     /// <summary>Round trips so far, over every connection.</summary>
     public long Exchanges => Interlocked.Read(ref _exchanges);
+
+    /// <summary>Of <see cref="Exchanges"/>, those that began with a MySQL connection reset or ping (0 on PostgreSQL).</summary>
+    public long PoolExchanges => Interlocked.Read(ref _poolExchanges);
 
     public void Dispose()
     {
@@ -98,6 +107,13 @@ internal sealed class RoundTripCounter : IDisposable
         }
     }
 
+    /// <summary>
+    /// True when a client's request starts with a MySQL packet of sequence 0 whose command is <c>COM_PING</c> (0x0e) or
+    /// <c>COM_RESET_CONNECTION</c> (0x1f): a request begins a packet, as the previous exchange ended with the answer.
+    /// </summary>
+    private static bool IsResetOrPing(ReadOnlySpan<byte> request) =>
+        request.Length >= 5 && request[3] == 0 && request[0] == 1 && request[1] == 0 && request[2] == 0 && request[4] is 0x0e or 0x1f;
+
     private async Task PumpAsync(Socket from, Socket to, bool fromClient, StrongBox<int> serverSpoke)
     {
         var buffer = new byte[64 * 1024];
@@ -119,6 +135,10 @@ internal sealed class RoundTripCounter : IDisposable
                 else if (Interlocked.Exchange(ref serverSpoke.Value, 0) == 1)
                 {
                     Interlocked.Increment(ref _exchanges);
+                    if (_mySqlProtocol && IsResetOrPing(buffer.AsSpan(0, read)))
+                    {
+                        Interlocked.Increment(ref _poolExchanges);
+                    }
                 }
 
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
