@@ -1,9 +1,12 @@
+using NUnit.Framework.Interfaces;
+
 namespace EncryptedStore.Tests.Support;
 
 /// <summary>
-/// One store of a given <see cref="StoreKind"/> for one test: a file in a folder of its own, an in-memory store, or
-/// tables under a fresh prefix in a test database (<see cref="TestServers"/>), dropped on <see cref="Dispose"/>.
-/// File and server stores are opened with <see cref="StoreFixture.Key"/>.
+/// One store of a given <see cref="StoreKind"/> for one test: a file in a folder of its own, an in-memory store, or a
+/// set of tables in a test database rented from <see cref="TestServers.Rent"/>, empty as if just created, and given
+/// back on <see cref="Dispose"/> (reset for the next test, or dropped when the test failed or the store did not close
+/// cleanly). File and server stores are opened with <see cref="StoreFixture.Key"/>.
 /// </summary>
 internal sealed class StoreHost : IDisposable
 {
@@ -19,12 +22,12 @@ internal sealed class StoreHost : IDisposable
         Path = _directory.File("tokens.db");
         try
         {
-            Database = TestServers.IsServer(kind) ? TestServers.NewDatabase(kind) : null;
+            Database = TestServers.IsServer(kind) ? TestServers.Rent(kind) : null;
             Store = Open();
         }
         catch
         {
-            Cleanup();
+            Cleanup(reusable: false);
             throw;
         }
     }
@@ -100,23 +103,36 @@ internal sealed class StoreHost : IDisposable
 
     public void Dispose()
     {
+        var closed = false;
         try
         {
             Store.Dispose();
+            closed = true;
         }
         finally
         {
-            Cleanup();
+            Cleanup(reusable: closed && !TestFailed());
         }
     }
 
-    private void Cleanup()
+    /// <summary>
+    /// Whether the running test has failed so far: its outcome once the test method has returned (a fixture's
+    /// tear-down), or a failed assertion recorded while it still runs (a <c>using</c> in the test).
+    /// </summary>
+    private static bool TestFailed()
+    {
+        var result = TestContext.CurrentContext.Result;
+        return result.Outcome.Status == TestStatus.Failed
+            || result.Assertions.Any(a => a.Status is AssertionStatus.Failed or AssertionStatus.Error);
+    }
+
+    private void Cleanup(bool reusable)
     {
         try
         {
             if (Database is not null)
             {
-                TestServers.DropTables(Database);
+                TestServers.Return(Database, reusable);
             }
         }
         finally
