@@ -1,5 +1,6 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
+using EncryptedStore.Benchmarks.Fleet;
 using EncryptedStore.Benchmarks.Huge;
 using EncryptedStore.Benchmarks.Infrastructure;
 using EncryptedStore.Benchmarks.Soak;
@@ -15,7 +16,9 @@ namespace EncryptedStore.Benchmarks;
 /// <c>huge [size]</c> opens a store of that many tokens (default 1,000,000) in a child process and reports memory and lookups;
 /// <c>compact [sizes] [--report file.md]</c> compacts a copy of a store of each size (default 20,000 and 1,000,000 tokens) in a child process and reports time, memory and files left;
 /// <c>open-interrupted [size]</c> times opening a store (default 100,000 tokens) that holds an interrupted key rotation, in child processes;
-/// <c>soak [--duration 60s | --minutes 60] [--threads 4] [--report file.md] …</c> runs checked mixed operations from several threads on one store, with a key rotation, a compaction and a master-key change.
+/// <c>soak [--duration 60s | --minutes 60] [--threads 4] [--report file.md] …</c> runs checked mixed operations from several threads on one store, with a key rotation, a compaction and a master-key change;
+/// <c>fleet [sizes] [--servers mysql,postgresql] [--report file.md] [BenchmarkDotNet arguments]</c> builds the fleet benchmarks' tables, counts round trips and runs the <c>Fleet*</c> benchmarks;
+/// <c>fleet-prepare [sizes]</c> and <c>fleet-roundtrips [size] [--statements]</c> do its first two steps alone (with the SQL each operation runs).
 /// </summary>
 internal static class Program
 {
@@ -73,10 +76,38 @@ internal static class Program
         }
 
         var rest = new List<string>(args);
+        var servers = TakeServers(rest);
+        if (rest is ["fleet-prepare", .. var fleetPrepareArgs])
+        {
+            return FleetCommand.Prepare(servers, fleetPrepareArgs.Count > 0 ? ParseSizes(fleetPrepareArgs[0]) : FleetCommand.DefaultSizes);
+        }
+
+        if (rest is ["fleet-roundtrips", .. var roundTripArgs])
+        {
+            using var statements = roundTripArgs.Remove("--statements") ? new StatementLog() : null;
+            FleetRoundTrips.Statements = statements;
+            Console.WriteLine(FleetCommand.RoundTrips(servers, roundTripArgs.Count > 0 ? ParseSizes(roundTripArgs[0])[0] : FleetCommand.RoundTripSize));
+            return 0;
+        }
+
+        var fleet = rest is ["fleet", ..];
         var quick = rest.Remove("--quick");
-        if (quick && Environment.GetEnvironmentVariable(TieredCompilationVariable) is null)
+        if ((quick || fleet) && Environment.GetEnvironmentVariable(TieredCompilationVariable) is null)
         {
             return RunWithoutTieredCompilation(args);
+        }
+
+        if (fleet)
+        {
+            rest.RemoveAt(0);
+            var fleetSizes = FleetCommand.DefaultSizes;
+            if (rest is [var first, ..] && char.IsAsciiDigit(first[0]))
+            {
+                fleetSizes = ParseSizes(first);
+                rest.RemoveAt(0);
+            }
+
+            return FleetCommand.Run(servers, fleetSizes, rest);
         }
 
         IReadOnlyCollection<int>? sizes = Environment.GetEnvironmentVariable(SizesVariable) is { Length: > 0 } fromEnvironment
@@ -89,7 +120,7 @@ internal static class Program
             rest.RemoveRange(sizesAt, 2);
         }
 
-        var config = quick ? BenchmarkConfigs.Quick(sizes) : BenchmarkConfigs.Full(sizes);
+        var config = quick ? BenchmarkConfigs.Quick(sizes, servers) : BenchmarkConfigs.Full(sizes, servers);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest], config);
         return 0;
     }
@@ -117,6 +148,27 @@ internal static class Program
         using var child = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("Could not restart the process.");
         child.WaitForExit();
         return child.ExitCode;
+    }
+
+    /// <summary>Removes <c>--servers mysql,postgresql</c> from <paramref name="args"/>; null when absent (every server).</summary>
+    private static TokenDatabaseKind[]? TakeServers(List<string> args)
+    {
+        var at = args.IndexOf("--servers");
+        if (at < 0 || at + 1 >= args.Count)
+        {
+            return null;
+        }
+
+        var servers = args[at + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(name => name.ToUpperInvariant() switch
+            {
+                "MYSQL" or "MARIADB" => TokenDatabaseKind.MySql,
+                "POSTGRESQL" or "POSTGRES" => TokenDatabaseKind.PostgreSql,
+                _ => throw new ArgumentException($"Unknown server '{name}': mysql or postgresql.", nameof(args)),
+            })
+            .ToArray();
+        args.RemoveRange(at, 2);
+        return servers;
     }
 
     private static int[] ParseSizes(string text) =>

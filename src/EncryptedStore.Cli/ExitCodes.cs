@@ -23,7 +23,7 @@ internal static class ExitCodes
             or TokenStoreErrorCodes.UnprotectedKey or TokenStoreErrorCodes.KeyUnavailable => Integrity,
         TokenStoreErrorCodes.NotFound => NotFound,
         TokenStoreErrorCodes.StoreLocked => Locked,
-        TokenStoreErrorCodes.StorageFull or TokenStoreErrorCodes.IoError => Error,
+        TokenStoreErrorCodes.StorageFull or TokenStoreErrorCodes.IoError or TokenStoreErrorCodes.Unavailable => Error,
         _ => Error,
     };
 }

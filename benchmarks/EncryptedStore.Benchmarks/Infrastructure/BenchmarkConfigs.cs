@@ -20,6 +20,9 @@ internal static class BenchmarkConfigs
 {
     public const string StoreSizeParameter = "StoreSize";
 
+    /// <summary>The parameter of the fleet benchmarks that names the database server.</summary>
+    public const string ServerParameter = "Server";
+
     public static readonly int[] QuickSizes = [1_000, 10_000];
 
     /// <summary>
@@ -28,11 +31,11 @@ internal static class BenchmarkConfigs
     /// </summary>
     private static readonly InProcessEmitToolchain InProcessToolchain = new(TimeSpan.FromHours(1), logOutput: true);
 
-    public static IConfig Full(IReadOnlyCollection<int>? sizes) =>
-        Common(DefaultConfig.Instance, sizes);
+    public static IConfig Full(IReadOnlyCollection<int>? sizes, IReadOnlyCollection<TokenDatabaseKind>? servers = null) =>
+        Common(DefaultConfig.Instance, sizes, servers);
 
-    public static IConfig Quick(IReadOnlyCollection<int>? sizes) =>
-        Common(DefaultConfig.Instance, sizes ?? QuickSizes)
+    public static IConfig Quick(IReadOnlyCollection<int>? sizes, IReadOnlyCollection<TokenDatabaseKind>? servers = null) =>
+        Common(DefaultConfig.Instance, sizes ?? QuickSizes, servers)
             .AddJob(Job.Default
                 .WithId("Quick")
                 .WithLaunchCount(1)
@@ -41,7 +44,22 @@ internal static class BenchmarkConfigs
                 .WithIterationTime(TimeInterval.FromMilliseconds(50))
                 .WithToolchain(InProcessToolchain));
 
-    private static ManualConfig Common(IConfig baseConfig, IReadOnlyCollection<int>? sizes)
+    /// <summary>
+    /// The fleet benchmarks (<c>fleet</c> command): in process like quick, 2 warm-ups and 8 measured iterations of
+    /// 200 ms (job id <c>Fleet</c>); a server round trip is 50 to 500 µs and the SDK's scan at 100,000 tokens tens of
+    /// milliseconds, so each iteration holds a few to a few thousand calls.
+    /// </summary>
+    public static IConfig Fleet(IReadOnlyCollection<int>? sizes, IReadOnlyCollection<TokenDatabaseKind>? servers) =>
+        Common(DefaultConfig.Instance, sizes, servers)
+            .AddJob(Job.Default
+                .WithId("Fleet")
+                .WithLaunchCount(1)
+                .WithWarmupCount(2)
+                .WithIterationCount(8)
+                .WithIterationTime(TimeInterval.FromMilliseconds(200))
+                .WithToolchain(InProcessToolchain));
+
+    private static ManualConfig Common(IConfig baseConfig, IReadOnlyCollection<int>? sizes, IReadOnlyCollection<TokenDatabaseKind>? servers = null)
     {
         var config = ManualConfig.Create(baseConfig)
             .AddColumn(StatisticColumn.Median)
@@ -49,6 +67,12 @@ internal static class BenchmarkConfigs
         if (sizes is not null)
         {
             config.AddFilter(new SimpleFilter(benchmark => HasAllowedSize(benchmark, sizes)));
+        }
+
+        if (servers is not null)
+        {
+            config.AddFilter(new SimpleFilter(benchmark =>
+                benchmark.Parameters.Items.FirstOrDefault(p => p.Name == ServerParameter)?.Value is not TokenDatabaseKind server || servers.Contains(server)));
         }
 
         return config;

@@ -94,7 +94,7 @@ internal static class StoreCache
     }
 
     /// <summary>The nearest folder above <paramref name="start"/> that holds the solution (BenchmarkDotNet builds under bin/).</summary>
-    private static string? RepositoryRoot(string start)
+    public static string? RepositoryRoot(string start)
     {
         for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
         {

@@ -80,7 +80,10 @@ internal static class ChangeMasterKeyCommand
                     context.Console, context.Time, "Re-encrypting tokens", "re-encrypted", total, progress => session.Store.ChangeMasterKeyAndRotateKeys(
                         next.MasterKey, new SyncProgress<KeyRotationProgress>(p => progress.Report((scanned = p.RecordsScanned, total))), cancellation)));
                 session.Dispose();
-                CompactCommand.Compact(context, context.StorePath);
+                if (!context.Store.IsDatabase)
+                {
+                    CompactCommand.Compact(context, context.StorePath);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -92,7 +95,8 @@ internal static class ChangeMasterKeyCommand
             }
 
             context.Console.WriteNote($"Master key changed: the store now opens with {next.Description}; {oldKey} no longer opens it. "
-                + $"New keys: data v{result.DataKeyVersion}, index v{result.IndexKeyVersion}; {result.RecordsRewritten} token(s) re-encrypted; older keys destroyed; file compacted.");
+                + $"New keys: data v{result.DataKeyVersion}, index v{result.IndexKeyVersion}; {result.RecordsRewritten} token(s) re-encrypted; older keys destroyed; "
+                + (context.Store.IsDatabase ? $"not compacted (a database store; its server does that: {CompactCommand.DatabaseCompaction})." : "file compacted."));
             WriteJson(context.Console, json, next.Description, result);
             return result.FailedRecordIds.Count > 0 ? ExitCodes.Integrity : ExitCodes.Ok;
         }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using EncryptedStore.Cli.Keys;
 using EncryptedStore.Cli.Output;
 using EncryptedStore.Cli.Settings;
+using EncryptedStore.Cli.Stores;
 using Spectre.Console;
 
 namespace EncryptedStore.Cli.Commands;
@@ -10,6 +11,7 @@ namespace EncryptedStore.Cli.Commands;
 internal sealed class CommandContext(ParseResult parseResult, CommandEnvironment environment)
 {
     private bool _stdinTaken;
+    private bool _sharedNoted;
 
     public ParseResult ParseResult { get; } = parseResult;
 
@@ -22,7 +24,22 @@ internal sealed class CommandContext(ParseResult parseResult, CommandEnvironment
     /// <summary>The settings in effect: command line, then <c>TOKENSTORE_*</c> variables, then the config file, then defaults.</summary>
     public CliSettings Settings => field ??= new CliSettings(ParseResult, environment.Options.Definitions);
 
-    public string StorePath => Settings.StorePath;
+    /// <summary>Where the store is (<c>--store</c> or its defaults): a file, or a database (<c>mysql://…</c>, <c>postgresql://…</c>).</summary>
+    /// <exception cref="CliException">Usage error for a bad database URI (a password in it, among others).</exception>
+    public StoreLocation Store => field ??= Locate(
+        Settings.StorePath, Settings.Store.Origin == SettingOrigin.CommandLine ? "--store" : Settings.Store.Describe(), Settings.DbPasswordVariable);
+
+    /// <summary>The store file's path; only for commands that work on a file (a database store has been refused or handled before).</summary>
+    public string StorePath => Store.FilePath ?? throw new InvalidOperationException("The store is a database, not a file.");
+
+    /// <summary>Whether <c>--db-insecure</c> was given: a database elsewhere may be reached without TLS.</summary>
+    public bool DbInsecure => Get(environment.Options.DbInsecure);
+
+    /// <summary>The store file or database named by <paramref name="value"/> (see <see cref="StoreLocation.Parse"/>).</summary>
+    /// <param name="value">A path or a database URI.</param>
+    /// <param name="what">Where it came from, for messages (<c>--to</c>).</param>
+    /// <param name="passwordVariable">The variable holding a database's password; null for the default (<c>MYSQL_PWD</c>, <c>PGPASSWORD</c>).</param>
+    public StoreLocation Locate(string value, string what, string? passwordVariable) => StoreLocation.Parse(value, what, passwordVariable, DbInsecure);
 
     public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
 
@@ -55,26 +72,64 @@ internal sealed class CommandContext(ParseResult parseResult, CommandEnvironment
     /// <summary>Whether a passphrase can be asked for: stdin is a terminal, or the process has a controlling terminal.</summary>
     public bool CanPrompt => (Console.InputIsTerminal && !_stdinTaken) || TerminalPassphrase.IsAvailable();
 
-    /// <summary>Resolves the key and opens the existing store at <see cref="StorePath"/>.</summary>
-    /// <exception cref="CliException">Exit code 5 when there is no store file.</exception>
-    public StoreSession OpenStore()
-    {
-        var path = StorePath;
-        if (!File.Exists(path))
-        {
-            throw CliException.NotFound($"no store at '{path}'; create one with 'tokenstore init' or pass --store PATH.");
-        }
+    /// <summary>Resolves the key and opens the existing store at <see cref="Store"/>.</summary>
+    /// <exception cref="CliException">Exit code 5 when there is no store file, or no store in the database.</exception>
+    public StoreSession OpenStore() => OpenStore(Store);
 
+    /// <summary>Resolves the key and opens the existing store at <paramref name="location"/>.</summary>
+    /// <exception cref="CliException">Exit code 5 when there is no store file, or no store in the database.</exception>
+    public StoreSession OpenStore(StoreLocation location)
+    {
+        EnsureExists(location);
         var key = ResolveKey();
         try
         {
-            return new StoreSession(key, Open(path, key));
+            return new StoreSession(key, Open(location, key), location);
         }
         catch
         {
             key.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Stops with "no store" (exit code 5) unless the store file exists, or the database holds the store's tables.</summary>
+    /// <exception cref="CliException">Exit code 5; for a database also when the server has no such database.</exception>
+    /// <exception cref="TokenStoreException"><c>UNAVAILABLE</c> when the database server cannot be reached.</exception>
+    public static void EnsureExists(StoreLocation location)
+    {
+        if (!location.Exists())
+        {
+            throw CliException.NotFound(location.Database is { } database
+                ? $"no store at {location.Display}: the database has no tables of prefix '{database.TablePrefix}'; create the store with 'tokenstore init' (or check the URI's ?prefix=)."
+                : $"no store at '{location.FilePath}'; create one with 'tokenstore init' or pass --store PATH.");
+        }
+    }
+
+    /// <summary>
+    /// Opens (or, when missing, creates) the store at <paramref name="location"/>: a file as <see cref="Open(string, KeySource)"/>
+    /// does, a database store with the library's <see cref="EncryptedTokenStoreOptions.Database"/>.
+    /// </summary>
+    public EncryptedTokenStore Open(StoreLocation location, KeySource key)
+    {
+        if (location.Database is not { } database)
+        {
+            return Open(location.FilePath!, key);
+        }
+
+        if (Settings.IsShared && !_sharedNoted)
+        {
+            _sharedNoted = true;
+            Console.WriteNote("--shared does nothing for a database store: it is always open to any number of processes at once.");
+        }
+
+        return new EncryptedTokenStore(new EncryptedTokenStoreOptions
+        {
+            Database = database,
+            MasterKey = key.MasterKey,
+            TimeProvider = Time,
+            LockTimeout = LockTimeout,
+        });
     }
 
     /// <summary>

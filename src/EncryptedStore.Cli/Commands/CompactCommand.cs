@@ -14,6 +14,11 @@ internal static class CompactCommand
         command.SetAction(parseResult =>
         {
             var context = new CommandContext(parseResult, environment);
+            if (context.Store.IsDatabase)
+            {
+                throw CliException.Usage($"{context.Store.Display} is a database store, which its server compacts: {DatabaseCompaction}.");
+            }
+
             var path = context.StorePath;
             if (!File.Exists(path))
             {
@@ -49,6 +54,11 @@ internal static class CompactCommand
         });
         return command;
     }
+
+    /// <summary>What reclaims a database store's free space, where <c>compact</c> would for a file.</summary>
+    public const string DatabaseCompaction =
+        "MariaDB/MySQL with OPTIMIZE TABLE on its tables, PostgreSQL with VACUUM (VACUUM FULL to give the space back); "
+        + "their logs, replicas and backups keep old pages for their own retention times";
 
     /// <summary>
     /// Compacts the closed store at <paramref name="path"/> with progress on stderr, saying once when another

@@ -53,7 +53,7 @@ internal static class CompletionCommand
             .AppendLine($"            {string.Join('|', tree.Commands.Select(c => c.Name))}) cmd=\"${{COMP_WORDS[i]}}\"; break ;;")
             .AppendLine("        esac")
             .AppendLine("    done")
-            .AppendLine("    case \"$prev\" in");
+            .AppendLine("    case \"$cmd:$prev\" in");
         AppendValueCases(script, tree, "        ", names => $"{names})", " ;;", files: "COMPREPLY=( $(compgen -f -- \"$cur\") ); return", values: v => $"COMPREPLY=( $(compgen -W \"{v}\" -- \"$cur\") ); return", none: "COMPREPLY=(); return");
         script.AppendLine("    esac")
             .AppendLine("    local words")
@@ -83,7 +83,7 @@ internal static class CompletionCommand
             .AppendLine($"            ({string.Join('|', tree.Commands.Select(c => c.Name))}) cmd=\"${{words[i]}}\"; break ;;")
             .AppendLine("        esac")
             .AppendLine("    done")
-            .AppendLine("    case \"$prev\" in");
+            .AppendLine("    case \"$cmd:$prev\" in");
         AppendValueCases(script, tree, "        ", names => $"({names})", " ;;", files: "_files; return", values: v => $"compadd -- {v}; return", none: "return");
         script.AppendLine("    esac")
             .AppendLine("    case \"$cmd\" in");
@@ -142,17 +142,24 @@ internal static class CompletionCommand
         return (end < 0 ? text : text[..end]).TrimEnd('.');
     }
 
-    /// <summary>The shell <c>case</c> arms for options that take a value: file names, a fixed set, or nothing to offer.</summary>
+    /// <summary>
+    /// The shell <c>case</c> arms for options that take a value: file names, a fixed set, or nothing to offer. Each arm
+    /// matches <c>command:option</c> (<c>*:option</c> for a global option), so one name completes as its command means
+    /// it: <c>import --from</c> a kind of source, <c>copy --from</c> a store.
+    /// </summary>
     private static void AppendValueCases(StringBuilder script, Tree tree, string indent, Func<string, string> pattern, string end, string files, Func<string, string> values, string none)
     {
-        var valued = tree.AllOptions.Where(TakesValue).DistinctBy(o => o.Name).ToList();
-        foreach (var group in valued.GroupBy(o => string.Join(' ', FixedValues(o))).Where(g => g.Key.Length > 0))
+        var valued = tree.Commands.SelectMany(c => c.Options.Where(TakesValue).Select(o => (Key: $"{c.Name}:{o.Name}", Option: o)))
+            .Concat(tree.Global.Where(TakesValue).Select(o => (Key: $"*:{o.Name}", Option: o)))
+            .DistinctBy(v => v.Key)
+            .ToList();
+        foreach (var group in valued.GroupBy(v => string.Join(' ', FixedValues(v.Option))).Where(g => g.Key.Length > 0))
         {
-            script.AppendLine($"{indent}{pattern(string.Join('|', group.Select(o => o.Name)))} {values(group.Key)}{end}");
+            script.AppendLine($"{indent}{pattern(string.Join('|', group.Select(v => v.Key)))} {values(group.Key)}{end}");
         }
 
-        var paths = valued.Where(o => FixedValues(o).Length == 0 && IsPath(o)).Select(o => o.Name).ToList();
-        var others = valued.Where(o => FixedValues(o).Length == 0 && !IsPath(o)).Select(o => o.Name).ToList();
+        var paths = valued.Where(v => FixedValues(v.Option).Length == 0 && IsPath(v.Option)).Select(v => v.Key).ToList();
+        var others = valued.Where(v => FixedValues(v.Option).Length == 0 && !IsPath(v.Option)).Select(v => v.Key).ToList();
         if (paths.Count > 0)
         {
             script.AppendLine($"{indent}{pattern(string.Join('|', paths))} {files}{end}");
@@ -166,7 +173,7 @@ internal static class CompletionCommand
 
     private static bool TakesValue(Option option) => option.Arity.MaximumNumberOfValues > 0 && option.ValueType != typeof(bool);
 
-    private static bool IsPath(Option option) => option.HelpName is "PATH" or "FILE";
+    private static bool IsPath(Option option) => option.HelpName is "PATH" or "FILE" or GlobalOptions.StoreHelpName;
 
     private static string[] FixedValues(Option option) => option.ValueType == typeof(bool)
         ? []
@@ -176,8 +183,6 @@ internal static class CompletionCommand
     private sealed record Tree(IReadOnlyList<Option> Global, IReadOnlyList<(string Name, string? Description, IReadOnlyList<Option> Options, IReadOnlyList<string> Words)> Commands)
     {
         public IEnumerable<string> RootWords => Commands.Select(c => c.Name).Concat(Global.SelectMany(Names));
-
-        public IEnumerable<Option> AllOptions => Global.Concat(Commands.SelectMany(c => c.Options));
 
         public static Tree From(RootCommand root)
         {

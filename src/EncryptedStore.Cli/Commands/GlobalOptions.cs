@@ -16,10 +16,18 @@ internal sealed class GlobalOptions
 
     public const int DefaultLockTimeoutSeconds = 30;
 
+    /// <summary>How a store is named in help: a file path or a database URI.</summary>
+    public const string StoreHelpName = "PATH|URI";
+
+    /// <summary>The setting of <see cref="DbPasswordEnv"/>.</summary>
+    public const string DbPasswordEnvKey = "db_password_env";
+
     public Option<string> Store { get; } = new("--store")
     {
-        Description = "Path of the store file (default: $TOKENSTORE_STORE, else \"store\" in the config file, else tokens.db).",
-        HelpName = "PATH",
+        Description = "Path of the store file, or a database store: mysql://USER@HOST[:PORT]/DB or postgresql://USER@HOST[:PORT]/DB "
+            + "(?prefix=NAME_ for its tables' prefix; the password from --db-password-env, never in the URI) "
+            + "(default: $TOKENSTORE_STORE, else \"store\" in the config file, else tokens.db).",
+        HelpName = StoreHelpName,
         DefaultValueFactory = _ => DefaultStorePath,
         Recursive = true,
     };
@@ -92,6 +100,21 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> DbPasswordEnv { get; } = new("--db-password-env")
+    {
+        Description = "A database store's password, from this environment variable (default: MYSQL_PWD for mysql://, PGPASSWORD for postgresql://). "
+            + "Never on the command line or in the URI.",
+        HelpName = "NAME",
+        Recursive = true,
+    };
+
+    public Option<bool> DbInsecure { get; } = new("--db-insecure")
+    {
+        Description = "Allow a database connection without TLS to a server that is not this machine (by default TLS is required "
+            + "except to localhost, 127.0.0.1, ::1 or a Unix socket).",
+        Recursive = true,
+    };
+
     public Option<bool> Quiet { get; } = new("--quiet", "-q")
     {
         Description = "No messages on stderr, only errors and warnings; results still go to stdout.",
@@ -110,6 +133,8 @@ internal sealed class GlobalOptions
         root.Options.Add(CertificatePasswordEnv);
         root.Options.Add(CertificateThumbprint);
         root.Options.Add(SystemdCredential);
+        root.Options.Add(DbPasswordEnv);
+        root.Options.Add(DbInsecure);
         root.Options.Add(Quiet);
     }
 
@@ -126,6 +151,7 @@ internal sealed class GlobalOptions
         new("systemd_credential", SystemdCredential, SettingKind.Text, IsMasterKey: true),
         new("lock_timeout", LockTimeout, SettingKind.WholeNumber, Default: DefaultLockTimeoutSeconds.ToString(CultureInfo.InvariantCulture)),
         new("shared", Shared, SettingKind.Flag, Default: "false"),
+        new(DbPasswordEnvKey, DbPasswordEnv, SettingKind.Text),
     ];
 
     /// <summary>The options that each name a master key; at most one may be given.</summary>

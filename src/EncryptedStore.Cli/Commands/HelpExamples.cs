@@ -24,6 +24,7 @@ internal static class HelpExamples
         [
             "tokenstore init --create-key-file ~/.config/myapp/master.key",
             "tokenstore --store /var/lib/myapp/tokens.db --os-key myapp init",
+            "MYSQL_PWD=… tokenstore --store mysql://app@db.example.com/tokens init --create-key-file ./master.key",
             "tokenstore init          # asks for a new passphrase twice",
         ],
         ["demo"] =
@@ -72,15 +73,22 @@ internal static class HelpExamples
         ["import"] =
         [
             "tokenstore import --from zoho-csv ./sdk_tokens.txt --dry-run",
-            "tokenstore import --from zoho-csv ./sdk_tokens.txt --wipe-source",
             "tokenstore import --from sqlite ./zohooauth.db",
             "echo 'Server=127.0.0.1;User ID=app;Password=…' | tokenstore import --from mysql -",
+            "tokenstore --store mysql://app@db/tokens import --from mysql mysql://app@db/zohooauth --wipe-source",
         ],
         ["export"] =
         [
             "tokenstore export --to backup ./tokens.backup",
             "tokenstore --os-key myapp export --to backup ./tokens.backup --backup-key-file ~/backup.key",
             "tokenstore export --to zoho-csv ./sdk_tokens.txt --reveal",
+        ],
+        ["copy"] =
+        [
+            "MYSQL_PWD=… tokenstore copy --from ./tokens.db --to mysql://app@db.example.com/tokens",
+            "tokenstore --db-password-env PG_PW copy --from mysql://app@db1/tokens --to postgresql://app@db2/tokens?prefix=app_",
+            "tokenstore --store mysql://app@db.example.com/tokens copy --to ./tokens.db --to-key-file ./laptop.key",
+            "tokenstore copy --from ./old.db --to ./tokens.db --merge",
         ],
         ["rotate"] =
         [
@@ -105,6 +113,7 @@ internal static class HelpExamples
             "tokenstore status",
             "tokenstore status --no-open",
             "tokenstore --store ./other.db status --json",
+            "PGPASSWORD=… tokenstore --store postgresql://app@db.example.com/tokens status",
         ],
         ["completion"] =
         [

@@ -2,6 +2,7 @@ using EncryptedStore.Cli.Keys;
 using System.CommandLine;
 using EncryptedStore.Cli.Import;
 using EncryptedStore.Cli.Output;
+using EncryptedStore.Cli.Stores;
 using Spectre.Console;
 
 namespace EncryptedStore.Cli.Commands;
@@ -30,7 +31,8 @@ internal static class ImportCommand
         from.OneOf("zoho-csv", "sqlite", "mysql", "backup");
         var source = new Argument<string>("SOURCE")
         {
-            Description = "The CSV file, SQLite file or backup file ('-': stdin, for zoho-csv and backup); for mysql a connection string "
+            Description = "The CSV file, SQLite file or backup file ('-': stdin, for zoho-csv and backup); for mysql a URI "
+                + "mysql://USER@HOST[:PORT]/DB (the password from --db-password-env, else MYSQL_PWD) or a connection string "
                 + "(e.g. 'Server=127.0.0.1;User ID=app;Password=…'; database zohooauth unless it names one). "
                 + "A connection string holds a password that shows in the process list: give '-' to read it from stdin.",
         };
@@ -47,11 +49,6 @@ internal static class ImportCommand
             Description = "After every row was imported, destroy the plaintext source: a CSV file is overwritten with zeros, "
                 + "flushed and deleted; SQLite and MySQL rows are deleted by id (SQLite with secure_delete, then VACUUM).",
         };
-        var insecure = new Option<bool>("--db-insecure")
-        {
-            Description = "mysql: allow a connection without TLS to a server that is not on this machine (by default TLS is required "
-                + "except to localhost or a socket: the rows hold every token in plaintext).",
-        };
         var backupKeyFile = new Option<string?>("--backup-key-file")
         {
             Description = "backup: the key file the backup was made with, when it is not the store's (a backup made before a master-key change).",
@@ -63,7 +60,7 @@ internal static class ImportCommand
             HelpName = "NAME",
         };
         var json = CommonOptions.Json("Print the report as JSON.");
-        var command = new Command("import", Description) { from, source, table, dryRun, skipInvalid, wipe, insecure, backupKeyFile, backupPassphraseEnv, json };
+        var command = new Command("import", Description) { from, source, table, dryRun, skipInvalid, wipe, backupKeyFile, backupPassphraseEnv, json };
         command.SetAction(parseResult =>
         {
             var context = new CommandContext(parseResult, environment);
@@ -74,7 +71,7 @@ internal static class ImportCommand
                 parseResult.GetValue(dryRun),
                 parseResult.GetValue(skipInvalid),
                 parseResult.GetValue(wipe),
-                parseResult.GetValue(insecure),
+                context.DbInsecure,
                 parseResult.GetValue(backupKeyFile),
                 parseResult.GetValue(backupPassphraseEnv),
                 parseResult.GetValue(json));
@@ -92,7 +89,7 @@ internal static class ImportCommand
                 : "--wipe-source needs a complete import: do not combine it with --dry-run or --skip-invalid.");
         }
 
-        var location = options.Kind == "mysql" ? context.ValueOrStdin(options.Source, "SOURCE")! : options.Source;
+        var location = options.Kind == "mysql" ? MySqlConnectionString(context, context.ValueOrStdin(options.Source, "SOURCE")!) : options.Source;
         byte[]? fromStdin = null;
         if (options.Kind != "mysql" && location == "-")
         {
@@ -139,7 +136,7 @@ internal static class ImportCommand
             wiped = source.Wipe(report.SourceIds);
         }
 
-        Print(context, options, source, session.Store.FilePath, report, wiped);
+        Print(context, options, source, session.Name, report, wiped);
         if (report.Problems.Count > 0 && !options.SkipInvalid)
         {
             context.Console.WriteError(options.DryRun
@@ -149,6 +146,23 @@ internal static class ImportCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The source of <c>--from mysql</c> as a connection string: as given, or built from a <c>mysql://</c> URI with the
+    /// password from <c>--db-password-env</c> (else <c>MYSQL_PWD</c>), e.g. the SDK's table on the database store's own server.
+    /// </summary>
+    private static string MySqlConnectionString(CommandContext context, string source)
+    {
+        if (!DatabaseUri.IsUri(source))
+        {
+            return source;
+        }
+
+        var location = context.Locate(source, "SOURCE", context.Settings.DbPasswordVariable);
+        return location.Uri is { Kind: TokenDatabaseKind.MySql, Prefix: null }
+            ? location.ConnectionString!
+            : throw CliException.Usage("SOURCE: --from mysql takes a mysql://USER@HOST[:PORT]/DB URI (without ?prefix=: the SDK's table is named by --table) or a connection string.");
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ using EncryptedStore.Cli.Output;
 
 namespace EncryptedStore.Cli.Commands;
 
-/// <summary><c>init</c>: creates a new, empty store, optionally with a new key file.</summary>
+/// <summary><c>init</c>: creates a new, empty store (a file, or the tables of a database store), optionally with a new key file.</summary>
 internal static class InitCommand
 {
     public static Command Create(CommandEnvironment environment)
@@ -15,20 +15,28 @@ internal static class InitCommand
             HelpName = "PATH",
         };
         var json = CommonOptions.Json("Print what was created as JSON (path, format_version, protected_by, key_file, wrapped_key_file).");
-        var command = new Command("init", "Create a new, empty store. Refuses to touch an existing file.") { createKeyFile, json };
+        var command = new Command("init", "Create a new, empty store: a file, or a database store's tables (--store mysql://… or postgresql://…). Refuses to touch an existing store.") { createKeyFile, json };
         command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), parseResult.GetValue(createKeyFile), parseResult.GetValue(json)));
         return command;
     }
 
     private static int Run(CommandContext context, string? newKeyFile, bool json)
     {
-        var path = context.StorePath;
-        if (Directory.Exists(path))
+        var location = context.Store;
+        var path = location.FilePath;
+        if (location.Database is { } database)
+        {
+            if (location.Exists())
+            {
+                throw new CliException($"{location.Display} already holds a store (tables {database.TablePrefix}*); init creates a new store and refuses to touch an existing one. "
+                    + "Another ?prefix= makes another store in the same database.");
+            }
+        }
+        else if (Directory.Exists(path))
         {
             throw new CliException($"'{path}' is a folder; give the store's file path, e.g. '{Path.Combine(path, GlobalOptions.DefaultStorePath)}'.");
         }
-
-        if (File.Exists(path))
+        else if (File.Exists(path))
         {
             throw new CliException($"'{path}' already exists; init creates a new store and refuses to touch an existing file.");
         }
@@ -47,10 +55,15 @@ internal static class InitCommand
         }
 
         var createdKeyFile = false;
+        var createdStore = false;
         try
         {
             KeySource key;
-            EnsureFolder(path);
+            if (path is not null)
+            {
+                EnsureFolder(path);
+            }
+
             if (newKeyFile is not null)
             {
                 EnsureFolder(newKeyFile);
@@ -66,16 +79,20 @@ internal static class InitCommand
             string storePath, protectedBy;
             int format;
             using (key)
-            using (var store = context.Open(path, key))
+            using (var store = context.Open(location, key))
             {
-                (storePath, format, protectedBy) = (store.FilePath, store.GetStatistics().FormatVersion, key.Description);
-                context.Console.WriteNote($"Created store '{storePath}' (format {format}), protected by {protectedBy}.");
+                createdStore = true;
+                (storePath, format, protectedBy) = (location.IsDatabase ? location.Display : store.FilePath, store.GetStatistics().FormatVersion, key.Description);
+                context.Console.WriteNote(location.IsDatabase
+                    ? $"Created store {storePath} (format {format}, tables {location.Database!.TablePrefix}*, {location.Tls}), protected by {protectedBy}. "
+                        + "Every machine opens it with the same --store URI and master key."
+                    : $"Created store '{storePath}' (format {format}), protected by {protectedBy}.");
             }
 
-            var wrappedKeyFile = File.Exists(MasterKey.WrappedKeyPathFor(path)) ? MasterKey.WrappedKeyPathFor(path) : null;
+            var wrappedKeyFile = path is not null && File.Exists(MasterKey.WrappedKeyPathFor(path)) ? MasterKey.WrappedKeyPathFor(path) : null;
             if (wrappedKeyFile is not null)
             {
-                context.Console.WriteNote($"Wrapped master key: '{MasterKey.WrappedKeyPathFor(path)}' (0600), beside the store. Back it up with the store; "
+                context.Console.WriteNote($"Wrapped master key: '{wrappedKeyFile}' (0600), beside the store. Back it up with the store; "
                     + (OperatingSystem.IsWindows() && context.Has(context.Options.OsKey)
                         ? "opening needs this Windows user's DPAPI keys."
                         : "opening needs the private key of the certificate."));
@@ -102,7 +119,7 @@ internal static class InitCommand
 
             return ExitCodes.Ok;
         }
-        catch when (createdKeyFile && !File.Exists(path))
+        catch when (createdKeyFile && !createdStore && (path is null || !File.Exists(path)))
         {
             // The new key protects nothing if the store was not created; do not leave it behind.
             File.Delete(newKeyFile!);
@@ -110,8 +127,8 @@ internal static class InitCommand
         }
     }
 
-    /// <summary>Makes the missing folders of <paramref name="file"/>, owner-only on Unix (as ssh-keygen and gh make theirs).</summary>
-    private static void EnsureFolder(string file)
+    /// <summary>Makes the missing folders of <paramref name="file"/>, owner-only on Unix (as ssh-keygen and gh make theirs); also for a new <c>copy</c> target.</summary>
+    public static void EnsureFolder(string file)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(file));
         if (folder is null || Directory.Exists(folder))

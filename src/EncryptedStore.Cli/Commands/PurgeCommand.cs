@@ -24,7 +24,7 @@ internal static class PurgeCommand
 
         using var session = context.OpenStore();
         var count = session.Store.GetStatistics().TokenCount;
-        if (!yes && !context.Confirm($"Delete all {count} token(s) in '{session.Store.FilePath}'?"))
+        if (!yes && !context.Confirm($"Delete all {count} token(s) in '{session.Name}'?"))
         {
             context.Console.WriteNote("Nothing deleted.");
             return ExitCodes.Usage;

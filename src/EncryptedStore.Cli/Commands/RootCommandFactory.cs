@@ -23,6 +23,7 @@ internal static class RootCommandFactory
         root.Subcommands.Add(StatsCommand.Create(environment));
         root.Subcommands.Add(ImportCommand.Create(environment));
         root.Subcommands.Add(ExportCommand.Create(environment));
+        root.Subcommands.Add(CopyCommand.Create(environment));
         root.Subcommands.Add(RotateCommand.Create(environment));
         root.Subcommands.Add(ChangeMasterKeyCommand.Create(environment));
         root.Subcommands.Add(CompactCommand.Create(environment));

@@ -21,7 +21,10 @@ internal static class RotateCommand
             DefaultValueFactory = _ => 1000,
             CustomParser = OptionParsers.WholeNumber("--batch-size must be a whole number from 1 to 100000."),
         };
-        var destroyOld = new Option<bool>("--destroy-old") { Description = "Afterwards revoke and destroy older key versions that no token uses, then compact the file." };
+        var destroyOld = new Option<bool>("--destroy-old")
+        {
+            Description = "Afterwards revoke and destroy older key versions that no token uses, then compact the file (a database store is compacted by its server).",
+        };
         var json = CommonOptions.Json("Print the result as JSON (token counts, active key versions, destroyed and failed).");
         var command = new Command("rotate", "Rotate the store's keys online: new key versions, every token re-encrypted in batches. Resumes an interrupted rotation.")
         {
@@ -70,7 +73,8 @@ internal static class RotateCommand
             }
         }
 
-        if (destroyOld)
+        var compact = destroyOld && !context.Store.IsDatabase;
+        if (compact)
         {
             try
             {
@@ -91,9 +95,10 @@ internal static class RotateCommand
         console.WriteNote($"Active keys: data v{result.DataKeyVersion}, index v{result.IndexKeyVersion}.");
         if (destroyOld)
         {
+            var compacted = compact ? "file compacted" : $"not compacted (a database store; its server does that: {CompactCommand.DatabaseCompaction})";
             console.WriteNote(destroyed.Count == 0
-                ? "No older key version to destroy; file compacted."
-                : $"Destroyed key version(s) {string.Join(", ", destroyed)}; file compacted.");
+                ? $"No older key version to destroy; {compacted}."
+                : $"Destroyed key version(s) {string.Join(", ", destroyed)}; {compacted}.");
         }
 
         if (json)

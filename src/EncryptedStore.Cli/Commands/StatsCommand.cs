@@ -41,7 +41,7 @@ internal static class StatsCommand
             JsonOutput.Write(context.Console, w =>
             {
                 w.WriteStartObject();
-                w.WriteString("path", session.Store.FilePath);
+                w.WriteString("path", session.Name);
                 w.WriteNumber("format_version", stats.FormatVersion);
                 w.WriteNumber("token_count", stats.TokenCount);
                 w.WriteNumber("file_size_bytes", stats.FileSizeBytes);
@@ -67,7 +67,7 @@ internal static class StatsCommand
         {
             context.Console.WriteLine(Array.IndexOf(Fields, field) switch
             {
-                0 => session.Store.FilePath,
+                0 => session.Name,
                 1 => stats.FormatVersion.ToString(CultureInfo.InvariantCulture),
                 2 => stats.TokenCount.ToString(CultureInfo.InvariantCulture),
                 _ => stats.FileSizeBytes.ToString(CultureInfo.InvariantCulture),
@@ -75,7 +75,7 @@ internal static class StatsCommand
         }
         else
         {
-            Write(context.Console, session.Store.FilePath, stats);
+            Write(context.Console, session.Name, stats);
         }
 
         return ExitCodes.Ok;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using EncryptedStore.Cli.Output;
 using EncryptedStore.Cli.Settings;
+using EncryptedStore.Cli.Stores;
 
 namespace EncryptedStore.Cli.Commands;
 
@@ -15,13 +16,13 @@ internal static class StatusCommand
 {
     private const string Description =
         "Show the settings in effect and where each came from (flag, TOKENSTORE_* variable, config file, default), whether the store "
-        + "file exists, whether the master key is reachable, and the store's token count and key versions. Exit code 0 when all is usable, "
-        + "5 without a store file, 3 when the key is unavailable.";
+        + "file (or database store's tables) exists, whether the master key is reachable, and the store's token count and key versions. Exit code 0 when all is usable, "
+        + "5 without a store, 3 when the key is unavailable, 1 when the database server is.";
 
     public static Command Create(CommandEnvironment environment)
     {
         var json = CommonOptions.Json("Print the status as JSON.");
-        var noOpen = new Option<bool>("--no-open") { Description = "Do not open the store: no key is used and no lock is taken." };
+        var noOpen = new Option<bool>("--no-open") { Description = "Do not open the store: no key is used, no lock is taken and no database server is asked." };
         var command = new Command("status", Description) { json, noOpen };
         command.SetAction(parseResult => Run(new CommandContext(parseResult, environment), parseResult.GetValue(json), parseResult.GetValue(noOpen)));
         return command;
@@ -32,7 +33,8 @@ internal static class StatusCommand
         var settings = context.Settings;
         var key = settings.MasterKey();
         var certificatePassword = settings.CertificatePasswordVariable(key);
-        var shown = new List<Setting> { settings.Store };
+        var location = context.Store;
+        var shown = new List<Setting> { location.IsDatabase ? settings.Store with { Value = location.Display } : settings.Store };
         if (key is not null)
         {
             shown.Add(key);
@@ -45,12 +47,18 @@ internal static class StatusCommand
 
         shown.Add(settings.LockTimeout);
         shown.Add(settings.Shared);
+        if (location.IsDatabase && settings.Get(settings.Definition(GlobalOptions.DbPasswordEnvKey)) is { Origin: not SettingOrigin.Default } password)
+        {
+            shown.Add(password);
+        }
 
-        var store = new FileInfo(settings.StorePath);
         var check = KeyCheck.For(key, certificatePassword, context.CanPrompt);
-        var (exitCode, problem) = !store.Exists ? (ExitCodes.NotFound, $"no store at '{store.FullName}'; create one with 'tokenstore init'")
-            : check.Reachable == false ? (ExitCodes.WrongKey, $"the master key is not reachable: {check.Detail}")
-            : (ExitCodes.Ok, (string?)null);
+        var (exists, exitCode, problem) = Exists(location, noOpen);
+        if (exitCode == ExitCodes.Ok && check.Reachable == false)
+        {
+            (exitCode, problem) = (ExitCodes.WrongKey, $"the master key is not reachable: {check.Detail}");
+        }
+
         StoreStatistics? statistics = null;
         if (exitCode == ExitCodes.Ok && !noOpen && key is not null)
         {
@@ -65,7 +73,7 @@ internal static class StatusCommand
             }
         }
 
-        var report = new Report(settings.Config, shown, store, key, check, statistics, problem);
+        var report = new Report(settings.Config, shown, location, exists, key, check, statistics, problem);
         if (json)
         {
             JsonOutput.Write(context.Console, report.WriteJson);
@@ -81,9 +89,42 @@ internal static class StatusCommand
         return exitCode;
     }
 
-    private sealed record Report(ConfigFile Config, IReadOnlyList<Setting> Settings, FileInfo Store, Setting? Key, KeyCheck Check, StoreStatistics? Statistics, string? Problem)
+    /// <summary>Whether the store is there (null: not asked, a database with <c>--no-open</c>), and the exit code and problem when it is not.</summary>
+    private static (bool? Exists, int ExitCode, string? Problem) Exists(StoreLocation location, bool noOpen)
+    {
+        if (!location.IsDatabase)
+        {
+            return File.Exists(location.FilePath)
+                ? (true, ExitCodes.Ok, null)
+                : (false, ExitCodes.NotFound, $"no store at '{Path.GetFullPath(location.FilePath!)}'; create one with 'tokenstore init'");
+        }
+
+        if (noOpen)
+        {
+            return (null, ExitCodes.Ok, null);
+        }
+
+        try
+        {
+            return location.Exists()
+                ? (true, ExitCodes.Ok, null)
+                : (false, ExitCodes.NotFound, $"no store at {location.Display} (no tables {location.Database!.TablePrefix}*); create one with 'tokenstore init'");
+        }
+        catch (CliException e)
+        {
+            return (false, e.ExitCode, e.Message);
+        }
+        catch (TokenStoreException e)
+        {
+            return (null, ExitCodes.For(e), $"{e.Code}: {e.Message}");
+        }
+    }
+
+    private sealed record Report(ConfigFile Config, IReadOnlyList<Setting> Settings, StoreLocation Location, bool? Exists, Setting? Key, KeyCheck Check, StoreStatistics? Statistics, string? Problem)
     {
         private const int Width = 20;
+
+        private FileInfo Store => new(Location.FilePath!);
 
         public IEnumerable<string> Lines()
         {
@@ -93,7 +134,10 @@ internal static class StatusCommand
                 yield return Row(setting.Definition.Key, $"{setting.Value}  ({setting.Describe()})");
             }
 
-            yield return Row("store file", Store.Exists ? $"{Store.FullName}: {Store.Length.ToString("N0", CultureInfo.InvariantCulture)} bytes, permissions {Permissions()}" : $"{Store.FullName}: not found");
+            yield return Location.Database is { } database
+                ? Row("store database", $"{Location.Display}: tables {database.TablePrefix}* "
+                    + (Exists switch { true => "exist", false => "not found", null => "not checked" }) + $"; {Location.Tls}; {Location.PasswordSource}")
+                : Row("store file", Store.Exists ? $"{Store.FullName}: {Store.Length.ToString("N0", CultureInfo.InvariantCulture)} bytes, permissions {Permissions()}" : $"{Store.FullName}: not found");
             yield return Row("master key", (Check.Reachable switch { true => "reachable: ", false => "NOT reachable: ", null => string.Empty }) + Check.Detail);
             if (Statistics is { } stats)
             {
@@ -122,12 +166,19 @@ internal static class StatusCommand
 
             w.WriteEndObject();
             w.WriteStartObject("store");
-            w.WriteString("path", Store.FullName);
-            w.WriteBoolean("exists", Store.Exists);
-            if (Store.Exists)
+            if (Location.Database is { } database)
             {
-                w.WriteNumber("size_bytes", Store.Length);
-                w.WriteString("permissions", Permissions());
+                WriteDatabase(w, database);
+            }
+            else
+            {
+                w.WriteString("path", Store.FullName);
+                w.WriteBoolean("exists", Store.Exists);
+                if (Store.Exists)
+                {
+                    w.WriteNumber("size_bytes", Store.Length);
+                    w.WriteString("permissions", Permissions());
+                }
             }
 
             w.WriteEndObject();
@@ -164,6 +215,25 @@ internal static class StatusCommand
             w.WriteBoolean("usable", Problem is null);
             w.WriteString("problem", Problem);
             w.WriteEndObject();
+        }
+
+        private void WriteDatabase(Utf8JsonWriter w, TokenDatabase database)
+        {
+            w.WriteString("path", Location.Display);
+            w.WriteString("kind", Location.Uri!.Scheme);
+            w.WriteString("table_prefix", database.TablePrefix);
+            if (Exists is { } exists)
+            {
+                w.WriteBoolean("exists", exists);
+            }
+            else
+            {
+                w.WriteNull("exists");
+            }
+
+            w.WriteString("tls", Location.Tls);
+            w.WriteString("password_variable", Location.PasswordVariable);
+            w.WriteBoolean("password_set", Location.PasswordSet);
         }
 
         private static string Row(string name, string value) => name.PadRight(Width) + value;

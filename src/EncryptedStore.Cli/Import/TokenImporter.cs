@@ -75,7 +75,8 @@ internal static class TokenImporter
 
         if (!skipInvalid)
         {
-            // All or nothing: one transaction, so a failure (or a crash) leaves the store as it was.
+            // All or nothing: one transaction, so a failure (or a crash) leaves the store as it was. A database server out of
+            // reach (UNAVAILABLE) is not a row's problem: it ends the command, with the library's word on the commit's outcome.
             var copies = accepted.Select(a => TokenColumns.Copy(a.Token)).ToList();
             try
             {
@@ -84,7 +85,7 @@ internal static class TokenImporter
                 progress?.Report((copies.Count, copies.Count));
                 return new ImportReport(rows.Count, accepted.Count, copies.Count, problems, sourceIds, RolledBack: false);
             }
-            catch (TokenStoreException e) when (e.Code is not (TokenStoreErrorCodes.StoreLocked or TokenStoreErrorCodes.Integrity))
+            catch (TokenStoreException e) when (e.Code is not (TokenStoreErrorCodes.StoreLocked or TokenStoreErrorCodes.Integrity or TokenStoreErrorCodes.Unavailable))
             {
                 problems.Add(new ImportProblem("import", null, $"{e.Code}: {e.Message}"));
                 return new ImportReport(rows.Count, accepted.Count, 0, problems, sourceIds, RolledBack: true);
@@ -101,7 +102,7 @@ internal static class TokenImporter
                 target.SaveToken(copy);
                 inserted.Add(copy.Id!);
             }
-            catch (TokenStoreException e) when (e.Code is not (TokenStoreErrorCodes.StoreLocked or TokenStoreErrorCodes.Integrity))
+            catch (TokenStoreException e) when (e.Code is not (TokenStoreErrorCodes.StoreLocked or TokenStoreErrorCodes.Integrity or TokenStoreErrorCodes.Unavailable))
             {
                 problems.Add(new ImportProblem(row.Location, token.Id, $"{e.Code}: {e.Message}"));
             }

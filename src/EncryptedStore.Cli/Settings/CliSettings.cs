@@ -29,7 +29,10 @@ internal sealed class CliSettings(ParseResult parseResult, IReadOnlyList<Setting
 
     public Setting Shared => Get(Definition("shared"));
 
-    /// <summary>The path of the store file.</summary>
+    /// <summary>The variable named to hold a database store's password (<c>--db-password-env</c> and its defaults); null for the default.</summary>
+    public string? DbPasswordVariable => Get(Definition("db_password_env")).Value;
+
+    /// <summary>The path of the store file, or a database store's URI.</summary>
     /// <exception cref="CliException">Usage error for an empty path.</exception>
     public string StorePath => Store.Value is { Length: > 0 } path ? path : throw CliException.Usage("--store needs a path.");
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EncryptedStore.Cli.Stores;
 
 namespace EncryptedStore.Cli.Settings;
 
@@ -134,7 +135,8 @@ internal sealed class ConfigFile
             case SettingKind.Flag when value.ValueKind is JsonValueKind.True or JsonValueKind.False:
                 return value.GetBoolean() ? "true" : "false";
             case SettingKind.Text or SettingKind.Path when value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text:
-                return kind == SettingKind.Path ? System.IO.Path.GetFullPath(ExpandHome(text), folder) : text;
+                // A database store's URI is not a path: it stays as written.
+                return kind == SettingKind.Path && !DatabaseUri.IsUri(text) ? System.IO.Path.GetFullPath(ExpandHome(text), folder) : text;
             default:
                 var expected = kind switch
                 {

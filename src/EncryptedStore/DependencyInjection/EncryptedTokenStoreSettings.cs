@@ -23,10 +23,17 @@ namespace EncryptedStore;
 public sealed class EncryptedTokenStoreSettings
 {
     /// <summary>
-    /// See <see cref="EncryptedTokenStoreOptions.FilePath"/>; required. A relative path is relative to the current
-    /// directory when the store opens. <c>:memory:</c> is an in-memory store, whose master key may be omitted.
+    /// See <see cref="EncryptedTokenStoreOptions.FilePath"/>; required unless <see cref="Database"/> is set (exactly one of
+    /// them). A relative path is relative to the current directory when the store opens. <c>:memory:</c> is an in-memory
+    /// store, whose master key may be omitted.
     /// </summary>
     public string? FilePath { get; set; }
+
+    /// <summary>A store on a database server instead of a file (see <see cref="EncryptedTokenStoreOptions.Database"/>). Never null.</summary>
+    public TokenDatabaseSettings Database { get; set; } = new();
+
+    /// <summary>See <see cref="EncryptedTokenStoreOptions.MaxStaleness"/> (a database store only), written <c>hh:mm:ss.fff</c>. Default zero.</summary>
+    public TimeSpan MaxStaleness { get; set; } = TimeSpan.Zero;
 
     /// <summary>See <see cref="EncryptedTokenStoreOptions.CacheSize"/>. Default 10,000; 0 turns the cache off; at least 0.</summary>
     public int CacheSize { get; set; } = new EncryptedTokenStoreOptions().CacheSize;
@@ -62,6 +69,8 @@ public sealed class EncryptedTokenStoreSettings
     internal void ApplyTo(EncryptedTokenStoreOptions options)
     {
         options.FilePath = FilePath ?? string.Empty;
+        options.Database = Database?.IsSet == true ? Database.ToDatabase() : null;
+        options.MaxStaleness = MaxStaleness;
         options.CacheSize = CacheSize;
         options.FlushToDisk = FlushToDisk;
         options.UseSaveJournal = UseSaveJournal;

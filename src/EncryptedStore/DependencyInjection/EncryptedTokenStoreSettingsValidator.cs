@@ -31,9 +31,19 @@ internal sealed class EncryptedTokenStoreSettingsValidator(string optionsName, o
 
     private void ValidateStore(EncryptedTokenStoreSettings options, List<string> failures)
     {
-        if (string.IsNullOrWhiteSpace(options.FilePath))
+        var database = options.Database ?? new TokenDatabaseSettings();
+        if (database.IsSet)
+        {
+            ValidateDatabase(database, hasFile: !string.IsNullOrWhiteSpace(options.FilePath), failures);
+        }
+        else if (string.IsNullOrWhiteSpace(options.FilePath))
         {
             failures.Add($"{_prefix}FilePath is required (the path of the store file, or \"{EncryptedTokenStoreOptions.InMemory}\")");
+        }
+
+        if (options.MaxStaleness < TimeSpan.Zero || options.MaxStaleness > EncryptedTokenStoreOptions.MaxMaxStaleness || (options.MaxStaleness > TimeSpan.Zero && !database.IsSet))
+        {
+            failures.Add(Invariant($"{_prefix}MaxStaleness must be from 00:00:00 to {EncryptedTokenStoreOptions.MaxMaxStaleness:c}, for a Database store only, not {options.MaxStaleness:c}"));
         }
 
         if (options.CacheSize < 0)
@@ -54,6 +64,36 @@ internal sealed class EncryptedTokenStoreSettingsValidator(string optionsName, o
         if (!Enum.IsDefined(options.Sharing))
         {
             failures.Add(Invariant($"{_prefix}Sharing must be \"{StoreSharing.Exclusive}\" or \"{StoreSharing.Shared}\", not {(int)options.Sharing}"));
+        }
+    }
+
+    private void ValidateDatabase(TokenDatabaseSettings database, bool hasFile, List<string> failures)
+    {
+        var prefix = _prefix + "Database";
+        if (hasFile)
+        {
+            failures.Add($"{_prefix}FilePath and {prefix} are both set: a store is a file or a database, set exactly one");
+        }
+
+        if (database.Kind is not { } kind || !Enum.IsDefined(kind))
+        {
+            failures.Add($"{prefix}:Kind must be \"{TokenDatabaseKind.MySql}\" or \"{TokenDatabaseKind.PostgreSql}\"");
+        }
+
+        if (string.IsNullOrWhiteSpace(database.ConnectionString))
+        {
+            failures.Add($"{prefix}:ConnectionString is required (the server and the database)");
+            return;
+        }
+
+        try
+        {
+            _ = database.ToDatabase();
+        }
+        catch (ArgumentException e)
+        {
+            // TokenDatabase's messages never quote the connection string.
+            failures.Add($"{prefix}: {e.Message.Split(" (Parameter", 2)[0].TrimEnd('.')}");
         }
     }
 

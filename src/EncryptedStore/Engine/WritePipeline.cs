@@ -28,6 +28,7 @@ namespace EncryptedStore.Engine;
 internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCache? cache, JournaledWriter? journal, Action reload, ILogger? logger = null)
 {
     private readonly Lock _writeLock = new();
+    private readonly Lock _catchUpLock = new();
     private volatile bool _disposed;
 
     public ITokenStorage Storage => storage;
@@ -51,24 +52,7 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
         {
             if (storage.IsStale)
             {
-                cache?.BeginWrite();
-                try
-                {
-                    if (storage.IsStateStale)
-                    {
-                        reload();
-                    }
-                }
-                finally
-                {
-                    cache?.EndWrite(touchedIds: null);
-                }
-
-                storage.MarkSynchronized();
-                if (storage.TakeEngineReopen() is { } failure && logger is not null)
-                {
-                    Log.EngineReopened(logger, storage.Path, failure);
-                }
+                CatchUp();
             }
 
             return lease;
@@ -77,6 +61,40 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
         {
             lease.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Reloads what another process (or a replaced engine) may have changed, once: on a database store several threads
+    /// may find the storage stale at once, and the first reloads for all of them.
+    /// </summary>
+    private void CatchUp()
+    {
+        lock (_catchUpLock)
+        {
+            if (!storage.IsStale)
+            {
+                return;
+            }
+
+            cache?.BeginWrite();
+            try
+            {
+                if (storage.IsStateStale)
+                {
+                    reload();
+                }
+            }
+            finally
+            {
+                cache?.EndWrite(touchedIds: null);
+            }
+
+            storage.MarkSynchronized();
+            if (storage.TakeEngineReopen() is { } failure && logger is not null)
+            {
+                Log.EngineReopened(logger, storage.Path, failure);
+            }
         }
     }
 
@@ -130,13 +148,8 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
                     // which now keeps every other writer out; catch up inside it, so the work sees the current keys.
                     if (storage.IsShared && storage.IsStale)
                     {
-                        if (storage.IsStateStale)
-                        {
-                            reload();
-                        }
-
+                        CatchUp();
                         scope.TouchAll();
-                        storage.MarkSynchronized();
                     }
 
                     result = work(scope);

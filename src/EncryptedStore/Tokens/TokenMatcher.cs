@@ -29,6 +29,15 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
 
         using var lease = pipeline.Hold();
 
+        // Caught up now (a database store asked its server, in one round trip, whether another instance wrote): the
+        // cache holds nothing older than the storage, so it answers before the storage is read.
+        if (!pipeline.IsSynchronized && cache?.Get(id) is { } current)
+        {
+            var hit = current.ToToken();
+            StoreMetrics.Lookup(started, LookupKind.ById, LookupResult.Hit);
+            return hit;
+        }
+
         // The generation is read before looking at the pending saves: a save published after it makes
         // the token read below too old to cache (see TokenCache).
         var generation = cache?.BeginRead();

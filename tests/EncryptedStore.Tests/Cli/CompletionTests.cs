@@ -39,6 +39,34 @@ public class CompletionTests
         });
     }
 
+    [Test]
+    public void Bash_OneOptionNameInTwoCommands_CompletesAsEachCommandMeansIt()
+    {
+        Assume.That(File.Exists("/bin/bash"), "needs bash");
+        using var sandbox = CliSandbox.Create(withStore: false);
+        var script = sandbox.File("tokenstore.bash");
+        File.WriteAllText(script, sandbox.RunBare(null, null, "completion", "bash").StdOut);
+
+        var completed = CliRunner.RunProgram("/bin/bash", ["-c", $"""
+            source '{script}'
+            complete_words() {"{"} COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMPREPLY=(); _tokenstore; echo "${"{"}COMPREPLY[*]{"}"}"; {"}"}
+            complete_words tokenstore import --from ''
+            complete_words tokenstore copy --from mas
+            complete_words tokenstore export --to ''
+            complete_words tokenstore --store mas
+            """], null, sandbox.Path);
+
+        var lines = completed.StdOut.Split('\n');
+        Assert.Multiple(() =>
+        {
+            Assert.That(completed.ExitCode, Is.EqualTo(0), completed.ToString());
+            Assert.That(lines[0], Is.EqualTo("backup mysql sqlite zoho-csv"));
+            Assert.That(lines[1], Is.EqualTo("master.key"), "copy --from takes a store: file names");
+            Assert.That(lines[2], Is.EqualTo("backup zoho-csv"));
+            Assert.That(lines[3], Is.EqualTo("master.key"));
+        });
+    }
+
     [TestCase("zsh", "compdef _tokenstore tokenstore")]
     [TestCase("fish", "complete -c tokenstore")]
     public void OtherShells_ScriptCoversCommandsAndOptions(string shell, string marker)

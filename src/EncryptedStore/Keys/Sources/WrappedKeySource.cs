@@ -74,5 +74,5 @@ internal sealed class WrappedKeySource(KeyWrapper wrapper, bool createIfMissing)
     }
 
     private string RequireFile(string? storePath) =>
-        storePath ?? throw Errors.InvalidMasterKey($"{wrapper.Description} keeps the store's master key in a file beside the store; an in-memory store has none.");
+        storePath ?? throw Errors.InvalidMasterKey($"{wrapper.Description} keeps the store's master key in a file beside the store; a store in memory or on a database server has none (use a key file, a passphrase, an OS key store or a systemd credential).");
 }

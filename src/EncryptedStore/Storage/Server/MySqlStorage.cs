@@ -23,14 +23,8 @@ internal sealed class MySqlStorage : ServerStorage
         : base(path, prefix, lockTimeout, maxStaleness, time, logger)
     {
         _connectionString = connectionString;
-        try
-        {
-            Password = new MySqlConnectionStringBuilder(connectionString).Password;
-        }
-        catch (ArgumentException)
-        {
-            // The driver refuses the string: opening says so (without quoting it).
-        }
+        Password = PasswordOf(connectionString);
+        CheckConnectionString(connectionString, text => new MySqlConnectionStringBuilder(text), "MySqlConnector");
     }
 
     protected override string? Password { get; }

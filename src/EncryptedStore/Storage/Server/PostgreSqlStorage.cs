@@ -21,14 +21,8 @@ internal sealed class PostgreSqlStorage : ServerStorage
         : base(path, prefix, lockTimeout, maxStaleness, time, logger)
     {
         _connectionString = connectionString;
-        try
-        {
-            Password = new NpgsqlConnectionStringBuilder(connectionString).Password;
-        }
-        catch (ArgumentException)
-        {
-            // The driver refuses the string: opening says so (without quoting it).
-        }
+        Password = PasswordOf(connectionString);
+        CheckConnectionString(connectionString, text => new NpgsqlConnectionStringBuilder(text), "Npgsql");
     }
 
     protected override string? Password { get; }

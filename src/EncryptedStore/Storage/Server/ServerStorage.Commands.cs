@@ -8,6 +8,8 @@ namespace EncryptedStore.Storage.Server;
 /// <summary>Running commands: on the thread's transaction or a pooled connection, with the driver's failures translated.</summary>
 internal abstract partial class ServerStorage
 {
+    private static readonly string[] PasswordKeys = ["Password", "Pwd"];
+
     /// <summary>A new, closed connection to the store's database.</summary>
     protected abstract DbConnection CreateConnection();
 
@@ -22,6 +24,26 @@ internal abstract partial class ServerStorage
 
     /// <summary>The password of the connection string, to scrub from a driver's message should one ever quote it.</summary>
     protected abstract string? Password { get; }
+
+    /// <summary>The password a connection string holds, if any (to scrub it from messages).</summary>
+    protected static string? PasswordOf(string connectionString)
+    {
+        var builder = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        return PasswordKeys.Select(key => builder.TryGetValue(key, out var value) ? value?.ToString() : null).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+    }
+
+    /// <summary>Lets the driver parse the connection string now: one it refuses is an <see cref="ArgumentException"/> whose message names no password.</summary>
+    protected void CheckConnectionString(string connectionString, Func<string, object> parse, string driver)
+    {
+        try
+        {
+            _ = parse(connectionString);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException or NotSupportedException)
+        {
+            throw new ArgumentException($"The connection string of {Path} is not accepted by {driver}: {Reason(e)}.", nameof(connectionString));
+        }
+    }
 
     /// <summary>True for the exceptions a driver or its socket throws.</summary>
     protected static bool IsDriverFailure(Exception e) =>

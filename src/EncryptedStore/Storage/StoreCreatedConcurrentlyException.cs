@@ -1,4 +1,4 @@
-namespace EncryptedStore.Storage.Server;
+namespace EncryptedStore.Storage;
 
 /// <summary>
 /// Another instance created the store between this instance's look at the database (no metadata yet) and its own

@@ -1,0 +1,223 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace EncryptedStore.Benchmarks.Baselines;
+
+/// <summary>
+/// The encrypted store's server schema and indexes without the cryptography, on MariaDB/MySQL or PostgreSQL: one row
+/// per token, the id as primary key, every field in a plaintext column, and the blind indexes' columns holding a
+/// <b>plain SHA-256</b> of the value instead of an HMAC (32 bytes either way, so the indexes have the same shape): user
+/// name (not unique), user name + client id, access, refresh and grant token (unique). <c>FindTokenById</c> is one
+/// select by the primary key, <c>FindToken</c> one select on a unique index (the contract's matching precedence,
+/// <see cref="TokenQuery"/>), <c>SaveToken</c> one autocommit upsert whose conflict target is the id, or for a token
+/// without one the user name + client id, with the contract's merge rule (null fields keep the stored value) done by
+/// the server. A pooled connection is opened for every call, as the SDK's stores and an application do.
+/// </summary>
+/// <remarks>
+/// What it leaves out, on purpose: the transaction of the encrypted store's save (it reads the record under lock to
+/// merge, checks the other unique values and refuses duplicates), which is part of what the comparison measures.
+/// </remarks>
+internal sealed class PlainServerTokenStore : ITokenStore
+{
+    private const string Fields = "user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_url,api_domain";
+    private const string Hashes = "user_hash,user_client_hash,access_hash,refresh_hash,grant_hash";
+
+    private static readonly string[] FieldNames = Fields.Split(',');
+    private static readonly string[] HashNames = Hashes.Split(',');
+
+    private readonly DbDataSource _dataSource;
+    private readonly string _table;
+    private readonly string _upsertById;
+    private readonly string _upsertByUserClient;
+
+    public PlainServerTokenStore(DbDataSource dataSource, TokenDatabaseKind server, string table)
+    {
+        _dataSource = dataSource;
+        _table = table;
+        var insert = $"INSERT INTO {table} (id,{Fields},{Hashes}) VALUES (@id,{string.Join(',', FieldNames.Select(f => "@" + f))},{string.Join(',', HashNames.Select(h => "@" + h))})";
+        var columns = FieldNames.Concat(HashNames).ToArray();
+        if (server == TokenDatabaseKind.MySql)
+        {
+            // One statement for both: ON DUPLICATE KEY fires on the id or on any unique value.
+            _upsertById = insert + " ON DUPLICATE KEY UPDATE " + string.Join(',', columns.Select(c => $"{c}=COALESCE(VALUES({c}),{c})"));
+            _upsertByUserClient = _upsertById;
+        }
+        else
+        {
+            var update = " DO UPDATE SET " + string.Join(',', columns.Select(c => $"{c}=COALESCE(EXCLUDED.{c},{table}.{c})"));
+            _upsertById = insert + " ON CONFLICT (id)" + update;
+            _upsertByUserClient = insert + " ON CONFLICT (user_client_hash)" + update;
+        }
+    }
+
+    /// <summary>The table and its indexes, with the encrypted store's column types for the id and the index columns.</summary>
+    public static string[] CreateTableSql(TokenDatabaseKind server, string table)
+    {
+        var (id, hash) = server == TokenDatabaseKind.MySql
+            ? ("varchar(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", "varbinary(64)")
+            : ("varchar(128) COLLATE \"C\"", "bytea");
+        return
+        [
+            $"CREATE TABLE {table} (id {id} NOT NULL PRIMARY KEY, "
+                + string.Join(", ", FieldNames.Select(f => f + (f == "expiry_time" ? " varchar(20)" : " varchar(255)"))) + ", "
+                + string.Join(", ", HashNames.Select(h => $"{h} {hash}")) + ")",
+            $"CREATE INDEX {table}_user ON {table} (user_hash)",
+            $"CREATE UNIQUE INDEX {table}_user_client ON {table} (user_client_hash)",
+            $"CREATE UNIQUE INDEX {table}_access ON {table} (access_hash)",
+            $"CREATE UNIQUE INDEX {table}_refresh ON {table} (refresh_hash)",
+            $"CREATE UNIQUE INDEX {table}_grant ON {table} (grant_hash)",
+        ];
+    }
+
+    public IToken? FindToken(IToken token)
+    {
+        var query = TokenCopy.AsOAuthToken(token);
+        var key = TokenQuery.From(query);
+        if (key.Kind == LookupKind.None)
+        {
+            return null;
+        }
+
+        var (column, hash) = key.Kind switch
+        {
+            LookupKind.User => ("user_hash", Sha256(key.Value)),
+            LookupKind.UserClient => ("user_client_hash", UserClientHash(key.Value, key.ClientId)),
+            LookupKind.AccessToken => ("access_hash", Sha256(key.Value)),
+            LookupKind.RefreshToken => ("refresh_hash", Sha256(key.Value)),
+            _ => ("grant_hash", Sha256(key.Value)),
+        };
+        using var connection = _dataSource.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT id,{Fields} FROM {_table} WHERE {column}=@hash LIMIT 1";
+        Add(command, "@hash", hash);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read() || ReadToken(reader) is not { } stored || !key.Accepts(stored))
+        {
+            return null;
+        }
+
+        TokenCopy.FillNulls(query, stored);
+        return query;
+    }
+
+    public IToken FindTokenById(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        using var connection = _dataSource.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT id,{Fields} FROM {_table} WHERE id=@id";
+        Add(command, "@id", id);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadToken(reader) : throw new TokenStoreException(TokenStoreErrorCodes.NotFound, "No token has this id.");
+    }
+
+    public void SaveToken(IToken token)
+    {
+        var incoming = TokenCopy.AsOAuthToken(token);
+        if (!TokenCopy.IsIdentifiable(incoming))
+        {
+            throw new TokenStoreException(TokenStoreErrorCodes.InvalidToken, "The token has nothing to find it by.");
+        }
+
+        var byId = incoming.Id is not null;
+        incoming.Id ??= TokenCopy.NewId();
+        using var connection = _dataSource.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = byId ? _upsertById : _upsertByUserClient;
+        AddAll(command, incoming);
+        command.ExecuteNonQuery();
+    }
+
+    public void DeleteToken(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        using var connection = _dataSource.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"DELETE FROM {_table} WHERE id=@id";
+        Add(command, "@id", id);
+        command.ExecuteNonQuery();
+    }
+
+    public List<IToken> GetTokens()
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT id,{Fields} FROM {_table}";
+        using var reader = command.ExecuteReader();
+        var tokens = new List<IToken>();
+        while (reader.Read())
+        {
+            tokens.Add(ReadToken(reader));
+        }
+
+        return tokens;
+    }
+
+    public void DeleteTokens()
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"DELETE FROM {_table}";
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The insert of one complete row (no conflict handling), for the bulk load of a benchmark's setup.</summary>
+    public string InsertSql => _upsertById[.._upsertById.IndexOf(" ON ", StringComparison.Ordinal)];
+
+    /// <summary>Every column of <paramref name="token"/>, hashes included, as the parameters of the insert and upserts.</summary>
+    public static void AddAll(DbCommand command, OAuthToken token)
+    {
+        var user = string.IsNullOrEmpty(token.UserSignature?.Name) ? null : token.UserSignature.Name;
+        Add(command, "@id", token.Id);
+        Add(command, "@user_name", user);
+        Add(command, "@client_id", token.ClientId);
+        Add(command, "@client_secret", token.ClientSecret);
+        Add(command, "@refresh_token", token.RefreshToken);
+        Add(command, "@access_token", token.AccessToken);
+        Add(command, "@grant_token", token.GrantToken);
+        Add(command, "@expiry_time", token.ExpiresIn);
+        Add(command, "@redirect_url", token.RedirectURL);
+        Add(command, "@api_domain", token.APIDomain);
+        Add(command, "@user_hash", user is null ? null : Sha256(user));
+        Add(command, "@user_client_hash", user is null ? null : UserClientHash(user, TokenQuery.NullIfEmpty(token.ClientId)));
+        Add(command, "@access_hash", NullOrHash(token.AccessToken));
+        Add(command, "@refresh_hash", NullOrHash(token.RefreshToken));
+        Add(command, "@grant_hash", NullOrHash(token.GrantToken));
+    }
+
+    private static byte[]? NullOrHash(string? value) => string.IsNullOrEmpty(value) ? null : Sha256(value);
+
+    private static byte[] Sha256(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value));
+
+    /// <summary>The user name and client id, separated by a character neither holds, hashed together.</summary>
+    private static byte[] UserClientHash(string user, string? clientId) => Sha256(user + "\n" + clientId);
+
+    private static void Add(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+
+    private static OAuthToken ReadToken(DbDataReader reader)
+    {
+        var user = Text(reader, 1);
+        return new OAuthToken
+        {
+            Id = Text(reader, 0),
+            UserSignature = user is null ? null : new UserSignature(user),
+            ClientId = Text(reader, 2),
+            ClientSecret = Text(reader, 3),
+            RefreshToken = Text(reader, 4),
+            AccessToken = Text(reader, 5),
+            GrantToken = Text(reader, 6),
+            ExpiresIn = Text(reader, 7),
+            RedirectURL = Text(reader, 8),
+            APIDomain = Text(reader, 9),
+        };
+    }
+
+    private static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}
