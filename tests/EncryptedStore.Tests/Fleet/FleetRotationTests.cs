@@ -6,8 +6,8 @@ namespace EncryptedStore.Tests.Fleet;
 /// <summary>
 /// Key rotation on a database store shared by processes (TestHost <c>fleet-rotate</c> and <c>fleet-mix</c>): a rotation
 /// runs online while three other processes read and save, without a failed call; a second <c>RotateKeys</c> in another
-/// process meanwhile does not rewrite records at the same time (the lease: it waits, or resumes once the first is done);
-/// a rotation whose process is killed is finished by the next <c>RotateKeys</c> or the next opener.
+/// process meanwhile does not rewrite records at the same time (the lease: it waits, or resumes once the first is done).
+/// A killed rotation: <see cref="KilledRotationTests"/>.
 /// </summary>
 [TestFixture(StoreKind.MySql)]
 [TestFixture(StoreKind.PostgreSql)]
@@ -28,9 +28,7 @@ public sealed class FleetRotationTests(StoreKind kind)
     {
         _tables = new FleetTables(kind);
         _dir = new TempDirectory();
-        _tokens = Enumerable.Range(0, Tokens).Select(i => StoreFixture.Token($"rotation{i}@example.com")).ToList();
-        using var store = _tables.Open();
-        store.SaveTokens(_tokens);
+        _tokens = RotationStore.Fill(_tables, Tokens);
     }
 
     [TearDown]
@@ -62,8 +60,9 @@ public sealed class FleetRotationTests(StoreKind kind)
             var stderr = string.Concat(workers.Concat(rotators).Select(c => c.StandardError));
             var calls = journals.SelectMany(File.ReadLines).ToList();
             var failed = calls.Where(l => l.Contains(" error:", StringComparison.Ordinal)).ToList();
-            TestContext.Out.WriteLine($"{kind}: {calls.Count} calls of the three workers during the rotation; rotators: {string.Join("; ", ends)}; "
-                + $"batches rewritten: {string.Join(", ", rewrites.Select(r => r.Count))}");
+            var longest = calls.Max(l => l.Split(' ') is var parts ? long.Parse(parts[4], CultureInfo.InvariantCulture) - long.Parse(parts[3], CultureInfo.InvariantCulture) : 0);
+            TestContext.Out.WriteLine($"{kind}: {calls.Count} calls of the three workers during the rotation, the longest {longest * 1000 / System.Diagnostics.Stopwatch.Frequency} ms; "
+                + $"rotators: {string.Join("; ", ends)}; batches rewritten: {string.Join(", ", rewrites.Select(r => r.Count))}");
             Assert.Multiple(() =>
             {
                 Assert.That(exitCodes, Is.All.Zero, stderr);
@@ -82,68 +81,7 @@ public sealed class FleetRotationTests(StoreKind kind)
             workers.Concat(rotators).ToList().ForEach(c => c.Dispose());
         }
 
-        AssertRotatedAndReadable();
-    }
-
-    [Test]
-    [CancelAfter(180_000)]
-    public void RotateKeys_AfterTheRotatingProcessWasKilled_FinishesTheRotation()
-    {
-        KillMidRotation();
-
-        using var store = _tables.Open();
-        var result = store.RotateKeys();
-        store.WaitForBackgroundRotation();
-
-        TestContext.Out.WriteLine($"{kind}: the next RotateKeys: resumed {result.Resumed}, {result.RecordsRewritten} records rewritten");
-        AssertRotatedAndReadable();
-    }
-
-    [Test]
-    [CancelAfter(180_000)]
-    public void Open_AfterTheRotatingProcessWasKilled_FinishesTheRotation()
-    {
-        KillMidRotation();
-
-        using (var store = _tables.Open())
-        {
-            store.WaitForBackgroundRotation();
-        }
-
-        AssertRotatedAndReadable();
-    }
-
-    /// <summary>Starts a rotation in a child, kills it (SIGKILL) after a few batches, and checks it is left in progress.</summary>
-    private void KillMidRotation()
-    {
-        using (var rotator = ChildProcess.StartTestHost("fleet-rotate", _tables.Spec, Key, "10"))
-        {
-            for (var batch = 0; batch < 3; batch++)
-            {
-                Assert.That(rotator.WaitForLine("progress"), Is.Not.Null, rotator.StandardError);
-            }
-
-            rotator.Kill();
-        }
-
-        using var observer = _tables.Open();
-        Assert.That(observer.GetStatistics().RotationInProgress, Is.True, "the kill left the rotation unfinished");
-    }
-
-    private void AssertRotatedAndReadable()
-    {
-        using var store = _tables.Open();
-        store.WaitForBackgroundRotation();
-        var statistics = store.GetStatistics();
-        var stored = store.GetTokens().Cast<OAuthToken>().ToDictionary(t => t.Id!, StringComparer.Ordinal);
-        Assert.Multiple(() =>
-        {
-            Assert.That(statistics.RotationInProgress, Is.False, "the rotation finished");
-            Assert.That(statistics.Keys.Where(k => k.RecordCount > 0).Select(k => k.State), Is.All.EqualTo(StoreKeyState.Active), "every record under the active keys");
-            Assert.That(_tokens.Select(t => StoreFixture.Fields(stored.GetValueOrDefault(t.Id!))), Is.EqualTo(_tokens.Select(StoreFixture.Fields)), "every token reads back as saved");
-            Assert.That(_tokens.Count(t => store.FindToken(new OAuthToken { UserSignature = t.UserSignature, ClientId = t.ClientId }) is null), Is.Zero, "tokens FindToken misses by user and client");
-            Assert.That(store.Verify().Problems, Is.Empty);
-        });
+        RotationStore.AssertRotatedAndReadable(_tables, _tokens);
     }
 
     /// <summary>The monotonic timestamps of the progress lines after which the rotator had rewritten more records.</summary>
