@@ -1,12 +1,27 @@
 using EncryptedStore.Internal;
+using LiteDB;
 
 namespace EncryptedStore.Storage.LiteDb;
 
 /// <summary>Rewrites a closed store into a fresh file and puts it in the old one's place.</summary>
 internal static class LiteDbCompaction
 {
-    /// <summary>Documents copied per transaction of the new file.</summary>
+    /// <summary>
+    /// Documents copied per transaction of the new file. LiteDB keeps every page a write transaction visits until it
+    /// commits, and inserts into the blind indexes (random keys) visit most of the copy's index pages once a batch
+    /// is this large: that part still grows with the store (the copy's indexes, about a third of the file). Smaller
+    /// batches bound it only at a few dozen documents each, which rewrite about 20 index pages per document: several
+    /// times slower (benchmarks/results/2026-12-07-compaction.md).
+    /// </summary>
     private const int CopyBatchSize = 5_000;
+
+    /// <summary>
+    /// Documents read from the store per query. A LiteDB query keeps every page it has read (its snapshot's own pages,
+    /// which the engine's cache cannot reuse) until the query ends: one query over a whole collection held 216 MiB at
+    /// 200,000 tokens, and would hold up to LiteDB's transaction limit of 100,000 pages (781 MiB). Short queries give
+    /// their pages back to the cache after each one.
+    /// </summary>
+    private const int ReadBatchSize = 500;
 
     /// <summary>
     /// Copies every collection of the store at <paramref name="fullPath"/> into <c>name.compact</c>, then replaces
@@ -75,16 +90,27 @@ internal static class LiteDbCompaction
 
                 var total = LiteDbStorage.CollectionNames.Sum(name => source.Database.GetCollection(name).LongCount());
 
-                // Then the documents, streamed in batches of their own transaction: the copy is not the store until the
-                // rename below, so it need not be one transaction, and memory stays bounded whatever the size.
+                // Then the documents, in batches of their own transaction: the copy is not the store until the rename
+                // below, so it need not be one transaction.
                 foreach (var name in LiteDbStorage.CollectionNames)
                 {
-                    foreach (var batch in source.Database.GetCollection(name).FindAll().Chunk(CopyBatchSize))
+                    var from = source.Database.GetCollection(name);
+                    var into = target.Database.GetCollection(name);
+                    var read = ReadAfter(from, BsonValue.MinValue);
+                    while (read.Length > 0)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         using var transaction = target.BeginTransaction();
-                        documents += target.Database.GetCollection(name).InsertBulk(batch);
+                        var copied = 0;
+                        do
+                        {
+                            copied += into.InsertBulk(read);
+                            read = read.Length < ReadBatchSize ? [] : ReadAfter(from, read[^1]["_id"]);
+                        }
+                        while (read.Length > 0 && copied < CopyBatchSize);
+
                         transaction.Commit();
+                        documents += copied;
                         progress?.Report(new CompactionProgress(documents, Math.Max(total, documents)));
                     }
                 }
@@ -142,4 +168,12 @@ internal static class LiteDbCompaction
     }
 
     private static long FileSize(string path) => new FileInfo(path) is { Exists: true } file ? file.Length : 0;
+
+    /// <summary>
+    /// The next <see cref="ReadBatchSize"/> documents of <paramref name="collection"/> after <paramref name="lastId"/>,
+    /// in id order (LiteDB walks its _id index from there and sorts nothing), by one query that has ended, its pages
+    /// given back, when this returns. Each query sees the file as it is then: only for a store no one else writes.
+    /// </summary>
+    private static BsonDocument[] ReadAfter(ILiteCollection<BsonDocument> collection, BsonValue lastId) =>
+        collection.Query().Where(Query.GT("_id", lastId)).OrderBy("_id").Limit(ReadBatchSize).ToArray();
 }
