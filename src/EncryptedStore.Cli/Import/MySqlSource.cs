@@ -1,4 +1,5 @@
 using System.Globalization;
+using EncryptedStore.Cli.Stores;
 using MySqlConnector;
 
 namespace EncryptedStore.Cli.Import;
@@ -14,9 +15,6 @@ internal sealed class MySqlSource : ITokenSource
 
     private readonly string _connectionString;
     private readonly string _table;
-
-    /// <summary>Hosts a connection may reach without TLS: this machine.</summary>
-    private static readonly string[] LocalHosts = ["localhost", "127.0.0.1", "::1"];
 
     /// <param name="connectionString">MySqlConnector's connection string; its password is never printed.</param>
     /// <param name="table">The SDK's token table.</param>
@@ -124,5 +122,5 @@ internal sealed class MySqlSource : ITokenSource
     /// <summary>True when every server the string names is this machine, or a Unix socket.</summary>
     private static bool IsLocal(MySqlConnectionStringBuilder builder) =>
         builder.ConnectionProtocol == MySqlConnectionProtocol.UnixSocket
-        || builder.Server.Split(',').Select(h => h.Trim()).All(h => h.StartsWith('/') || LocalHosts.Contains(h, StringComparer.OrdinalIgnoreCase));
+        || builder.Server.Split(',').Select(h => h.Trim()).All(h => h.StartsWith('/') || DatabaseUri.IsLocalHost(h));
 }

@@ -30,7 +30,10 @@ internal sealed record DatabaseUri(
     public string Scheme => SchemeOf(Kind);
 
     /// <summary>The server is this machine (a loopback name or address) or a Unix socket.</summary>
-    public bool IsLocal => Socket is not null || LocalHosts.Contains(Host, StringComparer.OrdinalIgnoreCase);
+    public bool IsLocal => Socket is not null || IsLocalHost(Host);
+
+    /// <summary>True for a host name that is this machine: reached without TLS unless asked for (the import's MySQL source too).</summary>
+    public static bool IsLocalHost(string host) => LocalHosts.Contains(host, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// How the store is named in every output and error: <c>mysql://user@host:port/db</c>, plus <c>?prefix=</c> and

@@ -18,9 +18,12 @@ internal static class StoreOpener
         }
 
         var storeFile = storage.HasFile ? storage.Path : null;
-        if (format is { } existing)
+        StoreKeys OpenExisting(int existing) =>
+            OpenWithKeys(masterKey.KeysFor(storeFile), masterKey, key => StoreKeys.Open(storage, existing, key, time, loggerFactory, logger));
+
+        if (format is { } found)
         {
-            return OpenWithKeys(masterKey.KeysFor(storeFile), masterKey, key => StoreKeys.Open(storage, existing, key, time, loggerFactory, logger));
+            return OpenExisting(found);
         }
 
         try
@@ -35,7 +38,7 @@ internal static class StoreOpener
         {
             // A database store another instance created since the look above (its creating transaction wrote nothing of
             // this one's): open it as the existing store it now is.
-            return OpenWithKeys(masterKey.KeysFor(storeFile), masterKey, key => StoreKeys.Open(storage, created, key, time, loggerFactory, logger));
+            return OpenExisting(created);
         }
         catch when (storeFile is not null && removeOnFailure)
         {

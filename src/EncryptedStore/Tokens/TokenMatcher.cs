@@ -20,22 +20,19 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
     public OAuthToken? FindById(string id)
     {
         var started = StoreMetrics.Start(StoreMetrics.LookupDuration);
-        if (pipeline.IsSynchronized && cache?.Get(id) is { } cached)
+        var synchronized = pipeline.IsSynchronized;
+        if (synchronized && CachedById(id, started) is { } hit)
         {
-            var hit = cached.ToToken();
-            StoreMetrics.Lookup(started, LookupKind.ById, LookupResult.Hit);
             return hit;
         }
 
         using var lease = pipeline.Hold();
 
         // Caught up now (a database store asked its server, in one round trip, whether another instance wrote): the
-        // cache holds nothing older than the storage, so it answers before the storage is read.
-        if (!pipeline.IsSynchronized && cache?.Get(id) is { } current)
+        // cache holds nothing older than the storage, so, unless it was asked above, it answers before the storage is read.
+        if (!synchronized && CachedById(id, started) is { } current)
         {
-            var hit = current.ToToken();
-            StoreMetrics.Lookup(started, LookupKind.ById, LookupResult.Hit);
-            return hit;
+            return current;
         }
 
         // The generation is read before looking at the pending saves: a save published after it makes
@@ -108,6 +105,19 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
         }
 
         return found;
+    }
+
+    /// <summary>A copy of the cached token <paramref name="id"/>, counted as a hit; null when the cache does not hold it.</summary>
+    private OAuthToken? CachedById(string id, long started)
+    {
+        if (cache?.Get(id) is not { } cached)
+        {
+            return null;
+        }
+
+        var hit = cached.ToToken();
+        StoreMetrics.Lookup(started, LookupKind.ById, LookupResult.Hit);
+        return hit;
     }
 
     /// <summary>

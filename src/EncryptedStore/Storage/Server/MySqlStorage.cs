@@ -16,18 +16,11 @@ internal sealed class MySqlStorage : ServerStorage
     private const string TableOptions = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
     private const string SchemaLockName = "CONCAT('encryptedstore/', SHA1(CONCAT(DATABASE(), '/', @prefix)))";
 
-    private readonly string _connectionString;
     private IReadOnlyList<string>? _upsert;
 
     public MySqlStorage(string path, string connectionString, string prefix, TimeSpan lockTimeout, TimeSpan maxStaleness, TimeProvider time, ILogger logger)
-        : base(path, prefix, lockTimeout, maxStaleness, time, logger)
-    {
-        _connectionString = connectionString;
-        Password = PasswordOf(connectionString);
+        : base(path, connectionString, prefix, lockTimeout, maxStaleness, time, logger) =>
         CheckConnectionString(connectionString, text => new MySqlConnectionStringBuilder(text), "MySqlConnector");
-    }
-
-    protected override string? Password { get; }
 
     protected override string BeginSql =>
         "SET SESSION innodb_lock_wait_timeout = @timeout; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION; "
@@ -95,7 +88,7 @@ internal sealed class MySqlStorage : ServerStorage
     protected override string IdsByIndexSql(BlindIndex index, bool inTransaction) =>
         $"SELECT id FROM {RecordsTable} FORCE INDEX ({Quote(IndexName(index))}) ORDER BY {HashColumn(index)}";
 
-    protected override DbConnection CreateConnection() => new MySqlConnection(_connectionString);
+    protected override DbConnection CreateConnection() => new MySqlConnection(ConnectionString);
 
     protected override DbParameter CreateParameter() => new MySqlParameter();
 

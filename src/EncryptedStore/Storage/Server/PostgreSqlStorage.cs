@@ -14,18 +14,11 @@ namespace EncryptedStore.Storage.Server;
 /// </summary>
 internal sealed class PostgreSqlStorage : ServerStorage
 {
-    private readonly string _connectionString;
     private IReadOnlyList<string>? _upsert;
 
     public PostgreSqlStorage(string path, string connectionString, string prefix, TimeSpan lockTimeout, TimeSpan maxStaleness, TimeProvider time, ILogger logger)
-        : base(path, prefix, lockTimeout, maxStaleness, time, logger)
-    {
-        _connectionString = connectionString;
-        Password = PasswordOf(connectionString);
+        : base(path, connectionString, prefix, lockTimeout, maxStaleness, time, logger) =>
         CheckConnectionString(connectionString, text => new NpgsqlConnectionStringBuilder(text), "Npgsql");
-    }
-
-    protected override string? Password { get; }
 
     protected override string BeginSql =>
         "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT set_config('lock_timeout', @timeout, true); "
@@ -94,7 +87,7 @@ internal sealed class PostgreSqlStorage : ServerStorage
         return inTransaction ? scan : $"BEGIN READ ONLY; {scan}; COMMIT";
     }
 
-    protected override DbConnection CreateConnection() => new NpgsqlConnection(_connectionString);
+    protected override DbConnection CreateConnection() => new NpgsqlConnection(ConnectionString);
 
     protected override DbParameter CreateParameter() => new NpgsqlParameter();
 

@@ -22,11 +22,14 @@ internal abstract partial class ServerStorage
     /// <summary>Drops the idle connections of <paramref name="connection"/>'s pool, so the next call opens a fresh one.</summary>
     protected abstract void ClearPool(DbConnection connection);
 
+    /// <summary>The connection string as the user gave it (it may hold a password: never shown).</summary>
+    protected string ConnectionString { get; }
+
     /// <summary>The password of the connection string, to scrub from a driver's message should one ever quote it.</summary>
-    protected abstract string? Password { get; }
+    protected string? Password { get; }
 
     /// <summary>The password a connection string holds, if any (to scrub it from messages).</summary>
-    protected static string? PasswordOf(string connectionString)
+    private static string? PasswordOf(string connectionString)
     {
         var builder = new DbConnectionStringBuilder { ConnectionString = connectionString };
         return PasswordKeys.Select(key => builder.TryGetValue(key, out var value) ? value?.ToString() : null).FirstOrDefault(v => !string.IsNullOrEmpty(v));

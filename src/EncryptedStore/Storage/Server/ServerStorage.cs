@@ -42,9 +42,11 @@ internal abstract partial class ServerStorage : ITokenStorage
     // transaction then means another instance created the store meanwhile.
     private volatile bool _expectingCreation;
 
-    protected ServerStorage(string path, string prefix, TimeSpan lockTimeout, TimeSpan maxStaleness, TimeProvider time, ILogger logger)
+    protected ServerStorage(string path, string connectionString, string prefix, TimeSpan lockTimeout, TimeSpan maxStaleness, TimeProvider time, ILogger logger)
     {
         Path = path;
+        ConnectionString = connectionString;
+        Password = PasswordOf(connectionString);
         Prefix = prefix;
         LockTimeout = lockTimeout;
         _maxStaleness = maxStaleness;
