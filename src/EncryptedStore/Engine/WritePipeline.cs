@@ -65,6 +65,28 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
     }
 
     /// <summary>
+    /// Holds the storage for a read that checks after reading (see <see cref="ITokenStorage.ObservesWithReads"/>): on a
+    /// database server the first record read asks, in its own round trip, whether another instance wrote, and the caller
+    /// then calls <see cref="CaughtUp"/>. Elsewhere the same as <see cref="Hold"/>.
+    /// </summary>
+    public StorageLease HoldForRead() => storage.ObservesWithReads ? storage.Enter() : Hold();
+
+    /// <summary>
+    /// Inside <see cref="HoldForRead"/>, after a read (or before trusting the cache): catches up when another process
+    /// wrote since the last look. True when it did: what was read before may be out of date and is read again.
+    /// </summary>
+    public bool CaughtUp()
+    {
+        if (!storage.ObservesWithReads || !storage.IsStale)
+        {
+            return false;
+        }
+
+        CatchUp();
+        return true;
+    }
+
+    /// <summary>
     /// Reloads what another process (or a replaced engine) may have changed, once: on a database store several threads
     /// may find the storage stale at once, and the first reloads for all of them.
     /// </summary>
@@ -112,22 +134,46 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
     /// Runs <paramref name="work"/> serialised with every write, holding the storage, without a transaction of
     /// its own: for a journaled save, and for an operation of several writes that must see one state.
     /// </summary>
-    public T Serialized<T>(Func<T> work)
+    /// <param name="work">What to run.</param>
+    /// <param name="checkFirst">
+    /// False for work whose reads check for themselves (a save: <see cref="TryReplace"/> and <see cref="Write{T}"/> do): on
+    /// a database server the hold then asks nothing before the work begins.
+    /// </param>
+    public T Serialized<T>(Func<T> work, bool checkFirst = true)
     {
         lock (_writeLock)
         {
             ThrowIfDisposed();
-            using var lease = Hold();
+            using var lease = checkFirst ? Hold() : HoldForRead();
             return work();
         }
     }
 
-    /// <summary>As <see cref="Serialized{T}(Func{T})"/>, for work with no result.</summary>
+    /// <summary>As <see cref="Serialized{T}(Func{T}, bool)"/>, for work with no result.</summary>
     public void Serialized(Action work) => Serialized(() =>
     {
         work();
         return true;
     });
+
+    /// <summary>
+    /// Under the write lock, outside a transaction: replaces <paramref name="record"/> by id in one durable commit when the
+    /// storage is still at <paramref name="synchronizedAt"/> (see <see cref="ITokenStorage.TryReplaceIfUnchanged"/>); the
+    /// cache forgets the token either way. False when nothing was replaced: take <see cref="Write{T}"/>.
+    /// </summary>
+    public bool TryReplace(StoredRecord record, Generations synchronizedAt)
+    {
+        cache?.BeginWrite();
+        try
+        {
+            return storage.TryReplaceIfUnchanged(record, synchronizedAt);
+        }
+        finally
+        {
+            // Not the new state (write-through): a reader may already have caught up with a newer one of another instance.
+            cache?.EndWrite([record.Id]);
+        }
+    }
 
     /// <summary>Runs <paramref name="work"/> as one durable transaction (see the class remarks); <paramref name="operation"/> names it in errors.</summary>
     public T Write<T>(string operation, Func<WriteScope, T> work)
@@ -135,7 +181,9 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
         lock (_writeLock)
         {
             ThrowIfDisposed();
-            using var lease = Hold();
+
+            // Where the transaction observes when it begins (a database server), it catches up below, so the hold asks nothing first.
+            using var lease = HoldForRead();
             var scope = new WriteScope();
             cache?.BeginWrite();
             try

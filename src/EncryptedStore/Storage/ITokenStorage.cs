@@ -50,6 +50,16 @@ internal interface ITokenStorage : IDisposable
     /// </summary>
     bool IsStateStale { get; }
 
+    /// <summary>
+    /// True when the first read of a record inside a hold also observes whether another process wrote (a database server
+    /// asks in the same round trip): a reader may then hold without asking first, read, and catch up after
+    /// (<see cref="IsStale"/>), reading again when it did. A transaction observes when it begins.
+    /// </summary>
+    bool ObservesWithReads { get; }
+
+    /// <summary>The counters what the caller keeps in memory is synchronized at (<see cref="Generations.None"/> when the storage keeps none).</summary>
+    Generations SynchronizedAt { get; }
+
     /// <summary>The failure after which the storage last replaced its engine, once (for the log); null when none since the last call.</summary>
     Exception? TakeEngineReopen();
 
@@ -135,6 +145,16 @@ internal interface ITokenStorage : IDisposable
 
     /// <summary>Upserts records in order, in one engine call (inside a transaction); a record saved twice ends as the last.</summary>
     void UpsertRecords(IReadOnlyList<StoredRecord> records);
+
+    /// <summary>
+    /// Outside a transaction, in one durable commit (one round trip on a database server): replaces the existing record
+    /// of <paramref name="record"/>'s id, only when the storage is still at <paramref name="synchronizedAt"/> (taken
+    /// before the caller read what it merged). False, with nothing of the record written, when anything changed since,
+    /// the record is gone, a unique value is taken, another writer holds the store, or the storage cannot do this: the
+    /// caller then takes the ordinary path, whose transaction checks everything again.
+    /// </summary>
+    /// <exception cref="TokenStoreException"><c>UNAVAILABLE</c> when the connection was lost during the commit (the outcome is unknown; retrying is safe).</exception>
+    bool TryReplaceIfUnchanged(StoredRecord record, Generations synchronizedAt);
 
     bool DeleteRecord(string id);
 

@@ -26,11 +26,11 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
             return hit;
         }
 
-        using var lease = pipeline.Hold();
+        using var lease = pipeline.HoldForRead();
 
-        // Caught up now (a database store asked its server, in one round trip, whether another instance wrote): the
-        // cache holds nothing older than the storage, so, unless it was asked above, it answers before the storage is read.
-        if (!synchronized && CachedById(id, started) is { } current)
+        // Caught up (a database store asked its server, in one round trip, whether another instance wrote): the cache
+        // holds nothing older than the storage, so, unless it was asked above, it answers before the storage is read.
+        if (!synchronized && cache?.Get(id) is not null && !pipeline.CaughtUp() && CachedById(id, started) is { } current)
         {
             return current;
         }
@@ -44,7 +44,16 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
             return pending.ToToken();
         }
 
-        if (Storage.FindRecord(id) is not { } record)
+        // A database server tells, with the record, whether another instance wrote since the last look: then catch up
+        // (the keys may have changed) and read again.
+        var record = Storage.FindRecord(id);
+        if (pipeline.CaughtUp())
+        {
+            generation = cache?.BeginRead();
+            record = Storage.FindRecord(id);
+        }
+
+        if (record is null)
         {
             StoreMetrics.Lookup(started, LookupKind.ById, LookupResult.NotFound);
             return null;

@@ -12,8 +12,9 @@ namespace EncryptedStore.Tokens;
 
 /// <summary>
 /// The contract's writes: upserts by the merge rule, deletes and the purge of expired tokens. An update
-/// by id that needs no duplicate check the storage must make goes through the save journal; everything
-/// else is one transaction of the write pipeline.
+/// by id that needs no duplicate check the storage must make goes through the save journal; on a database
+/// server, an update by id of a cached token is one conditional statement; everything else is one
+/// transaction of the write pipeline.
 /// </summary>
 internal sealed class TokenWriter(
     WritePipeline pipeline, StoreKeys keys, RecordSealer sealer, TokenMatcher matcher, TokenCache? cache, JournaledWriter? journal, KeyRotation rotation, ILogger logger)
@@ -34,13 +35,22 @@ internal sealed class TokenWriter(
                 return true;
             }
 
+            if (TryReplaceCached(incoming) is { } replaced)
+            {
+                TokenFields.FillNulls(incoming, replaced);
+                Log.TokenSaved(logger, replaced.Id!, "updated");
+                StoreMetrics.Saved(started, SavePath.Transactional, SaveOperation.Update, 1);
+                return true;
+            }
+
             var (id, merged, inserted) = Write([incoming])[0];
             TokenFields.FillNulls(incoming, merged);
             incoming.Id = id;
             Log.TokenSaved(logger, id, inserted ? "inserted" : "updated");
             StoreMetrics.Saved(started, SavePath.Transactional, inserted ? SaveOperation.Insert : SaveOperation.Update, 1);
             return true;
-        });
+        },
+        checkFirst: !Storage.ObservesWithReads);
     }
 
     /// <summary>Saves validated tokens in one transaction: all of them, or none.</summary>
@@ -189,6 +199,33 @@ internal sealed class TokenWriter(
         var sealedRecord = RecordSealer.Seal(id, merged, state.Keys.Data, state.Keys.Index);
         var changed = IndexHashes.Unique.Where(index => ChangesLookupValue(index, stored, merged)).ToList();
         return journal.TrySave(sealedRecord, new CachedToken(merged), changed) ? merged : null;
+    }
+
+    /// <summary>
+    /// Under the write lock, on a storage that can (a database server): an update by id of a token the cache holds,
+    /// merged with the cached state and replaced in one conditional commit that applies only while the storage is
+    /// still at what the cache reflects, outside a rotation and when none is due. Returns the merged token, or null
+    /// for the ordinary path (which then checks everything inside its transaction).
+    /// </summary>
+    private OAuthToken? TryReplaceCached(OAuthToken incoming)
+    {
+        if (!Storage.ObservesWithReads || cache is null || incoming.Id is not { } id)
+        {
+            return null;
+        }
+
+        // First the counters, then what is read against them: a catch-up in between makes the commit's condition fail.
+        var synchronizedAt = Storage.SynchronizedAt;
+        var state = keys.State;
+        if (state.IsRotating || rotation.IsDue(state) || cache.Get(id) is not { } cached)
+        {
+            return null;
+        }
+
+        var stored = cached.ToToken();
+        var merged = Merge(incoming, stored, id);
+        var sealedRecord = RecordSealer.Seal(id, merged, state.Keys.Data, state.Keys.Index);
+        return pipeline.TryReplace(sealedRecord, synchronizedAt) ? merged : null;
     }
 
     private List<(string Id, OAuthToken Merged, bool Inserted)> Write(IReadOnlyList<OAuthToken> tokens)

@@ -28,12 +28,13 @@ internal sealed partial class FleetTables : IDisposable
     public string Spec => $"{Kind}:{Variable}:{Database.TablePrefix}";
 
     /// <summary>A new store instance on these tables, as another machine would open one.</summary>
-    public EncryptedTokenStore Open(byte[]? key = null, TimeSpan? maxStaleness = null, TimeSpan? lockTimeout = null) => new(new EncryptedTokenStoreOptions
+    public EncryptedTokenStore Open(byte[]? key = null, TimeSpan? maxStaleness = null, TimeSpan? lockTimeout = null, int cacheSize = 10_000) => new(new EncryptedTokenStoreOptions
     {
         Database = Database,
         MasterKey = MasterKey.FromBytes(key ?? StoreFixture.Key),
         MaxStaleness = maxStaleness ?? TimeSpan.Zero,
         LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30),
+        CacheSize = cacheSize,
     });
 
     /// <summary>The store's tables, as the server's catalogue lists them.</summary>

@@ -51,6 +51,12 @@ internal abstract partial class LiteDbStorage : ITokenStorage
     /// <summary>LiteDB cannot tell which part changed: a stale engine may hold any change.</summary>
     public bool IsStateStale => IsStale;
 
+    /// <summary>A file is checked when it is held (in shared mode, under its lock file), before anything is read.</summary>
+    public bool ObservesWithReads => false;
+
+    /// <summary>A file keeps no change counters.</summary>
+    public Generations SynchronizedAt => Generations.None;
+
     /// <summary>One file: the store's lock (exclusive) or lock file (shared) already serialises the writers a lease would.</summary>
     public bool TryTakeLease(string name, string holder, TimeSpan duration) => true;
 

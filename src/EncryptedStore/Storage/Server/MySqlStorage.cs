@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Globalization;
 using EncryptedStore.Crypto;
 using Microsoft.Extensions.Logging;
 using MySqlConnector;
@@ -9,18 +10,30 @@ namespace EncryptedStore.Storage.Server;
 /// <summary>
 /// The store in a MariaDB or MySQL database (InnoDB), through MySqlConnector. Differs from PostgreSQL in: backquoted
 /// names, upsert by an update then an insert (<c>ON DUPLICATE KEY UPDATE</c> would update whichever row holds a clashing
-/// unique value, not only the one with the id), <c>GET_LOCK</c> for the schema, <c>innodb_lock_wait_timeout</c> in whole seconds.
+/// unique value, not only the one with the id), <c>GET_LOCK</c> for the schema, <c>innodb_lock_wait_timeout</c> in whole seconds,
+/// a user variable to carry one statement's outcome to the next, and two pools (see <see cref="CreateSessionFreeConnection"/>).
 /// </summary>
 internal sealed class MySqlStorage : ServerStorage
 {
     private const string TableOptions = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
     private const string SchemaLockName = "CONCAT('encryptedstore/', SHA1(CONCAT(DATABASE(), '/', @prefix)))";
 
+    private readonly string _connectionString;
+    private readonly string _sessionFreeConnectionString;
     private IReadOnlyList<string>? _upsert;
+    private string? _replace;
 
     public MySqlStorage(string path, string connectionString, string prefix, TimeSpan lockTimeout, TimeSpan maxStaleness, TimeProvider time, ILogger logger)
-        : base(path, connectionString, prefix, lockTimeout, maxStaleness, time, logger) =>
+        : base(path, connectionString, prefix, lockTimeout, maxStaleness, time, logger)
+    {
         CheckConnectionString(connectionString, text => new MySqlConnectionStringBuilder(text), "MySqlConnector");
+
+        // User variables: the conditional replace (ReplaceSql) passes one statement's outcome to the next.
+        var builder = new MySqlConnectionStringBuilder(connectionString) { AllowUserVariables = true };
+        _connectionString = builder.ConnectionString;
+        builder.ConnectionReset = false;
+        _sessionFreeConnectionString = builder.ConnectionString;
+    }
 
     protected override string BeginSql =>
         "SET SESSION innodb_lock_wait_timeout = @timeout; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION; "
@@ -62,8 +75,7 @@ internal sealed class MySqlStorage : ServerStorage
     /// </summary>
     protected override IReadOnlyList<string> UpsertRecordStatements => _upsert ??=
     [
-        $"UPDATE {RecordsTable} SET data_key = @dataKey, index_key = @indexKey, payload = @payload, "
-            + string.Join(", ", IndexHashes.All.Select(i => $"{HashColumn(i)} = @h{(int)i}")) + " WHERE id = @id",
+        UpdateRecordSql,
         $"INSERT INTO {RecordsTable} (id, data_key, index_key, payload, {string.Join(", ", IndexHashes.All.Select(HashColumn))}) "
             + $"SELECT @id, @dataKey, @indexKey, @payload, {string.Join(", ", IndexHashes.All.Select(i => $"@h{(int)i}"))} FROM DUAL "
             + $"WHERE NOT EXISTS (SELECT 1 FROM {RecordsTable} WHERE id = @id)",
@@ -88,11 +100,57 @@ internal sealed class MySqlStorage : ServerStorage
     protected override string IdsByIndexSql(BlindIndex index, bool inTransaction) =>
         $"SELECT id FROM {RecordsTable} FORCE INDEX ({Quote(IndexName(index))}) ORDER BY {HashColumn(index)}";
 
-    protected override DbConnection CreateConnection() => new MySqlConnection(ConnectionString);
+    /// <summary>
+    /// One round trip: inside a transaction, the store row's counters bumped only when they still are
+    /// <c>@generation, @stateGeneration</c>, whose outcome (<c>ROW_COUNT()</c>) the record's update requires; then both
+    /// outcomes are selected and the transaction commits. A refused unique value stops the statements before the commit.
+    /// </summary>
+    private string ReplaceSql => _replace ??=
+        "SET SESSION innodb_lock_wait_timeout = @timeout; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION; "
+        + $"UPDATE {StoreTable} SET data_generation = data_generation + 1 WHERE id = 1 AND data_generation = @generation AND state_generation = @stateGeneration; "
+        + $"SET @es_bumped = ROW_COUNT(); {UpdateRecordSql} AND @es_bumped = 1; SELECT @es_bumped, ROW_COUNT(); COMMIT";
+
+    protected override bool ReplaceIfUnchanged(DbConnection connection, StoredRecord record, Generations synchronizedAt)
+    {
+        using var command = Command(
+            connection,
+            ReplaceSql,
+            [Parameter("timeout", LockTimeoutSetting), Parameter("generation", synchronizedAt.Data), Parameter("stateGeneration", synchronizedAt.State), .. RecordParameters(record)]);
+        var replaced = false;
+        using (var reader = command.ExecuteReader())
+        {
+            do
+            {
+                if (reader.FieldCount == 2 && reader.Read())
+                {
+                    replaced = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture) == 1 && Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture) == 1;
+                }
+            }
+            while (reader.NextResult());
+        }
+
+        return replaced;
+    }
+
+    protected override DbConnection CreateConnection() => new MySqlConnection(_connectionString);
+
+    /// <summary>
+    /// A second pool, without MySqlConnector's connection reset (a round trip each time a connection leaves the pool):
+    /// its connections only run single SELECTs outside transactions, so none carries state from its last use.
+    /// </summary>
+    protected override DbConnection CreateSessionFreeConnection() => new MySqlConnection(_sessionFreeConnectionString);
 
     protected override DbParameter CreateParameter() => new MySqlParameter();
 
-    protected override void ClearPool(DbConnection connection) => MySqlConnection.ClearPool((MySqlConnection)connection);
+    /// <summary>Clears both pools: a lost server took the connections of each.</summary>
+    protected override void ClearPool(DbConnection connection)
+    {
+        foreach (var pool in new[] { _connectionString, _sessionFreeConnectionString })
+        {
+            using var member = new MySqlConnection(pool);
+            MySqlConnection.ClearPool(member);
+        }
+    }
 
     protected override string Quote(string identifier) => $"`{identifier}`";
 

@@ -87,6 +87,24 @@ internal sealed class PostgreSqlStorage : ServerStorage
         return inTransaction ? scan : $"BEGIN READ ONLY; {scan}; COMMIT";
     }
 
+    /// <summary>
+    /// One round trip, one implicit transaction (a batch up to its single sync): the lock timeout, then the record's
+    /// update joined to a bump of the store row that matches only while the counters still are
+    /// <c>@generation, @stateGeneration</c> (the bump locks the store row first, as a transaction does).
+    /// </summary>
+    protected override bool ReplaceIfUnchanged(DbConnection connection, StoredRecord record, Generations synchronizedAt)
+    {
+        using var batch = connection.CreateBatch();
+        AddTo(batch, "SELECT set_config('lock_timeout', @timeout, true)", Parameter("timeout", LockTimeoutSetting));
+        var replace = AddTo(
+            batch,
+            $"WITH bump AS (UPDATE {StoreTable} SET data_generation = data_generation + 1 WHERE id = 1 AND data_generation = @generation "
+                + $"AND state_generation = @stateGeneration RETURNING id) {UpdateRecordSql} AND EXISTS (SELECT 1 FROM bump)",
+            [Parameter("generation", synchronizedAt.Data), Parameter("stateGeneration", synchronizedAt.State), .. RecordParameters(record)]);
+        batch.ExecuteNonQuery();
+        return replace.RecordsAffected == 1;
+    }
+
     protected override DbConnection CreateConnection() => new NpgsqlConnection(ConnectionString);
 
     protected override DbParameter CreateParameter() => new NpgsqlParameter();
@@ -115,6 +133,15 @@ internal sealed class PostgreSqlStorage : ServerStorage
         PostgresException => ServerFailure.Other,
         _ => ServerFailure.ConnectionLost,
     };
+
+    private static DbBatchCommand AddTo(DbBatch batch, string sql, params DbParameter[] parameters)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = sql;
+        command.Parameters.AddRange(parameters);
+        batch.BatchCommands.Add(command);
+        return command;
+    }
 
     private static string Milliseconds(TimeSpan timeout) =>
         Math.Max(1, (long)Math.Ceiling(Math.Min(timeout.TotalMilliseconds, int.MaxValue))).ToString(CultureInfo.InvariantCulture);

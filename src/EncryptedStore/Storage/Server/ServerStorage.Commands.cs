@@ -13,6 +13,12 @@ internal abstract partial class ServerStorage
     /// <summary>A new, closed connection to the store's database.</summary>
     protected abstract DbConnection CreateConnection();
 
+    /// <summary>
+    /// A new, closed connection for a read of one statement outside a transaction, which leaves nothing behind in the
+    /// session: a pool that resets every connection it hands out (MySqlConnector's default, one more round trip) may skip that for these.
+    /// </summary>
+    protected virtual DbConnection CreateSessionFreeConnection() => CreateConnection();
+
     /// <summary>A parameter of this driver (the same for commands and batch commands).</summary>
     protected abstract DbParameter CreateParameter();
 
@@ -100,8 +106,9 @@ internal abstract partial class ServerStorage
     /// <summary>
     /// A read: on this thread's transaction when one is open (unless <paramref name="ownConnection"/>), otherwise on a
     /// pooled connection, retried once on a fresh connection when the first was lost (the pool is cleared first).
+    /// <paramref name="sessionFree"/>: <paramref name="call"/> runs SELECTs only, no transaction, no session setting (see <see cref="CreateSessionFreeConnection"/>).
     /// </summary>
-    protected T Read<T>(string operation, Func<DbConnection, T> call, bool ownConnection = false)
+    protected T Read<T>(string operation, Func<DbConnection, T> call, bool ownConnection = false, bool sessionFree = false)
     {
         if (!ownConnection && CurrentThread.OpenTransaction is { } transaction)
         {
@@ -113,7 +120,7 @@ internal abstract partial class ServerStorage
             DbConnection? connection = null;
             try
             {
-                connection = CreateConnection();
+                connection = sessionFree ? CreateSessionFreeConnection() : CreateConnection();
                 connection.Open();
                 return call(connection);
             }

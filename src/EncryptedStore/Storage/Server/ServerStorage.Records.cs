@@ -19,6 +19,8 @@ internal abstract partial class ServerStorage
 
     private static readonly string[] IndexSuffixes = ["user", "user_client", "access", "refresh", "grant"];
 
+    private string? _update;
+
     /// <summary>
     /// The statements that upsert one record by id from <c>@id, @dataKey, @indexKey, @payload, @h0</c>..<c>@h4</c>,
     /// failing with a unique violation (and nothing written) when another record holds one of its unique index values.
@@ -27,6 +29,10 @@ internal abstract partial class ServerStorage
 
     /// <summary>True when a failed statement aborts the whole transaction (PostgreSQL): an upsert then runs inside a savepoint.</summary>
     protected abstract bool NeedsSavepoints { get; }
+
+    /// <summary>Replaces every column of the record <c>@id</c> from <see cref="RecordParameters"/>.</summary>
+    protected string UpdateRecordSql => _update ??= $"UPDATE {RecordsTable} SET data_key = @dataKey, index_key = @indexKey, payload = @payload, "
+        + string.Join(", ", IndexHashes.All.Select(i => $"{HashColumn(i)} = @h{(int)i}")) + " WHERE id = @id";
 
     /// <summary>The column of blind index <paramref name="index"/>.</summary>
     protected static string HashColumn(BlindIndex index) => "h_" + IndexSuffixes[(int)index];
@@ -37,19 +43,18 @@ internal abstract partial class ServerStorage
     /// <summary>Every record id, read through the index of <paramref name="index"/> (rows without a value included); <paramref name="inTransaction"/> when a transaction is open.</summary>
     protected abstract string IdsByIndexSql(BlindIndex index, bool inTransaction);
 
-    public StoredRecord? FindRecord(string id) =>
-        Read("reading tokens", c => ReadRecords(c, $"SELECT {RecordColumns} FROM {RecordsTable} WHERE id = @id", Parameter("id", id))) is [var record, ..] ? record : null;
+    public StoredRecord? FindRecord(string id) => ReadRecordObserving($"SELECT {RecordColumns} FROM {RecordsTable} WHERE id = @id", Parameter("id", id));
 
     public StoredRecord? FindRecord(BlindIndex index, byte[] hash) =>
-        Read("reading tokens", c => ReadRecords(c, $"SELECT {RecordColumns} FROM {RecordsTable} WHERE {HashColumn(index)} = @hash LIMIT 1", Binary("hash", hash))) is [var record, ..]
-            ? record
-            : null;
+        ReadRecordObserving($"SELECT {RecordColumns} FROM {RecordsTable} WHERE {HashColumn(index)} = @hash LIMIT 1", Binary("hash", hash));
 
-    public IReadOnlyList<StoredRecord> FindRecords(BlindIndex index, byte[] hash, int limit) =>
-        Read("reading tokens", c => ReadRecords(c, $"SELECT {RecordColumns} FROM {RecordsTable} WHERE {HashColumn(index)} = @hash ORDER BY id LIMIT @limit", Binary("hash", hash), Parameter("limit", limit)));
+    public IReadOnlyList<StoredRecord> FindRecords(BlindIndex index, byte[] hash, int limit) => Read(
+        "reading tokens",
+        c => ReadRecords(c, $"SELECT {RecordColumns} FROM {RecordsTable} WHERE {HashColumn(index)} = @hash ORDER BY id LIMIT @limit", Binary("hash", hash), Parameter("limit", limit)),
+        sessionFree: true);
 
     public string? FindHolderId(BlindIndex index, byte[] hash) =>
-        Read("reading tokens", c => Scalar(c, $"SELECT id FROM {RecordsTable} WHERE {HashColumn(index)} = @hash LIMIT 1", Binary("hash", hash)) as string);
+        Read("reading tokens", c => Scalar(c, $"SELECT id FROM {RecordsTable} WHERE {HashColumn(index)} = @hash LIMIT 1", Binary("hash", hash)) as string, sessionFree: true);
 
     /// <summary>One query over every unique index: the first (in <see cref="IndexHashes.Unique"/> order) another record holds.</summary>
     public BlindIndex? FindConflict(string id, IndexHashes hashes)
@@ -146,9 +151,7 @@ internal abstract partial class ServerStorage
             return;
         }
 
-        var sql = $"UPDATE {RecordsTable} SET data_key = @dataKey, index_key = @indexKey, payload = @payload, "
-            + string.Join(", ", IndexHashes.All.Select(i => $"{HashColumn(i)} = @h{(int)i}")) + " WHERE id = @id";
-        Write("rewriting tokens", state: false, c => RunBatches(c, records, _ => [sql]));
+        Write("rewriting tokens", state: false, c => RunBatches(c, records, _ => [UpdateRecordSql]));
     }
 
     public void UpsertRecords(IReadOnlyList<StoredRecord> records)
@@ -248,7 +251,8 @@ internal abstract partial class ServerStorage
 
     private DbParameter Binary(string name, byte[]? value) => Parameter(name, value, DbType.Binary);
 
-    private DbParameter[] RecordParameters(StoredRecord record) =>
+    /// <summary><c>@id, @dataKey, @indexKey, @payload, @h0</c>..<c>@h4</c> of <paramref name="record"/>.</summary>
+    protected DbParameter[] RecordParameters(StoredRecord record) =>
     [
         Parameter("id", record.Id),
         Parameter("dataKey", record.DataKeyVersion),

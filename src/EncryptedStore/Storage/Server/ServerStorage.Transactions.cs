@@ -203,7 +203,7 @@ internal abstract partial class ServerStorage
 
     private Generations ReadGenerations(DbConnection connection)
     {
-        using var command = Command(connection, $"SELECT data_generation, state_generation FROM {StoreTable} WHERE id = 1");
+        using var command = Command(connection, GenerationsSql);
         using var reader = command.ExecuteReader();
         return reader.Read()
             ? new Generations(reader.GetInt64(0), reader.GetInt64(1))

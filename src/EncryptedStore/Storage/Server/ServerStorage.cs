@@ -247,7 +247,7 @@ internal abstract partial class ServerStorage : ITokenStorage
         }
 
         var at = _time.GetTimestamp();
-        var generations = Read("reading the store", ReadGenerations);
+        var generations = Read("reading the store", ReadGenerations, sessionFree: true);
         var observation = (generations, at);
         if (thread.Depth > 0)
         {

@@ -1,8 +1,9 @@
-namespace EncryptedStore.Storage.Server;
+namespace EncryptedStore.Storage;
 
 /// <summary>
 /// The change counters of a database store's row: <see cref="Data"/> grows with every committed change,
-/// <see cref="State"/> with every change of the metadata, the key list or the key ring.
+/// <see cref="State"/> with every change of the metadata, the key list or the key ring. The seam names them
+/// (<see cref="ITokenStorage.SynchronizedAt"/>) for a write that applies only while nothing changed since.
 /// </summary>
 internal readonly record struct Generations(long Data, long State)
 {

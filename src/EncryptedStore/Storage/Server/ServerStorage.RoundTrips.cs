@@ -1,0 +1,136 @@
+using System.Data.Common;
+
+namespace EncryptedStore.Storage.Server;
+
+/// <summary>
+/// The hot path in one round trip: a record read that also observes the counters, and an update by id that commits
+/// only while nothing changed since what the store keeps in memory.
+/// </summary>
+internal abstract partial class ServerStorage
+{
+    /// <summary>Observes with the first record read of a hold (see <see cref="ReadRecordObserving"/>).</summary>
+    public bool ObservesWithReads => true;
+
+    /// <summary>The counters the store is synchronized at.</summary>
+    public Generations SynchronizedAt
+    {
+        get
+        {
+            lock (_syncLock)
+            {
+                return _synced;
+            }
+        }
+    }
+
+    /// <summary>The statement that reads the counters, as <see cref="ReadGenerations"/> does.</summary>
+    private string GenerationsSql => $"SELECT data_generation, state_generation FROM {StoreTable} WHERE id = 1";
+
+    /// <summary>
+    /// In one round trip and one commit, on a connection of its own: bumps the data counter only when the store row
+    /// still holds <paramref name="synchronizedAt"/>, and replaces the record by id only when it did; true when the
+    /// record was replaced. Waits for the store row's lock up to the lock timeout, like a transaction. A unique value
+    /// another record holds fails with the server's unique violation, and nothing is written.
+    /// </summary>
+    protected abstract bool ReplaceIfUnchanged(DbConnection connection, StoredRecord record, Generations synchronizedAt);
+
+    /// <inheritdoc cref="ITokenStorage.TryReplaceIfUnchanged"/>
+    public bool TryReplaceIfUnchanged(StoredRecord record, Generations synchronizedAt)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var thread = CurrentThread;
+        if (synchronizedAt == Generations.None || thread.OpenTransaction is not null)
+        {
+            return false;
+        }
+
+        var connection = CreateConnection();
+        try
+        {
+            try
+            {
+                connection.Open();
+            }
+            catch (Exception e) when (IsDriverFailure(e))
+            {
+                // Nothing was sent: the ordinary path reconnects (once) and reports the server if it is down.
+                Lost(connection, "saving tokens", e);
+                return false;
+            }
+
+            var at = _time.GetTimestamp();
+            if (!ReplaceIfUnchanged(connection, record, synchronizedAt))
+            {
+                return false;
+            }
+
+            var committed = synchronizedAt with { Data = synchronizedAt.Data + 1 };
+            Advance(synchronizedAt, committed, at);
+            if (thread.Depth > 0)
+            {
+                thread.Observed = (committed, at);
+            }
+
+            return true;
+        }
+        catch (Exception e) when (IsDriverFailure(e))
+        {
+            var failure = Classify(e, connection);
+            if (failure == ServerFailure.ConnectionLost)
+            {
+                Lost(connection, "saving tokens", e);
+                throw Translate(failure, e, "saving tokens", outcomeUnknown: true);
+            }
+
+            RollbackQuietly(connection);
+            if (failure is ServerFailure.UniqueViolation or ServerFailure.LockTimeout or ServerFailure.Deadlock)
+            {
+                // The ordinary path meets the same cause inside its transaction and reports it as it always does.
+                return false;
+            }
+
+            throw Translate(failure, e, "saving tokens");
+        }
+        finally
+        {
+            connection.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The first record <paramref name="sql"/> selects. Inside a hold that has not observed the counters yet, outside a
+    /// transaction, the counters are read in the same round trip, after the record: the hold's observation is then no
+    /// older than the record, so when it matches what the store is synchronized at, the record belongs to that state;
+    /// when it does not, the caller catches up and reads again (<see cref="ITokenStorage.ObservesWithReads"/>).
+    /// </summary>
+    private StoredRecord? ReadRecordObserving(string sql, params DbParameter[] parameters)
+    {
+        var thread = CurrentThread;
+        if (thread.Depth == 0 || thread.OpenTransaction is not null || thread.Observed is not null)
+        {
+            return Read("reading tokens", c => ReadRecords(c, sql, parameters), sessionFree: true) is [var found, ..] ? found : null;
+        }
+
+        var at = _time.GetTimestamp();
+        var (record, generations) = Read("reading tokens", c => ReadRecordAndGenerations(c, $"{sql}; {GenerationsSql}", parameters), sessionFree: true);
+        thread.Observed = (generations, at);
+        return record;
+    }
+
+    private (StoredRecord? Record, Generations Generations) ReadRecordAndGenerations(DbConnection connection, string sql, DbParameter[] parameters)
+    {
+        using var command = Command(connection, sql, parameters);
+        using var reader = command.ExecuteReader();
+        var record = reader.Read() ? ReadRecord(reader) : null;
+        while (reader.Read())
+        {
+        }
+
+        if (!reader.NextResult() || !reader.Read())
+        {
+            throw Internal.Errors.Integrity($"the store's tables (the row of {StoreTable} is missing)");
+        }
+
+        return (record, new Generations(reader.GetInt64(0), reader.GetInt64(1)));
+    }
+}
