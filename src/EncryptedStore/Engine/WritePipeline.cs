@@ -158,20 +158,37 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
 
     /// <summary>
     /// Under the write lock, outside a transaction: replaces <paramref name="record"/> by id in one durable commit when the
-    /// storage is still at <paramref name="synchronizedAt"/> (see <see cref="ITokenStorage.TryReplaceIfUnchanged"/>); the
-    /// cache forgets the token either way. False when nothing was replaced: take <see cref="Write{T}"/>.
+    /// storage is still at <paramref name="synchronizedAt"/> (see <see cref="ITokenStorage.TryReplaceIfUnchanged"/>). The
+    /// cache then holds <paramref name="written"/>, unless a reader caught up with a later change of another instance
+    /// meanwhile (it forgets the token then). False when nothing was replaced: take <see cref="Write{T}"/>.
     /// </summary>
-    public bool TryReplace(StoredRecord record, Generations synchronizedAt)
+    public bool TryReplace(StoredRecord record, Generations synchronizedAt, CachedToken written)
     {
         cache?.BeginWrite();
+        Generations? committed = null;
         try
         {
-            return storage.TryReplaceIfUnchanged(record, synchronizedAt);
+            committed = storage.TryReplaceIfUnchanged(record, synchronizedAt);
+            return committed is not null;
         }
         finally
         {
-            // Not the new state (write-through): a reader may already have caught up with a newer one of another instance.
-            cache?.EndWrite([record.Id]);
+            if (cache is not null)
+            {
+                // Against a catch-up (which empties the cache, then moves the storage's mark): the token is current
+                // only while the storage is still at the commit's counters.
+                lock (_catchUpLock)
+                {
+                    if (committed is { } at && storage.SynchronizedAt == at)
+                    {
+                        cache.EndWrite(written);
+                    }
+                    else
+                    {
+                        cache.EndWrite([record.Id]);
+                    }
+                }
+            }
         }
     }
 

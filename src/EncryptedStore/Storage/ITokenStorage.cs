@@ -149,12 +149,13 @@ internal interface ITokenStorage : IDisposable
     /// <summary>
     /// Outside a transaction, in one durable commit (one round trip on a database server): replaces the existing record
     /// of <paramref name="record"/>'s id, only when the storage is still at <paramref name="synchronizedAt"/> (taken
-    /// before the caller read what it merged). False, with nothing of the record written, when anything changed since,
+    /// before the caller read what it merged). Returns the counters the commit left (the storage is synchronized at them
+    /// unless a catch-up moved it further meanwhile); null, with nothing of the record written, when anything changed since,
     /// the record is gone, a unique value is taken, another writer holds the store, or the storage cannot do this: the
     /// caller then takes the ordinary path, whose transaction checks everything again.
     /// </summary>
     /// <exception cref="TokenStoreException"><c>UNAVAILABLE</c> when the connection was lost during the commit (the outcome is unknown; retrying is safe).</exception>
-    bool TryReplaceIfUnchanged(StoredRecord record, Generations synchronizedAt);
+    Generations? TryReplaceIfUnchanged(StoredRecord record, Generations synchronizedAt);
 
     bool DeleteRecord(string id);
 

@@ -225,7 +225,7 @@ internal sealed class TokenWriter(
         var stored = cached.ToToken();
         var merged = Merge(incoming, stored, id);
         var sealedRecord = RecordSealer.Seal(id, merged, state.Keys.Data, state.Keys.Index);
-        return pipeline.TryReplace(sealedRecord, synchronizedAt) ? merged : null;
+        return pipeline.TryReplace(sealedRecord, synchronizedAt, new CachedToken(merged)) ? merged : null;
     }
 
     private List<(string Id, OAuthToken Merged, bool Inserted)> Write(IReadOnlyList<OAuthToken> tokens)

@@ -63,7 +63,7 @@ internal abstract partial class LiteDbStorage
         Guarded(() => Records.Count(BsonExpression.Create($"{LiteDbDocuments.KeyField(purpose)} = @0", version)), "counting tokens", writing: false);
 
     /// <summary>A file has no counters to condition on: a quick update by id is the save journal's (see <c>JournaledWriter</c>).</summary>
-    public bool TryReplaceIfUnchanged(StoredRecord record, Generations synchronizedAt) => false;
+    public Generations? TryReplaceIfUnchanged(StoredRecord record, Generations synchronizedAt) => null;
 
     public bool TryUpsertRecord(StoredRecord record)
     {

@@ -35,13 +35,13 @@ internal abstract partial class ServerStorage
     protected abstract bool ReplaceIfUnchanged(DbConnection connection, StoredRecord record, Generations synchronizedAt);
 
     /// <inheritdoc cref="ITokenStorage.TryReplaceIfUnchanged"/>
-    public bool TryReplaceIfUnchanged(StoredRecord record, Generations synchronizedAt)
+    public Generations? TryReplaceIfUnchanged(StoredRecord record, Generations synchronizedAt)
     {
         ArgumentNullException.ThrowIfNull(record);
         var thread = CurrentThread;
         if (synchronizedAt == Generations.None || thread.OpenTransaction is not null)
         {
-            return false;
+            return null;
         }
 
         var connection = CreateConnection();
@@ -55,13 +55,13 @@ internal abstract partial class ServerStorage
             {
                 // Nothing was sent: the ordinary path reconnects (once) and reports the server if it is down.
                 Lost(connection, "saving tokens", e);
-                return false;
+                return null;
             }
 
             var at = _time.GetTimestamp();
             if (!ReplaceIfUnchanged(connection, record, synchronizedAt))
             {
-                return false;
+                return null;
             }
 
             var committed = synchronizedAt with { Data = synchronizedAt.Data + 1 };
@@ -71,7 +71,7 @@ internal abstract partial class ServerStorage
                 thread.Observed = (committed, at);
             }
 
-            return true;
+            return committed;
         }
         catch (Exception e) when (IsDriverFailure(e))
         {
@@ -86,7 +86,7 @@ internal abstract partial class ServerStorage
             if (failure is ServerFailure.UniqueViolation or ServerFailure.LockTimeout or ServerFailure.Deadlock)
             {
                 // The ordinary path meets the same cause inside its transaction and reports it as it always does.
-                return false;
+                return null;
             }
 
             throw Translate(failure, e, "saving tokens");
