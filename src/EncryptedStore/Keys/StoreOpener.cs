@@ -7,10 +7,29 @@ namespace EncryptedStore.Keys;
 /// <summary>Opening a store's keys: the master key checked against an existing store, or a new store's keys created.</summary>
 internal static class StoreOpener
 {
-    /// <summary>Checks the master key and loads the keys, or creates a new store's; a wrong key changes nothing.</summary>
+    /// <summary>
+    /// Checks the master key and loads the keys, or creates a new store's; a wrong key changes nothing. What is loaded is
+    /// marked synchronized with the storage as the hold observed it (on a database server, the counters read with the keys),
+    /// so the first call after opening reloads nothing unless another instance changed something since.
+    /// </summary>
     public static StoreKeys OpenKeys(ITokenStorage storage, MasterKey masterKey, TimeProvider time, ILoggerFactory? loggerFactory, ILogger logger, bool removeOnFailure)
     {
         using var lease = storage.Enter();
+        var keys = Open(storage, masterKey, time, loggerFactory, logger, removeOnFailure);
+        try
+        {
+            storage.MarkSynchronized();
+            return keys;
+        }
+        catch
+        {
+            keys.Dispose();
+            throw;
+        }
+    }
+
+    private static StoreKeys Open(ITokenStorage storage, MasterKey masterKey, TimeProvider time, ILoggerFactory? loggerFactory, ILogger logger, bool removeOnFailure)
+    {
         var format = storage.ReadFormat();
         if (format is not null)
         {

@@ -13,8 +13,8 @@ namespace EncryptedStore.Tokens;
 /// <summary>
 /// The contract's writes: upserts by the merge rule, deletes and the purge of expired tokens. An update
 /// by id that needs no duplicate check the storage must make goes through the save journal; on a database
-/// server, an update by id of a cached token is one conditional statement; everything else is one
-/// transaction of the write pipeline.
+/// server, an update by id is one conditional statement (after one read when the token is not cached);
+/// everything else is one transaction of the write pipeline.
 /// </summary>
 internal sealed class TokenWriter(
     WritePipeline pipeline, StoreKeys keys, RecordSealer sealer, TokenMatcher matcher, TokenCache? cache, JournaledWriter? journal, KeyRotation rotation, ILogger logger)
@@ -35,7 +35,7 @@ internal sealed class TokenWriter(
                 return true;
             }
 
-            if (TryReplaceCached(incoming) is { } replaced)
+            if (TryReplaceCurrent(incoming) is { } replaced)
             {
                 TokenFields.FillNulls(incoming, replaced);
                 Log.TokenSaved(logger, replaced.Id!, "updated");
@@ -202,14 +202,14 @@ internal sealed class TokenWriter(
     }
 
     /// <summary>
-    /// Under the write lock, on a storage that can (a database server): an update by id of a token the cache holds,
-    /// merged with the cached state and replaced in one conditional commit that applies only while the storage is
-    /// still at what the cache reflects, outside a rotation and when none is due. Returns the merged token, or null
-    /// for the ordinary path (which then checks everything inside its transaction).
+    /// Under the write lock, on a storage that can (a database server): an update by id, merged with the cached state of
+    /// the token or else with its record (read with the counters in one round trip), and replaced in one conditional
+    /// commit that applies only while the storage is still at what that state belongs to; outside a rotation and when
+    /// none is due. Returns the merged token, or null for the ordinary path (which checks everything in its transaction).
     /// </summary>
-    private OAuthToken? TryReplaceCached(OAuthToken incoming)
+    private OAuthToken? TryReplaceCurrent(OAuthToken incoming)
     {
-        if (!Storage.ObservesWithReads || cache is null || incoming.Id is not { } id)
+        if (!Storage.ObservesWithReads || incoming.Id is not { } id)
         {
             return null;
         }
@@ -217,12 +217,26 @@ internal sealed class TokenWriter(
         // First the counters, then what is read against them: a catch-up in between makes the commit's condition fail.
         var synchronizedAt = Storage.SynchronizedAt;
         var state = keys.State;
-        if (state.IsRotating || rotation.IsDue(state) || cache.Get(id) is not { } cached)
+        if (state.IsRotating || rotation.IsDue(state))
         {
             return null;
         }
 
-        var stored = cached.ToToken();
+        OAuthToken stored;
+        if (cache?.Get(id) is { } cached)
+        {
+            stored = cached.ToToken();
+        }
+        else if (Storage.FindRecord(id) is { } record && !pipeline.CaughtUp() && record.IndexKeyVersion == state.Keys.Index.Version)
+        {
+            stored = sealer.Open(record);
+        }
+        else
+        {
+            // An insert, a record under another index key, or another instance wrote since: the transaction's checks are needed.
+            return null;
+        }
+
         var merged = Merge(incoming, stored, id);
         var sealedRecord = RecordSealer.Seal(id, merged, state.Keys.Data, state.Keys.Index);
         return pipeline.TryReplace(sealedRecord, synchronizedAt, new CachedToken(merged)) ? merged : null;

@@ -3,9 +3,9 @@ using EncryptedStore.Tests.Support;
 namespace EncryptedStore.Tests.Fleet;
 
 /// <summary>
-/// The one-round-trip paths of a database store against another instance's changes: a save by id of a cached token
-/// commits only while nothing changed since the cache was current (otherwise it merges with the other instance's
-/// values, or inserts again what it deleted), and an uncached read that learns, with the record, that another instance
+/// The one-round-trip paths of a database store against another instance's changes: a save by id commits only while
+/// nothing changed since the cached or read state it merged with was current (otherwise it merges with the other
+/// instance's values, or inserts again what it deleted), and an uncached read that learns, with the record, that another instance
 /// changed the keys catches up before it decrypts.
 /// </summary>
 [TestFixture(StoreKind.MySql)]
@@ -22,13 +22,13 @@ public sealed class OneRoundTripTests(StoreKind kind)
     public void TearDown() => _tables?.Dispose();
 
     [Test]
-    public void SaveById_OfATokenAnotherInstanceChangedSinceItWasCached_MergesWithTheirValues()
+    public void SaveById_OfATokenAnotherInstanceChangedSinceItWasRead_MergesWithTheirValues([Values(0, 100)] int cacheSize)
     {
-        using var a = _tables.Open();
+        using var a = _tables.Open(cacheSize: cacheSize);
         using var b = _tables.Open();
         var token = StoreFixture.Token("ann@example.com");
         a.SaveToken(token);
-        Assert.That(a.FindTokenById(token.Id!), Is.Not.Null, "a caches the token");
+        Assert.That(a.FindTokenById(token.Id!), Is.Not.Null, "a reads (and with a cache, caches) the token");
 
         b.SaveToken(new OAuthToken { Id = token.Id, RefreshToken = "1000.refresh.from-b", ExpiresIn = "1800000000000" });
 
@@ -47,6 +47,29 @@ public sealed class OneRoundTripTests(StoreKind kind)
             Assert.That(StoreFixture.Fields(c.FindTokenById(token.Id!)), Is.EqualTo(StoreFixture.Fields(expected)), "what the database holds");
             Assert.That(StoreFixture.Fields(a.FindTokenById(token.Id!)), Is.EqualTo(StoreFixture.Fields(expected)), "what a reads");
             Assert.That(StoreFixture.Fields(b.FindTokenById(token.Id!)), Is.EqualTo(StoreFixture.Fields(expected)), "what b reads");
+        });
+    }
+
+    [Test]
+    public void SaveById_UncachedRightAfterOpening_MergesWithTheStoredRecord()
+    {
+        using var b = _tables.Open();
+        var token = StoreFixture.Token("ann@example.com");
+        b.SaveToken(token);
+        b.SaveToken(new OAuthToken { Id = token.Id, RefreshToken = "1000.refresh.from-b" });
+
+        using var a = _tables.Open();
+        var refresh = new OAuthToken { Id = token.Id, AccessToken = "1000.access.from-a" };
+        a.SaveToken(refresh);
+
+        var expected = StoreFixture.Copy(token);
+        expected.RefreshToken = "1000.refresh.from-b";
+        expected.AccessToken = "1000.access.from-a";
+        Assert.Multiple(() =>
+        {
+            Assert.That(StoreFixture.Fields(refresh), Is.EqualTo(StoreFixture.Fields(expected)));
+            Assert.That(StoreFixture.Fields(b.FindTokenById(token.Id!)), Is.EqualTo(StoreFixture.Fields(expected)));
+            Assert.That(b.GetTokens(), Has.Count.EqualTo(1));
         });
     }
 

@@ -92,7 +92,7 @@ internal sealed class MySqlStorage : ServerStorage
 
     protected override string SnapshotSql =>
         "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY; "
-        + $"SELECT metadata FROM {StoreTable} WHERE id = 1; SELECT version, purpose, state, protection_key, created, wrapped FROM {KeysTable} ORDER BY version; "
+        + $"SELECT metadata, data_generation, state_generation FROM {StoreTable} WHERE id = 1; SELECT version, purpose, state, protection_key, created, wrapped FROM {KeysTable} ORDER BY version; "
         + $"SELECT id, name, xml FROM {KeyRingTable} ORDER BY id; COMMIT";
 
     protected override object LeaseDuration(TimeSpan duration) => duration.Ticks / TimeSpan.TicksPerMicrosecond;

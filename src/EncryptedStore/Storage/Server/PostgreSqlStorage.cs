@@ -72,7 +72,7 @@ internal sealed class PostgreSqlStorage : ServerStorage
         + "WHERE l.expires_at <= clock_timestamp() OR l.holder = excluded.holder RETURNING holder";
 
     protected override string SnapshotSql =>
-        $"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT metadata FROM {StoreTable} WHERE id = 1; "
+        $"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT metadata, data_generation, state_generation FROM {StoreTable} WHERE id = 1; "
         + $"SELECT version, purpose, state, protection_key, created, wrapped FROM {KeysTable} ORDER BY version; SELECT id, name, xml FROM {KeyRingTable} ORDER BY id; COMMIT";
 
     protected override object LeaseDuration(TimeSpan duration) => duration;

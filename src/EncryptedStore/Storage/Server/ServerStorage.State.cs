@@ -20,7 +20,7 @@ internal abstract partial class ServerStorage
     protected abstract object LeaseDuration(TimeSpan duration);
 
     /// <summary>
-    /// Reads <c>SELECT metadata FROM store</c>, the key list and the key ring (in that order) in one read-only snapshot,
+    /// Reads <c>SELECT metadata, data_generation, state_generation FROM store</c>, the key list and the key ring (in that order) in one read-only snapshot,
     /// one round trip.
     /// </summary>
     protected abstract string SnapshotSql { get; }
@@ -206,6 +206,8 @@ internal abstract partial class ServerStorage
     /// <summary>The metadata, key list and key ring in one snapshot; kept for the rest of this hold.</summary>
     private StateSnapshot TakeSnapshot(ServerThreadState thread)
     {
+        var at = _time.GetTimestamp();
+        var generations = Generations.None;
         var snapshot = Read("reading the store metadata", connection =>
         {
             using var command = Command(connection, SnapshotSql);
@@ -227,6 +229,7 @@ internal abstract partial class ServerStorage
                     {
                         case 0:
                             metadata = reader.IsDBNull(0) ? null : reader.GetFieldValue<byte[]>(0);
+                            generations = new Generations(reader.GetInt64(1), reader.GetInt64(2));
                             break;
                         case 1:
                             keys.Add(ReadKey(reader));
@@ -246,6 +249,10 @@ internal abstract partial class ServerStorage
         if (thread.Depth > 0)
         {
             thread.Snapshot = snapshot;
+
+            // The counters of the same snapshot: the hold's observation, unless it already has one (an older one is
+            // then kept, which at worst makes the next call reload once more).
+            thread.Observed ??= (generations, at);
         }
 
         return snapshot;
