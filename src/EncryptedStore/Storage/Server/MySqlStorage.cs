@@ -136,9 +136,16 @@ internal sealed class MySqlStorage : ServerStorage
 
     /// <summary>
     /// A second pool, without MySqlConnector's connection reset (a round trip each time a connection leaves the pool):
-    /// its connections only run single SELECTs outside transactions, so none carries state from its last use.
+    /// its connections only run single SELECTs outside transactions, and the conditional replace (see
+    /// <see cref="CreateReplaceConnection"/>), so none carries anything from its last use that the next one relies on.
     /// </summary>
     protected override DbConnection CreateSessionFreeConnection() => new MySqlConnection(_sessionFreeConnectionString);
+
+    /// <summary>
+    /// From the pool without reset: the replace sets the lock wait and its user variable before it reads them, and ends
+    /// its transaction by a commit, or by the rollback its failure leads to (a lost connection clears both pools).
+    /// </summary>
+    protected override DbConnection CreateReplaceConnection() => CreateSessionFreeConnection();
 
     protected override DbParameter CreateParameter() => new MySqlParameter();
 

@@ -17,6 +17,9 @@ internal abstract partial class ServerStorage
     /// <summary>The record columns, in the order <see cref="ReadRecord"/> reads them.</summary>
     private const string RecordColumns = "id, data_key, index_key, payload, h_user, h_user_client, h_access, h_refresh, h_grant";
 
+    /// <summary><see cref="RecordColumns"/> of the records table aliased <c>r</c>.</summary>
+    private const string AliasedRecordColumns = "r.id, r.data_key, r.index_key, r.payload, r.h_user, r.h_user_client, r.h_access, r.h_refresh, r.h_grant";
+
     private static readonly string[] IndexSuffixes = ["user", "user_client", "access", "refresh", "grant"];
 
     private string? _update;
@@ -43,10 +46,9 @@ internal abstract partial class ServerStorage
     /// <summary>Every record id, read through the index of <paramref name="index"/> (rows without a value included); <paramref name="inTransaction"/> when a transaction is open.</summary>
     protected abstract string IdsByIndexSql(BlindIndex index, bool inTransaction);
 
-    public StoredRecord? FindRecord(string id) => ReadRecordObserving($"SELECT {RecordColumns} FROM {RecordsTable} WHERE id = @id", Parameter("id", id));
+    public StoredRecord? FindRecord(string id) => ReadRecordObserving("id", Parameter("id", id));
 
-    public StoredRecord? FindRecord(BlindIndex index, byte[] hash) =>
-        ReadRecordObserving($"SELECT {RecordColumns} FROM {RecordsTable} WHERE {HashColumn(index)} = @hash LIMIT 1", Binary("hash", hash));
+    public StoredRecord? FindRecord(BlindIndex index, byte[] hash) => ReadRecordObserving(HashColumn(index), Binary("hash", hash));
 
     public IReadOnlyList<StoredRecord> FindRecords(BlindIndex index, byte[] hash, int limit) => Read(
         "reading tokens",

@@ -23,7 +23,7 @@ internal abstract partial class ServerStorage
         }
     }
 
-    /// <summary>The statement that reads the counters, as <see cref="ReadGenerations"/> does.</summary>
+    /// <summary>The statement that reads the counters.</summary>
     private string GenerationsSql => $"SELECT data_generation, state_generation FROM {StoreTable} WHERE id = 1";
 
     /// <summary>
@@ -33,6 +33,12 @@ internal abstract partial class ServerStorage
     /// another record holds fails with the server's unique violation, and nothing is written.
     /// </summary>
     protected abstract bool ReplaceIfUnchanged(DbConnection connection, StoredRecord record, Generations synchronizedAt);
+
+    /// <summary>
+    /// A new, closed connection for <see cref="ReplaceIfUnchanged"/>, which ends its own transaction (or is rolled back
+    /// on failure) and sets only what it sets again every time: by default a connection like any other.
+    /// </summary>
+    protected virtual DbConnection CreateReplaceConnection() => CreateConnection();
 
     /// <inheritdoc cref="ITokenStorage.TryReplaceIfUnchanged"/>
     public Generations? TryReplaceIfUnchanged(StoredRecord record, Generations synchronizedAt)
@@ -44,7 +50,7 @@ internal abstract partial class ServerStorage
             return null;
         }
 
-        var connection = CreateConnection();
+        var connection = CreateReplaceConnection();
         try
         {
             try
@@ -83,12 +89,13 @@ internal abstract partial class ServerStorage
             }
 
             RollbackQuietly(connection);
-            if (failure is ServerFailure.UniqueViolation or ServerFailure.LockTimeout or ServerFailure.Deadlock)
+            if (failure is ServerFailure.UniqueViolation or ServerFailure.Deadlock)
             {
-                // The ordinary path meets the same cause inside its transaction and reports it as it always does.
+                // The ordinary path meets the same clash inside its transaction and names it, or retries what the server broke off.
                 return null;
             }
 
+            // A lock held past the timeout is STORE_LOCKED now, not after a second wait on the ordinary path.
             throw Translate(failure, e, "saving tokens");
         }
         finally
@@ -98,39 +105,39 @@ internal abstract partial class ServerStorage
     }
 
     /// <summary>
-    /// The first record <paramref name="sql"/> selects. Inside a hold that has not observed the counters yet, outside a
-    /// transaction, the counters are read in the same round trip, after the record: the hold's observation is then no
-    /// older than the record, so when it matches what the store is synchronized at, the record belongs to that state;
-    /// when it does not, the caller catches up and reads again (<see cref="ITokenStorage.ObservesWithReads"/>).
+    /// The record whose <paramref name="column"/> holds <paramref name="value"/> (the id, or a unique blind index). Inside a
+    /// hold that has not observed the counters yet, outside a transaction, the counters come in the same statement (the
+    /// store row joined to the record), so in the same snapshot: when they match what the store is synchronized at, the
+    /// record belongs to that state; when they do not, the caller catches up and reads again (<see cref="ITokenStorage.ObservesWithReads"/>).
     /// </summary>
-    private StoredRecord? ReadRecordObserving(string sql, params DbParameter[] parameters)
+    private StoredRecord? ReadRecordObserving(string column, DbParameter value)
     {
         var thread = CurrentThread;
         if (thread.Depth == 0 || thread.OpenTransaction is not null || thread.Observed is not null)
         {
-            return Read("reading tokens", c => ReadRecords(c, sql, parameters), sessionFree: true) is [var found, ..] ? found : null;
+            return Read("reading tokens", c => ReadRecords(c, $"SELECT {RecordColumns} FROM {RecordsTable} WHERE {column} = @{value.ParameterName} LIMIT 1", value), sessionFree: true) is [var found, ..]
+                ? found
+                : null;
         }
 
         var at = _time.GetTimestamp();
-        var (record, generations) = Read("reading tokens", c => ReadRecordAndGenerations(c, $"{sql}; {GenerationsSql}", parameters), sessionFree: true);
+        var sql = $"SELECT {AliasedRecordColumns}, s.data_generation, s.state_generation FROM {StoreTable} s "
+            + $"LEFT JOIN {RecordsTable} r ON r.{column} = @{value.ParameterName} WHERE s.id = 1 LIMIT 1";
+        var (record, generations) = Read("reading tokens", c => ReadRecordAndGenerations(c, sql, value), sessionFree: true);
         thread.Observed = (generations, at);
         return record;
     }
 
-    private (StoredRecord? Record, Generations Generations) ReadRecordAndGenerations(DbConnection connection, string sql, DbParameter[] parameters)
+    private (StoredRecord? Record, Generations Generations) ReadRecordAndGenerations(DbConnection connection, string sql, DbParameter value)
     {
-        using var command = Command(connection, sql, parameters);
+        using var command = Command(connection, sql, value);
         using var reader = command.ExecuteReader();
-        var record = reader.Read() ? ReadRecord(reader) : null;
-        while (reader.Read())
-        {
-        }
-
-        if (!reader.NextResult() || !reader.Read())
+        if (!reader.Read())
         {
             throw Internal.Errors.Integrity($"the store's tables (the row of {StoreTable} is missing)");
         }
 
-        return (record, new Generations(reader.GetInt64(0), reader.GetInt64(1)));
+        var record = reader.IsDBNull(0) ? null : ReadRecord(reader);
+        return (record, new Generations(reader.GetInt64(9), reader.GetInt64(10)));
     }
 }
