@@ -46,7 +46,7 @@ public class FleetFirstSaveBenchmarks
     [IterationSetup(Target = nameof(PlainSchema_SaveToken_AfterOpen))]
     public void OpenPlainSchema()
     {
-        var dataSource = FleetConnections.DataSource(Server, _connectionString);
+        var dataSource = FleetConnections.TunedDataSource(Server, _connectionString);
         dataSource.OpenConnection().Dispose();
         _opened = dataSource;
         _store = new PlainServerTokenStore(dataSource, Server, FleetTables.PlainTable(StoreSize));

@@ -10,7 +10,8 @@ namespace EncryptedStore.Benchmarks;
 /// every call saves one of 16 records with new values (an access token never used before, a new expiry), durable when
 /// it returns (the server committed it). Baseline B, the encrypted store's schema in plaintext, makes it one autocommit
 /// upsert; the SDK's <c>DBStore</c> an update by user name (a scan of its unindexed table); the encrypted store one
-/// transaction (read the record under lock, merge, check, write, commit). The Ratio column reads "times baseline B".
+/// conditional statement (merged with the token its cache kept from the previous save; the full transaction only when
+/// another instance committed meanwhile, which no other instance does here). The Ratio column reads "times baseline B".
 /// The records get their original values back in cleanup.
 /// </summary>
 [MemoryDiagnoser]

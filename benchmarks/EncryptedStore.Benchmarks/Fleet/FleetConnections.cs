@@ -45,6 +45,17 @@ internal static class FleetConnections
     public static DbDataSource DataSource(TokenDatabaseKind server, string connectionString) =>
         server == TokenDatabaseKind.MySql ? new MySqlDataSource(connectionString) : NpgsqlDataSource.Create(connectionString);
 
+    /// <summary>
+    /// <see cref="DataSource"/> with the driver tuned as the encrypted store tunes its own pools, so that baseline B
+    /// differs from it only in what the store does: on MariaDB/MySQL no connection reset when a connection leaves the pool
+    /// (baseline B runs single autocommit statements, which leave nothing behind), on PostgreSQL automatic preparation
+    /// of up to 32 statements per connection.
+    /// </summary>
+    public static DbDataSource TunedDataSource(TokenDatabaseKind server, string connectionString) =>
+        server == TokenDatabaseKind.MySql
+            ? new MySqlDataSource(new MySqlConnectionStringBuilder(connectionString) { ConnectionReset = false }.ConnectionString)
+            : NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 32 }.ConnectionString);
+
     /// <summary>The store's <see cref="TokenDatabase"/> for <paramref name="server"/> with its tables under <paramref name="tablePrefix"/>.</summary>
     public static TokenDatabase TokenDatabase(TokenDatabaseKind server, string connectionString, string tablePrefix) =>
         server == TokenDatabaseKind.MySql

@@ -44,7 +44,7 @@ internal sealed class FleetStores : IDisposable
                 store = new SdkDbStoreTokenStore(sdkSource, Server, FleetTables.SdkTable(size), firstFreeId: size);
                 break;
             case FleetStoreKind.PlainSchema:
-                var plainSource = Keep(FleetConnections.DataSource(Server, connectionString));
+                var plainSource = Keep(FleetConnections.TunedDataSource(Server, connectionString));
                 FleetTables.EnsurePlain(Server, plainSource, size);
                 store = new PlainServerTokenStore(plainSource, Server, FleetTables.PlainTable(size));
                 break;

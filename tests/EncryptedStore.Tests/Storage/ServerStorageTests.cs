@@ -527,27 +527,48 @@ public sealed class ServerStorageTests(TokenDatabaseKind kind)
     /// connections from that pool at once (its idle ones among them), notes their server ids, returns them, and kills
     /// those ids from a connection of another pool. Connections of other processes are left alone.
     /// </summary>
+    /// <summary>
+    /// Kills every idle connection of the test user to the test database but the killer's own: the store's pools (whose
+    /// connection strings the store tunes, so they are not the test's) and the test's own, which is then cleared.
+    /// </summary>
     private void KillPooledConnections()
     {
-        var pooled = Enumerable.Range(0, 4).Select(_ => Connect()).ToList();
-        var ids = pooled.Select(c =>
+        using (var admin = Connect(_connectionString.TrimEnd(';') + ";Application Name=encryptedstore-test-admin"))
         {
-            using var command = c.CreateCommand();
-            command.CommandText = kind == TokenDatabaseKind.MySql ? "SELECT CONNECTION_ID()" : "SELECT pg_backend_pid()";
-            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-        }).ToList();
-        pooled.ForEach(c => c.Dispose());
+            var ids = new List<long>();
+            using (var list = admin.CreateCommand())
+            {
+                list.CommandText = kind == TokenDatabaseKind.MySql
+                    ? "SELECT id FROM information_schema.PROCESSLIST WHERE user = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND db = DATABASE() AND command = 'Sleep' AND id <> CONNECTION_ID()"
+                    : "SELECT pid FROM pg_stat_activity WHERE usename = current_user AND datname = current_database() AND state = 'idle' AND pid <> pg_backend_pid()";
+                using var reader = list.ExecuteReader();
+                while (reader.Read())
+                {
+                    ids.Add(Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
 
-        using var admin = Connect(_connectionString.TrimEnd(';') + ";Application Name=encryptedstore-test-admin");
-        foreach (var id in ids)
+            Assert.That(ids, Is.Not.Empty, "the store's pooled connections are there to kill");
+            foreach (var id in ids)
+            {
+                using var kill = admin.CreateCommand();
+                kill.CommandText = kind == TokenDatabaseKind.MySql ? "KILL CONNECTION @id" : "SELECT pg_terminate_backend(@id::integer)";
+                var parameter = kill.CreateParameter();
+                parameter.ParameterName = "id";
+                parameter.Value = id;
+                kill.Parameters.Add(parameter);
+                kill.ExecuteNonQuery();
+            }
+        }
+
+        using var own = kind == TokenDatabaseKind.MySql ? (DbConnection)new MySqlConnection(_connectionString) : new NpgsqlConnection(_connectionString);
+        if (own is MySqlConnection mySql)
         {
-            using var kill = admin.CreateCommand();
-            kill.CommandText = kind == TokenDatabaseKind.MySql ? "KILL CONNECTION @id" : "SELECT pg_terminate_backend(@id::integer)";
-            var parameter = kill.CreateParameter();
-            parameter.ParameterName = "id";
-            parameter.Value = id;
-            kill.Parameters.Add(parameter);
-            kill.ExecuteNonQuery();
+            MySqlConnection.ClearPool(mySql);
+        }
+        else
+        {
+            NpgsqlConnection.ClearPool((NpgsqlConnection)own);
         }
     }
 }

@@ -14,11 +14,26 @@ namespace EncryptedStore.Storage.Server;
 /// </summary>
 internal sealed class PostgreSqlStorage : ServerStorage
 {
+    /// <summary>Statements Npgsql prepares per connection once used a few times, unless the connection string says otherwise.</summary>
+    private const int AutoPrepared = 32;
+
+    private readonly string _connectionString;
     private IReadOnlyList<string>? _upsert;
 
     public PostgreSqlStorage(string path, string connectionString, string prefix, TimeSpan lockTimeout, TimeSpan maxStaleness, TimeProvider time, ILogger logger)
-        : base(path, connectionString, prefix, lockTimeout, maxStaleness, time, logger) =>
+        : base(path, connectionString, prefix, lockTimeout, maxStaleness, time, logger)
+    {
         CheckConnectionString(connectionString, text => new NpgsqlConnectionStringBuilder(text), "Npgsql");
+
+        // The store sends the same few statements over and over: prepared, the server skips parsing and planning them.
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = AutoPrepared;
+        }
+
+        _connectionString = builder.ConnectionString;
+    }
 
     protected override string BeginSql =>
         "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT set_config('lock_timeout', @timeout, true); "
@@ -105,7 +120,7 @@ internal sealed class PostgreSqlStorage : ServerStorage
         return replace.RecordsAffected == 1;
     }
 
-    protected override DbConnection CreateConnection() => new NpgsqlConnection(ConnectionString);
+    protected override DbConnection CreateConnection() => new NpgsqlConnection(_connectionString);
 
     protected override DbParameter CreateParameter() => new NpgsqlParameter();
 
