@@ -27,6 +27,7 @@ internal sealed class PlainServerTokenStore : ITokenStore
     private static readonly string[] HashNames = Hashes.Split(',');
 
     private readonly DbDataSource _dataSource;
+    private readonly bool _prepare;
     private readonly string _table;
     private readonly string _upsertById;
     private readonly string _upsertByUserClient;
@@ -34,6 +35,9 @@ internal sealed class PlainServerTokenStore : ITokenStore
     public PlainServerTokenStore(DbDataSource dataSource, TokenDatabaseKind server, string table)
     {
         _dataSource = dataSource;
+
+        // As the encrypted store does on MariaDB/MySQL: its lookups and saves prepared (MySqlConnector keeps them per connection).
+        _prepare = server == TokenDatabaseKind.MySql;
         _table = table;
         var insert = $"INSERT INTO {table} (id,{Fields},{Hashes}) VALUES (@id,{string.Join(',', FieldNames.Select(f => "@" + f))},{string.Join(',', HashNames.Select(h => "@" + h))})";
         var columns = FieldNames.Concat(HashNames).ToArray();
@@ -91,6 +95,7 @@ internal sealed class PlainServerTokenStore : ITokenStore
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT id,{Fields} FROM {_table} WHERE {column}=@hash LIMIT 1";
         Add(command, "@hash", hash);
+        Prepare(command);
         using var reader = command.ExecuteReader();
         if (!reader.Read() || ReadToken(reader) is not { } stored || !key.Accepts(stored))
         {
@@ -108,6 +113,7 @@ internal sealed class PlainServerTokenStore : ITokenStore
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT id,{Fields} FROM {_table} WHERE id=@id";
         Add(command, "@id", id);
+        Prepare(command);
         using var reader = command.ExecuteReader();
         return reader.Read() ? ReadToken(reader) : throw new TokenStoreException(TokenStoreErrorCodes.NotFound, "No token has this id.");
     }
@@ -126,6 +132,7 @@ internal sealed class PlainServerTokenStore : ITokenStore
         using var command = connection.CreateCommand();
         command.CommandText = byId ? _upsertById : _upsertByUserClient;
         AddAll(command, incoming);
+        Prepare(command);
         command.ExecuteNonQuery();
     }
 
@@ -192,6 +199,14 @@ internal sealed class PlainServerTokenStore : ITokenStore
 
     /// <summary>The user name and client id, separated by a character neither holds, hashed together.</summary>
     private static byte[] UserClientHash(string user, string? clientId) => Sha256(user + "\n" + clientId);
+
+    private void Prepare(DbCommand command)
+    {
+        if (_prepare)
+        {
+            command.Prepare();
+        }
+    }
 
     private static void Add(DbCommand command, string name, object? value)
     {

@@ -49,7 +49,7 @@ internal static class FleetConnections
     /// <see cref="DataSource"/> with the driver tuned as the encrypted store tunes its own pools, so that baseline B
     /// differs from it only in what the store does: on MariaDB/MySQL no connection reset when a connection leaves the pool
     /// (baseline B runs single autocommit statements, which leave nothing behind), on PostgreSQL automatic preparation
-    /// of up to 32 statements per connection.
+    /// of up to 32 statements per connection. (On MariaDB/MySQL both also prepare their hot statements explicitly.)
     /// </summary>
     public static DbDataSource TunedDataSource(TokenDatabaseKind server, string connectionString) =>
         server == TokenDatabaseKind.MySql

@@ -1,6 +1,5 @@
 using System.Data;
 using System.Data.Common;
-using System.Globalization;
 using EncryptedStore.Crypto;
 using Microsoft.Extensions.Logging;
 using MySqlConnector;
@@ -11,7 +10,7 @@ namespace EncryptedStore.Storage.Server;
 /// The store in a MariaDB or MySQL database (InnoDB), through MySqlConnector. Differs from PostgreSQL in: backquoted
 /// names, upsert by an update then an insert (<c>ON DUPLICATE KEY UPDATE</c> would update whichever row holds a clashing
 /// unique value, not only the one with the id), <c>GET_LOCK</c> for the schema, <c>innodb_lock_wait_timeout</c> in whole seconds,
-/// a user variable to carry one statement's outcome to the next, and two pools (see <see cref="CreateSessionFreeConnection"/>).
+/// and two pools (see <see cref="CreateSessionFreeConnection"/>).
 /// </summary>
 internal sealed class MySqlStorage : ServerStorage
 {
@@ -28,8 +27,7 @@ internal sealed class MySqlStorage : ServerStorage
     {
         CheckConnectionString(connectionString, text => new MySqlConnectionStringBuilder(text), "MySqlConnector");
 
-        // User variables: the conditional replace (ReplaceSql) passes one statement's outcome to the next.
-        var builder = new MySqlConnectionStringBuilder(connectionString) { AllowUserVariables = true };
+        var builder = new MySqlConnectionStringBuilder(connectionString);
         _connectionString = builder.ConnectionString;
         builder.ConnectionReset = false;
         _sessionFreeConnectionString = builder.ConnectionString;
@@ -83,6 +81,9 @@ internal sealed class MySqlStorage : ServerStorage
 
     protected override bool NeedsSavepoints => false;
 
+    /// <summary>MySqlConnector prepares only when asked, and then keeps the statement on the connection for the next time.</summary>
+    protected override bool PreparesHotStatements => true;
+
     /// <summary>Takes the lease when free, expired or the holder's own (the holder is assigned first, so the expiry follows it), then reads who holds it.</summary>
     protected override string TakeLeaseSql =>
         $"INSERT INTO {LeasesTable} (name, holder, expires_at) VALUES (@name, @holder, UTC_TIMESTAMP(6) + INTERVAL @duration MICROSECOND) "
@@ -102,13 +103,14 @@ internal sealed class MySqlStorage : ServerStorage
 
     /// <summary>
     /// One round trip: inside a transaction, the store row's counters bumped only when they still are
-    /// <c>@generation, @stateGeneration</c>, whose outcome (<c>ROW_COUNT()</c>) the record's update requires; then both
-    /// outcomes are selected and the transaction commits. A refused unique value stops the statements before the commit.
+    /// <c>@generation, @stateGeneration</c>, then the record updated only when that bump happened (<c>ROW_COUNT()</c> of
+    /// the statement before), then the commit. Both updates applied is 2 rows affected in all. A refused unique value
+    /// stops the statements before the commit (the caller rolls back).
     /// </summary>
     private string ReplaceSql => _replace ??=
-        "SET SESSION innodb_lock_wait_timeout = @timeout; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION; "
+        "SET SESSION innodb_lock_wait_timeout = @timeout; START TRANSACTION; "
         + $"UPDATE {StoreTable} SET data_generation = data_generation + 1 WHERE id = 1 AND data_generation = @generation AND state_generation = @stateGeneration; "
-        + $"SET @es_bumped = ROW_COUNT(); {UpdateRecordSql} AND @es_bumped = 1; SELECT @es_bumped, ROW_COUNT(); COMMIT";
+        + $"{UpdateRecordSql} AND ROW_COUNT() = 1; COMMIT";
 
     protected override bool ReplaceIfUnchanged(DbConnection connection, StoredRecord record, Generations synchronizedAt)
     {
@@ -116,20 +118,7 @@ internal sealed class MySqlStorage : ServerStorage
             connection,
             ReplaceSql,
             [Parameter("timeout", LockTimeoutSetting), Parameter("generation", synchronizedAt.Data), Parameter("stateGeneration", synchronizedAt.State), .. RecordParameters(record)]);
-        var replaced = false;
-        using (var reader = command.ExecuteReader())
-        {
-            do
-            {
-                if (reader.FieldCount == 2 && reader.Read())
-                {
-                    replaced = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture) == 1 && Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture) == 1;
-                }
-            }
-            while (reader.NextResult());
-        }
-
-        return replaced;
+        return command.ExecuteNonQuery() == 2;
     }
 
     protected override DbConnection CreateConnection() => new MySqlConnection(_connectionString);
@@ -142,8 +131,8 @@ internal sealed class MySqlStorage : ServerStorage
     protected override DbConnection CreateSessionFreeConnection() => new MySqlConnection(_sessionFreeConnectionString);
 
     /// <summary>
-    /// From the pool without reset: the replace sets the lock wait and its user variable before it reads them, and ends
-    /// its transaction by a commit, or by the rollback its failure leads to (a lost connection clears both pools).
+    /// From the pool without reset: the replace sets the lock wait before it waits, and ends its transaction by a commit,
+    /// or by the rollback its failure leads to (a lost connection clears both pools).
     /// </summary>
     protected override DbConnection CreateReplaceConnection() => CreateSessionFreeConnection();
 

@@ -23,6 +23,12 @@ internal abstract partial class ServerStorage
         }
     }
 
+    /// <summary>
+    /// True when the hot path's statements (the counters, a record with the counters) are prepared explicitly on each
+    /// connection: a driver that does not prepare by itself (MySqlConnector) caches them per connection after the first.
+    /// </summary>
+    protected virtual bool PreparesHotStatements => false;
+
     /// <summary>The statement that reads the counters.</summary>
     private string GenerationsSql => $"SELECT data_generation, state_generation FROM {StoreTable} WHERE id = 1";
 
@@ -128,9 +134,18 @@ internal abstract partial class ServerStorage
         return record;
     }
 
+    private void PrepareHot(DbCommand command)
+    {
+        if (PreparesHotStatements)
+        {
+            command.Prepare();
+        }
+    }
+
     private (StoredRecord? Record, Generations Generations) ReadRecordAndGenerations(DbConnection connection, string sql, DbParameter value)
     {
         using var command = Command(connection, sql, value);
+        PrepareHot(command);
         using var reader = command.ExecuteReader();
         if (!reader.Read())
         {

@@ -204,6 +204,7 @@ internal abstract partial class ServerStorage
     private Generations ReadGenerations(DbConnection connection)
     {
         using var command = Command(connection, GenerationsSql);
+        PrepareHot(command);
         using var reader = command.ExecuteReader();
         return reader.Read()
             ? new Generations(reader.GetInt64(0), reader.GetInt64(1))
