@@ -126,11 +126,7 @@ public sealed class OneRoundTripTests(StoreKind kind)
     {
         using var a = _tables.Open(cacheSize: cacheSize);
         using var b = _tables.Open();
-        var ann = StoreFixture.Token("ann@example.com");
-        var bob = StoreFixture.Token("bob@example.com");
-        b.SaveToken(ann);
-        b.SaveToken(bob);
-        Assert.That(a.FindTokenById(ann.Id!), Is.Not.Null, "a unwraps the data key, which stays in its memory");
+        var (_, bob) = SaveTwoAndReadTheFirst(b, a);
         var old = b.GetStatistics().Keys.Single(k => k.State == StoreKeyState.Active && k.Purpose == StoreKeyPurpose.Data).Version;
 
         // A rotation cancelled before its first batch leaves both records under the old key, which b then revokes.
@@ -151,11 +147,7 @@ public sealed class OneRoundTripTests(StoreKind kind)
     {
         using var a = _tables.Open(cacheSize: cacheSize);
         using var b = _tables.Open();
-        var ann = StoreFixture.Token("ann@example.com");
-        var bob = StoreFixture.Token("bob@example.com");
-        b.SaveToken(ann);
-        b.SaveToken(bob);
-        Assert.That(StoreFixture.Fields(a.FindTokenById(ann.Id!)), Is.EqualTo(StoreFixture.Fields(ann)), "a unwraps the first keys");
+        var (ann, bob) = SaveTwoAndReadTheFirst(b, a);
 
         // b rotates and destroys the first keys: every record a could read now is under keys a has not seen.
         var old = b.GetStatistics().Keys.Where(k => k.State == StoreKeyState.Active).Select(k => k.Version).ToList();
@@ -171,5 +163,16 @@ public sealed class OneRoundTripTests(StoreKind kind)
             Assert.That(StoreFixture.Fields(a.FindTokenById(bob.Id!)), Is.EqualTo(StoreFixture.Fields(bob)), "a token a never read");
             Assert.That(StoreFixture.Fields(a.FindTokenById(ann.Id!)), Is.EqualTo(StoreFixture.Fields(ann)), "a token a had read");
         });
+    }
+
+    /// <summary><paramref name="writer"/> saves ann and bob; <paramref name="reader"/> reads ann (unwrapping the keys, which stay in its memory).</summary>
+    private static (OAuthToken Ann, OAuthToken Bob) SaveTwoAndReadTheFirst(EncryptedTokenStore writer, EncryptedTokenStore reader)
+    {
+        var ann = StoreFixture.Token("ann@example.com");
+        var bob = StoreFixture.Token("bob@example.com");
+        writer.SaveToken(ann);
+        writer.SaveToken(bob);
+        Assert.That(StoreFixture.Fields(reader.FindTokenById(ann.Id!)), Is.EqualTo(StoreFixture.Fields(ann)), "the reader unwraps the keys");
+        return (ann, bob);
     }
 }
