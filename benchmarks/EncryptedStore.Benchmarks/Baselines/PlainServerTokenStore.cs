@@ -94,10 +94,10 @@ internal sealed class PlainServerTokenStore : ITokenStore
         using var connection = _dataSource.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT id,{Fields} FROM {_table} WHERE {column}=@hash LIMIT 1";
-        Add(command, "@hash", hash);
+        ServerRows.Add(command, "@hash", hash);
         Prepare(command);
         using var reader = command.ExecuteReader();
-        if (!reader.Read() || ReadToken(reader) is not { } stored || !key.Accepts(stored))
+        if (!reader.Read() || ServerRows.ReadToken(reader) is not { } stored || !key.Accepts(stored))
         {
             return null;
         }
@@ -112,10 +112,10 @@ internal sealed class PlainServerTokenStore : ITokenStore
         using var connection = _dataSource.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT id,{Fields} FROM {_table} WHERE id=@id";
-        Add(command, "@id", id);
+        ServerRows.Add(command, "@id", id);
         Prepare(command);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? ReadToken(reader) : throw new TokenStoreException(TokenStoreErrorCodes.NotFound, "No token has this id.");
+        return reader.Read() ? ServerRows.ReadToken(reader) : throw new TokenStoreException(TokenStoreErrorCodes.NotFound, "No token has this id.");
     }
 
     public void SaveToken(IToken token)
@@ -139,35 +139,12 @@ internal sealed class PlainServerTokenStore : ITokenStore
     public void DeleteToken(string id)
     {
         ArgumentNullException.ThrowIfNull(id);
-        using var connection = _dataSource.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"DELETE FROM {_table} WHERE id=@id";
-        Add(command, "@id", id);
-        command.ExecuteNonQuery();
+        ServerRows.Execute(_dataSource, $"DELETE FROM {_table} WHERE id=@id", id);
     }
 
-    public List<IToken> GetTokens()
-    {
-        using var connection = _dataSource.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT id,{Fields} FROM {_table}";
-        using var reader = command.ExecuteReader();
-        var tokens = new List<IToken>();
-        while (reader.Read())
-        {
-            tokens.Add(ReadToken(reader));
-        }
+    public List<IToken> GetTokens() => ServerRows.ReadAll(_dataSource, $"SELECT id,{Fields} FROM {_table}");
 
-        return tokens;
-    }
-
-    public void DeleteTokens()
-    {
-        using var connection = _dataSource.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"DELETE FROM {_table}";
-        command.ExecuteNonQuery();
-    }
+    public void DeleteTokens() => ServerRows.Execute(_dataSource, $"DELETE FROM {_table}");
 
     /// <summary>The insert of one complete row (no conflict handling), for the bulk load of a benchmark's setup.</summary>
     public string InsertSql => _upsertById[.._upsertById.IndexOf(" ON ", StringComparison.Ordinal)];
@@ -176,21 +153,12 @@ internal sealed class PlainServerTokenStore : ITokenStore
     public static void AddAll(DbCommand command, OAuthToken token)
     {
         var user = string.IsNullOrEmpty(token.UserSignature?.Name) ? null : token.UserSignature.Name;
-        Add(command, "@id", token.Id);
-        Add(command, "@user_name", user);
-        Add(command, "@client_id", token.ClientId);
-        Add(command, "@client_secret", token.ClientSecret);
-        Add(command, "@refresh_token", token.RefreshToken);
-        Add(command, "@access_token", token.AccessToken);
-        Add(command, "@grant_token", token.GrantToken);
-        Add(command, "@expiry_time", token.ExpiresIn);
-        Add(command, "@redirect_url", token.RedirectURL);
-        Add(command, "@api_domain", token.APIDomain);
-        Add(command, "@user_hash", user is null ? null : Sha256(user));
-        Add(command, "@user_client_hash", user is null ? null : UserClientHash(user, TokenQuery.NullIfEmpty(token.ClientId)));
-        Add(command, "@access_hash", NullOrHash(token.AccessToken));
-        Add(command, "@refresh_hash", NullOrHash(token.RefreshToken));
-        Add(command, "@grant_hash", NullOrHash(token.GrantToken));
+        ServerRows.AddColumns(command, token, user);
+        ServerRows.Add(command, "@user_hash", user is null ? null : Sha256(user));
+        ServerRows.Add(command, "@user_client_hash", user is null ? null : UserClientHash(user, TokenQuery.NullIfEmpty(token.ClientId)));
+        ServerRows.Add(command, "@access_hash", NullOrHash(token.AccessToken));
+        ServerRows.Add(command, "@refresh_hash", NullOrHash(token.RefreshToken));
+        ServerRows.Add(command, "@grant_hash", NullOrHash(token.GrantToken));
     }
 
     private static byte[]? NullOrHash(string? value) => string.IsNullOrEmpty(value) ? null : Sha256(value);
@@ -207,32 +175,4 @@ internal sealed class PlainServerTokenStore : ITokenStore
             command.Prepare();
         }
     }
-
-    private static void Add(DbCommand command, string name, object? value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
-    }
-
-    private static OAuthToken ReadToken(DbDataReader reader)
-    {
-        var user = Text(reader, 1);
-        return new OAuthToken
-        {
-            Id = Text(reader, 0),
-            UserSignature = user is null ? null : new UserSignature(user),
-            ClientId = Text(reader, 2),
-            ClientSecret = Text(reader, 3),
-            RefreshToken = Text(reader, 4),
-            AccessToken = Text(reader, 5),
-            GrantToken = Text(reader, 6),
-            ExpiresIn = Text(reader, 7),
-            RedirectURL = Text(reader, 8),
-            APIDomain = Text(reader, 9),
-        };
-    }
-
-    private static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

@@ -67,7 +67,7 @@ internal sealed class SdkDbStoreTokenStore : ITokenStore
             return null;
         }
 
-        TokenCopy.FillNulls(query, ReadToken(reader));
+        TokenCopy.FillNulls(query, ServerRows.ReadToken(reader));
         return query;
     }
 
@@ -77,9 +77,9 @@ internal sealed class SdkDbStoreTokenStore : ITokenStore
         using var connection = _dataSource.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = $"select * from {_table} where id=@id";
-        Add(command, "@id", id);
+        ServerRows.Add(command, "@id", id);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? ReadToken(reader) : throw new TokenStoreException(TokenStoreErrorCodes.NotFound, "Given ID is invalid.");
+        return reader.Read() ? ServerRows.ReadToken(reader) : throw new TokenStoreException(TokenStoreErrorCodes.NotFound, "Given ID is invalid.");
     }
 
     public void SaveToken(IToken token)
@@ -117,57 +117,19 @@ internal sealed class SdkDbStoreTokenStore : ITokenStore
 
         using var insert = connection.CreateCommand();
         insert.CommandText = InsertSql(_table);
-        AddAll(insert, incoming);
+        ServerRows.AddColumns(insert, incoming, incoming.UserSignature?.Name);
         insert.ExecuteNonQuery();
     }
 
     public void DeleteToken(string id)
     {
         ArgumentNullException.ThrowIfNull(id);
-        using var connection = _dataSource.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"delete from {_table} where id=@id";
-        Add(command, "@id", id);
-        command.ExecuteNonQuery();
+        ServerRows.Execute(_dataSource, $"delete from {_table} where id=@id", id);
     }
 
-    public List<IToken> GetTokens()
-    {
-        using var connection = _dataSource.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"select * from {_table}";
-        using var reader = command.ExecuteReader();
-        var tokens = new List<IToken>();
-        while (reader.Read())
-        {
-            tokens.Add(ReadToken(reader));
-        }
+    public List<IToken> GetTokens() => ServerRows.ReadAll(_dataSource, $"select * from {_table}");
 
-        return tokens;
-    }
-
-    public void DeleteTokens()
-    {
-        using var connection = _dataSource.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"delete from {_table}";
-        command.ExecuteNonQuery();
-    }
-
-    /// <summary>Every column of <paramref name="token"/> as the parameters of <see cref="InsertSql"/>.</summary>
-    public static void AddAll(DbCommand command, OAuthToken token)
-    {
-        Add(command, "@id", token.Id);
-        Add(command, "@user_name", token.UserSignature?.Name);
-        Add(command, "@client_id", token.ClientId);
-        Add(command, "@client_secret", token.ClientSecret);
-        Add(command, "@refresh_token", token.RefreshToken);
-        Add(command, "@access_token", token.AccessToken);
-        Add(command, "@grant_token", token.GrantToken);
-        Add(command, "@expiry_time", token.ExpiresIn);
-        Add(command, "@redirect_url", token.RedirectURL);
-        Add(command, "@api_domain", token.APIDomain);
-    }
+    public void DeleteTokens() => ServerRows.Execute(_dataSource, $"delete from {_table}");
 
     /// <summary>The SDK's choice of lookup column (see the remarks), as a condition with its parameter; null when it has none.</summary>
     private static string? Where(OAuthToken token, DbCommand command)
@@ -194,7 +156,7 @@ internal sealed class SdkDbStoreTokenStore : ITokenStore
             return null;
         }
 
-        Add(command, "@key", value);
+        ServerRows.Add(command, "@key", value);
         return column + "=@key";
     }
 
@@ -218,36 +180,8 @@ internal sealed class SdkDbStoreTokenStore : ITokenStore
             if (value is not null)
             {
                 set.Append(set.Length == 0 ? string.Empty : ",").Append(column).Append("=@set_").Append(column);
-                Add(command, "@set_" + column, value);
+                ServerRows.Add(command, "@set_" + column, value);
             }
         }
     }
-
-    private static void Add(DbCommand command, string name, object? value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
-    }
-
-    private static OAuthToken ReadToken(DbDataReader reader)
-    {
-        var user = Text(reader, 1);
-        return new OAuthToken
-        {
-            Id = Text(reader, 0),
-            UserSignature = user is null ? null : new UserSignature(user),
-            ClientId = Text(reader, 2),
-            ClientSecret = Text(reader, 3),
-            RefreshToken = Text(reader, 4),
-            AccessToken = Text(reader, 5),
-            GrantToken = Text(reader, 6),
-            ExpiresIn = Text(reader, 7),
-            RedirectURL = Text(reader, 8),
-            APIDomain = Text(reader, 9),
-        };
-    }
-
-    private static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

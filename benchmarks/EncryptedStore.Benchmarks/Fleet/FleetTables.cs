@@ -78,7 +78,7 @@ internal static class FleetTables
         {
             var row = TokenCopy.Clone(tokens[i]);
             row.Id = SdkId(i);
-            SdkDbStoreTokenStore.AddAll(command, row);
+            ServerRows.AddColumns(command, row, row.UserSignature?.Name);
         });
         return true;
     }

@@ -27,19 +27,11 @@ internal sealed class TokenWriter(
         var started = StoreMetrics.Start(StoreMetrics.SaveDuration);
         pipeline.Serialized(() =>
         {
-            if (TrySaveThroughJournal(incoming) is { } journaled)
+            if (TryUpdateById(incoming) is { } updated)
             {
-                TokenFields.FillNulls(incoming, journaled);
-                Log.TokenSaved(logger, journaled.Id!, "updated");
-                StoreMetrics.Saved(started, SavePath.Journal, SaveOperation.Update, 1);
-                return true;
-            }
-
-            if (TryReplaceCurrent(incoming) is { } replaced)
-            {
-                TokenFields.FillNulls(incoming, replaced);
-                Log.TokenSaved(logger, replaced.Id!, "updated");
-                StoreMetrics.Saved(started, SavePath.Transactional, SaveOperation.Update, 1);
+                TokenFields.FillNulls(incoming, updated);
+                Log.TokenSaved(logger, updated.Id!, "updated");
+                StoreMetrics.Saved(started, journal is null ? SavePath.Transactional : SavePath.Journal, SaveOperation.Update, 1);
                 return true;
             }
 
@@ -164,52 +156,14 @@ internal sealed class TokenWriter(
     };
 
     /// <summary>
-    /// Under the write lock: the journaled save, taken only for an update by id of a record that needs no
-    /// duplicate check the storage would have to make (every lookup value it changes is free), outside a
-    /// rotation and when no scheduled rotation is due. Returns the merged token, or null for the ordinary path.
+    /// Under the write lock: an update by id without the ordinary transaction, outside a rotation and when no scheduled
+    /// rotation is due, merged with the stored state (<see cref="StoredForUpdate"/>) and committed by the save journal
+    /// (a file: only when every lookup value it changes is free) or by one conditional statement (a database server: only
+    /// while the storage is still at what that state belongs to). Returns the merged token, or null for the ordinary path.
     /// </summary>
-    private OAuthToken? TrySaveThroughJournal(OAuthToken incoming)
+    private OAuthToken? TryUpdateById(OAuthToken incoming)
     {
-        var state = keys.State;
-        if (journal is null || incoming.Id is not { } id || state.IsRotating || rotation.IsDue(state))
-        {
-            return null;
-        }
-
-        OAuthToken stored;
-        if (journal.FindPending(id) is { } pending)
-        {
-            stored = pending.ToToken();
-        }
-        else if (cache?.Get(id) is { } cached)
-        {
-            stored = cached.ToToken();
-        }
-        else if (Storage.FindRecord(id) is { } record && record.IndexKeyVersion == state.Keys.Index.Version)
-        {
-            stored = sealer.Open(record);
-        }
-        else
-        {
-            // An insert, or a record under another index key: the storage's own checks are needed.
-            return null;
-        }
-
-        var merged = Merge(incoming, stored, id);
-        var sealedRecord = RecordSealer.Seal(id, merged, state.Keys.Data, state.Keys.Index);
-        var changed = IndexHashes.Unique.Where(index => ChangesLookupValue(index, stored, merged)).ToList();
-        return journal.TrySave(sealedRecord, new CachedToken(merged), changed) ? merged : null;
-    }
-
-    /// <summary>
-    /// Under the write lock, on a storage that can (a database server): an update by id, merged with the cached state of
-    /// the token or else with its record (read with the counters in one round trip), and replaced in one conditional
-    /// commit that applies only while the storage is still at what that state belongs to; outside a rotation and when
-    /// none is due. Returns the merged token, or null for the ordinary path (which checks everything in its transaction).
-    /// </summary>
-    private OAuthToken? TryReplaceCurrent(OAuthToken incoming)
-    {
-        if (!Storage.ObservesWithReads || incoming.Id is not { } id)
+        if (incoming.Id is not { } id || (journal is null && !Storage.ObservesWithReads))
         {
             return null;
         }
@@ -217,29 +171,39 @@ internal sealed class TokenWriter(
         // First the counters, then what is read against them: a catch-up in between makes the commit's condition fail.
         var synchronizedAt = Storage.SynchronizedAt;
         var state = keys.State;
-        if (state.IsRotating || rotation.IsDue(state))
+        if (state.IsRotating || rotation.IsDue(state) || StoredForUpdate(id, state) is not { } stored)
         {
-            return null;
-        }
-
-        OAuthToken stored;
-        if (cache?.Get(id) is { } cached)
-        {
-            stored = cached.ToToken();
-        }
-        else if (Storage.FindRecord(id) is { } record && !pipeline.CaughtUp() && record.IndexKeyVersion == state.Keys.Index.Version)
-        {
-            stored = sealer.Open(record);
-        }
-        else
-        {
-            // An insert, a record under another index key, or another instance wrote since: the transaction's checks are needed.
             return null;
         }
 
         var merged = Merge(incoming, stored, id);
         var sealedRecord = RecordSealer.Seal(id, merged, state.Keys.Data, state.Keys.Index);
-        return pipeline.TryReplace(sealedRecord, synchronizedAt, new CachedToken(merged)) ? merged : null;
+        var saved = journal is not null
+            ? journal.TrySave(sealedRecord, new CachedToken(merged), IndexHashes.Unique.Where(index => ChangesLookupValue(index, stored, merged)).ToList())
+            : pipeline.TryReplace(sealedRecord, synchronizedAt, new CachedToken(merged));
+        return saved ? merged : null;
+    }
+
+    /// <summary>
+    /// The stored state an update by id merges with: a pending journaled save, the cached token, or the record (on a
+    /// database server read with the counters). Null for an insert, a record under another index key, or when another
+    /// instance wrote since: the ordinary path's checks are needed then.
+    /// </summary>
+    private OAuthToken? StoredForUpdate(string id, StoreState state)
+    {
+        if (journal?.FindPending(id) is { } pending)
+        {
+            return pending.ToToken();
+        }
+
+        if (cache?.Get(id) is { } cached)
+        {
+            return cached.ToToken();
+        }
+
+        return Storage.FindRecord(id) is { } record && !pipeline.CaughtUp() && record.IndexKeyVersion == state.Keys.Index.Version
+            ? sealer.Open(record)
+            : null;
     }
 
     private List<(string Id, OAuthToken Merged, bool Inserted)> Write(IReadOnlyList<OAuthToken> tokens)
