@@ -16,6 +16,7 @@ namespace EncryptedStore.Benchmarks;
 /// <c>huge [size]</c> opens a store of that many tokens (default 1,000,000) in a child process and reports memory and lookups;
 /// <c>compact [sizes] [--report file.md]</c> compacts a copy of a store of each size (default 20,000 and 1,000,000 tokens) in a child process and reports time, memory and files left;
 /// <c>open-interrupted [size]</c> times opening a store (default 100,000 tokens) that holds an interrupted key rotation, in child processes;
+/// <c>concurrent-saves [size] [--seconds 5] [--threads 1,2,4,8] [--report file.md]</c> measures durable saves from several threads (HdrHistogram percentiles) beside raw fdatasyncs;
 /// <c>soak [--duration 60s | --minutes 60] [--threads 4] [--report file.md] …</c> runs checked mixed operations from several threads on one store, with a key rotation, a compaction and a master-key change;
 /// <c>fleet [sizes] [--servers mysql,postgresql] [--report file.md] [BenchmarkDotNet arguments]</c> builds the fleet benchmarks' tables, counts round trips and runs the <c>Fleet*</c> benchmarks;
 /// <c>fleet-prepare [sizes]</c> and <c>fleet-roundtrips [size] [--statements]</c> do its first two steps alone (with the SQL each operation runs).
@@ -55,6 +56,11 @@ internal static class Program
         if (args is [InterruptedRotationOpen.Name, .. var interruptedArgs])
         {
             return InterruptedRotationOpen.Command(interruptedArgs);
+        }
+
+        if (args is [Latency.ConcurrentSaves.Name, .. var concurrentArgs])
+        {
+            return Latency.ConcurrentSaves.Command(concurrentArgs);
         }
 
         if (args is ["soak", .. var soakArgs])

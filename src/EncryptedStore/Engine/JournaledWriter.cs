@@ -96,15 +96,18 @@ internal sealed class JournaledWriter : IDisposable
 
     /// <summary>
     /// Under the write lock: journals the save of <paramref name="record"/>, an existing token's new state, when
-    /// every unique lookup value it changes (<paramref name="changed"/>) is certainly free. False, with nothing
-    /// written, when it is not, when the journal's region is full, or after the applier failed: the ordinary
-    /// path (which applies what is pending first) then takes the save.
+    /// every unique lookup value it changes (<paramref name="changed"/>) is certainly free. The entry is written and
+    /// the save is pending (readers and later saves see it) when this returns, but it is acknowledged only once
+    /// <see cref="WaitDurable"/> of the ticket returns: the caller waits outside the write lock, so saves that arrive
+    /// together share one fdatasync. Null, with nothing written, when a value is not free, when the journal's
+    /// region is full, or after the applier failed: the ordinary path (which applies what is pending first) then
+    /// takes the save.
     /// </summary>
-    public bool TrySave(StoredRecord record, CachedToken written, IReadOnlyList<BlindIndex> changed)
+    public JournalTicket? TrySave(StoredRecord record, CachedToken written, IReadOnlyList<BlindIndex> changed)
     {
         if (_applyFailure is not null)
         {
-            return false;
+            return null;
         }
 
         var filter = _uniqueValues.Current(_pending.Values.Select(p => p.Record), _stopping);
@@ -112,24 +115,27 @@ internal sealed class JournaledWriter : IDisposable
         {
             if (!IsFree(index, record, filter))
             {
-                return false;
+                return null;
             }
         }
 
         if (_journal is null && !TryStartJournal())
         {
-            return false;
+            return null;
         }
 
+        JournalTicket ticket;
         lock (_journalLock)
         {
             try
             {
-                if (_journal!.Append(_storage.SerializeRecord(record)) is not { } sequence)
+                if (_journal!.Write(_storage.SerializeRecord(record)) is not { } sequence)
                 {
                     // The region is full: the applier is behind. The ordinary path catches up first.
-                    return false;
+                    return null;
                 }
+
+                ticket = new JournalTicket(_journal, sequence);
 
                 _cache?.BeginWrite();
                 _pending[record.Id] = new PendingSave(sequence, record, written);
@@ -145,7 +151,27 @@ internal sealed class JournaledWriter : IDisposable
 
         Interlocked.Increment(ref _journaledSaves);
         StartApplier();
-        return true;
+        return ticket;
+    }
+
+    /// <summary>
+    /// Outside the write lock: returns once the save of <paramref name="ticket"/> is on the disk, sharing the
+    /// fdatasync with the saves written meanwhile (group commit).
+    /// </summary>
+    /// <exception cref="TokenStoreException">
+    /// The fdatasync failed (<c>IO_ERROR</c>, <c>STORAGE_FULL</c>): the save may or may not have been kept; it stays
+    /// pending, so what readers see from now on is what the storage will hold.
+    /// </exception>
+    public void WaitDurable(JournalTicket ticket)
+    {
+        try
+        {
+            ticket.Journal.SyncThrough(ticket.Sequence);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            throw Errors.Io("saving tokens", e, _storage.Path);
+        }
     }
 
     /// <summary>

@@ -19,4 +19,5 @@ namespace EncryptedStore.Storage;
 /// When set, makes the exception thrown instead of the IOException: e.g. <c>new Exception("LiteDB ENSURE: injected")</c>
 /// for one of LiteDB's internal consistency failures.
 /// </param>
-internal sealed record IoFaultPlan(string PathPrefix, IoFaultKind Kinds, long FailAt, int Errno, bool Sticky = false, Func<Exception>? Exception = null);
+/// <param name="BeforeCall">When set, called with the number of each counted call before it is made (or fails): a test can hold an I/O call there.</param>
+internal sealed record IoFaultPlan(string PathPrefix, IoFaultKind Kinds, long FailAt, int Errno, bool Sticky = false, Func<Exception>? Exception = null, Action<long>? BeforeCall = null);

@@ -27,6 +27,7 @@ internal sealed class IoFaultScope : IDisposable
         }
 
         var call = Interlocked.Increment(ref _calls);
+        Plan.BeforeCall?.Invoke(call);
         if (Plan.FailAt <= 0 || call < Plan.FailAt || (call > Plan.FailAt && !Plan.Sticky))
         {
             return;

@@ -48,6 +48,11 @@ internal sealed class SaveJournal : IDisposable
     private int _active;
     private int _offset = HeaderSize;
     private long _nextSequence = 1;
+    private readonly Lock _syncLock = new();
+    private long _written;
+    private long _synced;
+    private long _syncCount;
+    private bool _closed;
 
     private SaveJournal(FileStream file, string path, byte[] storeId, byte[] epoch, byte[] macKey, bool flushToDisk)
     {
@@ -60,7 +65,7 @@ internal sealed class SaveJournal : IDisposable
     }
 
     /// <summary>How many fsyncs the journal made (for tests).</summary>
-    public long SyncCount { get; private set; }
+    public long SyncCount => Interlocked.Read(ref _syncCount);
 
     /// <summary>
     /// Creates the journal at <paramref name="path"/> (which must not exist), 0600, with both regions written out (so
@@ -98,6 +103,22 @@ internal sealed class SaveJournal : IDisposable
     /// </summary>
     public long? Append(ReadOnlySpan<byte> record)
     {
+        var sequence = Write(record);
+        if (sequence is { } written)
+        {
+            SyncThrough(written);
+        }
+
+        return sequence;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="record"/> to the active region and returns its sequence number, without waiting for the
+    /// disk (<see cref="SyncThrough"/> does); null, with nothing written, when the region has no room left for it.
+    /// Calls are serialised by the caller, so entries lie in the file in sequence order.
+    /// </summary>
+    public long? Write(ReadOnlySpan<byte> record)
+    {
         var size = EntryOverhead + record.Length;
         if (_offset + size > RegionSize)
         {
@@ -115,7 +136,6 @@ internal sealed class SaveJournal : IDisposable
             Mac(_macKey, _epoch, span[..^MacSize], span[^MacSize..]);
             IoFaults.Check(_path, IoFaultKind.Write);
             RandomAccess.Write(_file.SafeFileHandle, span, (long)_active * RegionSize + _offset);
-            Sync();
         }
         finally
         {
@@ -124,7 +144,36 @@ internal sealed class SaveJournal : IDisposable
 
         _offset += size;
         _nextSequence++;
+        Volatile.Write(ref _written, sequence);
         return sequence;
+    }
+
+    /// <summary>
+    /// Returns once the entry <paramref name="sequence"/> is on the disk: group commit. One fdatasync covers every
+    /// entry written before it began, so saves that arrive together share it: a caller whose entry an earlier
+    /// caller's fdatasync covered returns without one, and the callers that wrote while an fdatasync ran share the
+    /// next. Thread-safe, and called outside the store's write lock.
+    /// </summary>
+    /// <exception cref="IOException">The fdatasync failed: the entry may or may not be on the disk.</exception>
+    public void SyncThrough(long sequence)
+    {
+        if (!_flushToDisk || Volatile.Read(ref _synced) >= sequence)
+        {
+            return;
+        }
+
+        lock (_syncLock)
+        {
+            if (_synced >= sequence)
+            {
+                return;
+            }
+
+            ObjectDisposedException.ThrowIf(_closed, this);
+            var covered = Volatile.Read(ref _written);
+            Sync();
+            Volatile.Write(ref _synced, covered);
+        }
     }
 
     /// <summary>Makes the other region (empty: reset after its last batch) the active one; returns the one that was.</summary>
@@ -180,10 +229,38 @@ internal sealed class SaveJournal : IDisposable
             : new JournalContents(Exists: true, Belongs: false, []);
     }
 
+    /// <summary>
+    /// Closes the journal, first putting on the disk what was written and not yet synced (best effort: a save still
+    /// waiting for it then fails, the store having applied or kept its entry).
+    /// </summary>
     public void Dispose()
     {
-        _file.Dispose();
-        CryptographicOperations.ZeroMemory(_macKey);
+        lock (_syncLock)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            try
+            {
+                if (_flushToDisk && _written > _synced)
+                {
+                    Sync();
+                    _synced = _written;
+                }
+            }
+            catch (IOException)
+            {
+                // The waiting saves report it; the entries are on the file for the next open as far as the disk kept them.
+            }
+            finally
+            {
+                _closed = true;
+                _file.Dispose();
+                CryptographicOperations.ZeroMemory(_macKey);
+            }
+        }
     }
 
     /// <summary>Reads a region's valid entries; false when its header is not this store's and epoch's.</summary>
@@ -265,6 +342,6 @@ internal sealed class SaveJournal : IDisposable
             _file.Flush(flushToDisk: true);
         }
 
-        SyncCount++;
+        Interlocked.Increment(ref _syncCount);
     }
 }

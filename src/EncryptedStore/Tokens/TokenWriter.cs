@@ -25,13 +25,12 @@ internal sealed class TokenWriter(
     public void Save(OAuthToken incoming)
     {
         var started = StoreMetrics.Start(StoreMetrics.SaveDuration);
-        pipeline.Serialized(() =>
+        JournalTicket? unsynced = null;
+        var quick = pipeline.Serialized(() =>
         {
-            if (TryUpdateById(incoming) is { } updated)
+            if (TryUpdateById(incoming, ref unsynced) is { } updated)
             {
                 TokenFields.FillNulls(incoming, updated);
-                Log.TokenSaved(logger, updated.Id!, "updated");
-                StoreMetrics.Saved(started, journal is null ? SavePath.Transactional : SavePath.Journal, SaveOperation.Update, 1);
                 return true;
             }
 
@@ -40,9 +39,20 @@ internal sealed class TokenWriter(
             incoming.Id = id;
             Log.TokenSaved(logger, id, inserted ? "inserted" : "updated");
             StoreMetrics.Saved(started, SavePath.Transactional, inserted ? SaveOperation.Insert : SaveOperation.Update, 1);
-            return true;
+            return false;
         },
         checkFirst: !Storage.ObservesWithReads);
+        if (quick)
+        {
+            // Outside the write lock: the saves written meanwhile share this fdatasync (group commit).
+            if (unsynced is { } ticket)
+            {
+                journal!.WaitDurable(ticket);
+            }
+
+            Log.TokenSaved(logger, incoming.Id!, "updated");
+            StoreMetrics.Saved(started, journal is null ? SavePath.Transactional : SavePath.Journal, SaveOperation.Update, 1);
+        }
     }
 
     /// <summary>Saves validated tokens in one transaction: all of them, or none.</summary>
@@ -159,9 +169,10 @@ internal sealed class TokenWriter(
     /// Under the write lock: an update by id without the ordinary transaction, outside a rotation and when no scheduled
     /// rotation is due, merged with the stored state (<see cref="StoredForUpdate"/>) and committed by the save journal
     /// (a file: only when every lookup value it changes is free) or by one conditional statement (a database server: only
-    /// while the storage is still at what that state belongs to). Returns the merged token, or null for the ordinary path.
+    /// while the storage is still at what that state belongs to). Returns the merged token, or null for the ordinary path;
+    /// a journaled save sets <paramref name="unsynced"/>, which the caller waits for outside the write lock.
     /// </summary>
-    private OAuthToken? TryUpdateById(OAuthToken incoming)
+    private OAuthToken? TryUpdateById(OAuthToken incoming, ref JournalTicket? unsynced)
     {
         if (incoming.Id is not { } id || (journal is null && !Storage.ObservesWithReads))
         {
@@ -178,10 +189,13 @@ internal sealed class TokenWriter(
 
         var merged = Merge(incoming, stored, id);
         var sealedRecord = RecordSealer.Seal(id, merged, state.Keys.Data, state.Keys.Index);
-        var saved = journal is not null
-            ? journal.TrySave(sealedRecord, new CachedToken(merged), IndexHashes.Unique.Where(index => ChangesLookupValue(index, stored, merged)).ToList())
-            : pipeline.TryReplace(sealedRecord, synchronizedAt, new CachedToken(merged));
-        return saved ? merged : null;
+        if (journal is null)
+        {
+            return pipeline.TryReplace(sealedRecord, synchronizedAt, new CachedToken(merged)) ? merged : null;
+        }
+
+        unsynced = journal.TrySave(sealedRecord, new CachedToken(merged), IndexHashes.Unique.Where(index => ChangesLookupValue(index, stored, merged)).ToList());
+        return unsynced is null ? null : merged;
     }
 
     /// <summary>
