@@ -16,7 +16,7 @@ namespace EncryptedStore.Engine;
 /// so nothing ever reads a storage state older than an acknowledged save.
 /// </summary>
 /// <remarks>
-/// Owns the journal file, the pending saves, the applier thread with its signals, its stored failure and
+/// Owns the journal file, the pending saves, the applier thread (<see cref="ApplierThread"/>), its stored failure and
 /// the filter of unique values (see <see cref="UniqueValueFilter"/>). <see cref="TrySave"/> runs under
 /// the store's write lock. Applying holds <c>_applyLock</c> and never the write lock, so saves go on while
 /// the storage commits a batch; it takes <c>_journalLock</c> only to take a batch (switching the journal's
@@ -24,9 +24,6 @@ namespace EncryptedStore.Engine;
 /// </remarks>
 internal sealed class JournaledWriter : IDisposable
 {
-    /// <summary>How long the applier lets journaled saves gather before it applies them: one commit then covers many.</summary>
-    private static readonly TimeSpan ApplyDelay = TimeSpan.FromMilliseconds(100);
-
     private readonly ITokenStorage _storage;
     private readonly TokenCache? _cache;
     private readonly IJournalHost _host;
@@ -36,14 +33,11 @@ internal sealed class JournaledWriter : IDisposable
     private readonly Lock _journalLock = new();
     private readonly Lock _applyLock = new();
     private readonly ConcurrentDictionary<string, PendingSave> _pending = new(StringComparer.Ordinal);
-    private readonly AutoResetEvent _applySignal = new(initialState: false);
-    private readonly ManualResetEventSlim _stopRequested = new(initialState: false);
+    private readonly ApplierThread _applier;
     private readonly UniqueValues _uniqueValues;
     private readonly IDisposable _depthGauge;
     private SaveJournal? _journal;
-    private Thread? _applier;
     private volatile bool _stopping;
-    private int _applyRequested;
     private volatile Exception? _applyFailure;
     private int? _failedRegion; // a failed batch's region: it keeps its entries until a later apply succeeds
 
@@ -61,6 +55,11 @@ internal sealed class JournaledWriter : IDisposable
         _logger = logger;
         _uniqueValues = new UniqueValues(storage, logger);
         _depthGauge = StoreMetrics.TrackJournal(storage.Path, () => _pendingCount);
+        _applier = new ApplierThread(ApplyPending, e =>
+        {
+            _applyFailure = e;
+            Log.JournalApplyFailed(_logger, e);
+        });
     }
 
     /// <summary>How many saves went through the journal (for tests and diagnostics).</summary>
@@ -75,11 +74,12 @@ internal sealed class JournaledWriter : IDisposable
         get { lock (_journalLock) { return _journal?.SyncCount ?? 0; } }
     }
 
-    /// <summary>
-    /// While true, the applier leaves pending saves alone (they are still applied before any read that
-    /// needs them, and at dispose): lets a test kill a process with saves only in the journal.
-    /// </summary>
-    public bool Paused { get; set; }
+    /// <inheritdoc cref="ApplierThread.Paused"/>
+    public bool Paused
+    {
+        get => _applier.Paused;
+        set => _applier.Paused = value;
+    }
 
     /// <summary>How many times a journaled save asked the storage whether a lookup value was taken (for tests).</summary>
     public long UniqueValueProbeCount => _uniqueValues.Probes;
@@ -136,6 +136,12 @@ internal sealed class JournaledWriter : IDisposable
                 }
 
                 ticket = new JournalTicket(_journal, sequence);
+                if (_journal.IsHalfFull)
+                {
+                    // Saves are arriving faster than batches of the delay drain them: apply now, before the region
+                    // fills and a save has to take the ordinary path (which applies the backlog itself).
+                    _applier.Hurry();
+                }
 
                 _cache?.BeginWrite();
                 _pending[record.Id] = new PendingSave(sequence, record, written);
@@ -150,7 +156,7 @@ internal sealed class JournaledWriter : IDisposable
         }
 
         Interlocked.Increment(ref _journaledSaves);
-        StartApplier();
+        _applier.Request();
         return ticket;
     }
 
@@ -235,9 +241,7 @@ internal sealed class JournaledWriter : IDisposable
     public void Dispose()
     {
         _stopping = true;
-        _stopRequested.Set();
-        _applySignal.Set();
-        _applier?.Join();
+        _applier.Stop();
         _uniqueValues.StopBuilding();
         try
         {
@@ -260,8 +264,7 @@ internal sealed class JournaledWriter : IDisposable
             }
         }
 
-        _applySignal.Dispose();
-        _stopRequested.Dispose();
+        _applier.Dispose();
         _depthGauge.Dispose();
     }
 
@@ -300,54 +303,6 @@ internal sealed class JournaledWriter : IDisposable
         return _pending.TryGetValue(holder, out var moved) && !moved.Record.Hashes.SameAs(record.Hashes, index);
     }
 
-    private void StartApplier()
-    {
-        if (_applier is null)
-        {
-            _applier = new Thread(ApplyLoop) { IsBackground = true, Name = "EncryptedStore journal" };
-            _applier.Start();
-        }
-
-        // One wake-up per batch: the saves that follow within the delay need not signal again (a system call).
-        if (Interlocked.Exchange(ref _applyRequested, 1) == 0)
-        {
-            _applySignal.Set();
-        }
-    }
-
-    private void ApplyLoop()
-    {
-        while (true)
-        {
-            _applySignal.WaitOne();
-            if (_stopRequested.Wait(ApplyDelay) || _stopping)
-            {
-                return;
-            }
-
-            // Saves from here on signal again, so none is left waiting for the next batch.
-            Volatile.Write(ref _applyRequested, 0);
-            if (Paused)
-            {
-                continue;
-            }
-
-            try
-            {
-                ApplyPending();
-            }
-            catch (Exception e)
-            {
-                // The entries stay in the journal (and pending), so nothing acknowledged is lost; the next
-                // call that needs the storage reports the failure, and the next open replays the journal.
-                _applyFailure = e;
-                Log.JournalApplyFailed(_logger, e);
-                _applier = null;
-                return;
-            }
-        }
-    }
-
     /// <summary>
     /// Applies every save pending now in one durable transaction, then empties the journal region that held
     /// them and retires them (a record saved again meanwhile stays pending).
@@ -374,9 +329,11 @@ internal sealed class JournaledWriter : IDisposable
 
             _host.ApplyBatch([.. batch.Select(p => p.Value.Record)], batch.Max(p => p.Value.Sequence));
             StoreMetrics.Add(StoreMetrics.JournalBatches, 1, _storage.Path);
+
+            // Outside the journal lock: appends go on in the other region meanwhile, rather than wait for this fdatasync.
+            _journal!.Reset(region);
             lock (_journalLock)
             {
-                _journal!.Reset(region);
                 _failedRegion = null;
                 foreach (var applied in batch)
                 {

@@ -21,7 +21,9 @@ namespace EncryptedStore.Storage;
 /// a MAC: HMAC-SHA256 (truncated to 128 bits) under a key derived from the master key, over the epoch, the
 /// sequence number and the record. Nobody without the master key can write an entry that reads back, and an
 /// entry of another journal (another epoch) never does. Reading stops at the first entry that is torn, forged,
-/// older than the header allows, or out of order. Not thread-safe: the store serialises calls.
+/// older than the header allows, or out of order. Threads: the store serialises <see cref="Write"/>, <see cref="SwitchRegion"/>
+/// and <see cref="Reset"/> of the same region; <see cref="SyncThrough"/> is thread-safe, and a reset of the inactive region
+/// may overlap appends to the active one.
 /// </remarks>
 internal sealed class SaveJournal : IDisposable
 {
@@ -63,6 +65,9 @@ internal sealed class SaveJournal : IDisposable
         _macKey = macKey;
         _flushToDisk = flushToDisk;
     }
+
+    /// <summary>Whether the active region is more than half full.</summary>
+    public bool IsHalfFull => _offset > RegionSize / 2;
 
     /// <summary>How many fsyncs the journal made (for tests).</summary>
     public long SyncCount => Interlocked.Read(ref _syncCount);
@@ -185,11 +190,15 @@ internal sealed class SaveJournal : IDisposable
         return previous;
     }
 
-    /// <summary>Empties <paramref name="region"/> once the storage holds its entries on disk: they stop being valid.</summary>
+    /// <summary>
+    /// Empties <paramref name="region"/> once the storage holds its entries on disk: they stop being valid. May run
+    /// while <see cref="Write"/> appends to the active region (the other one): the header's first valid sequence is
+    /// read as it stands, never below any entry the region will hold after the next switch.
+    /// </summary>
     public void Reset(int region)
     {
         var header = new byte[HeaderSize];
-        WriteHeader(header, _nextSequence);
+        WriteHeader(header, Volatile.Read(ref _nextSequence));
         IoFaults.Check(_path, IoFaultKind.Write);
         RandomAccess.Write(_file.SafeFileHandle, header, (long)region * RegionSize);
         Sync();
