@@ -2,12 +2,16 @@ using EncryptedStore.Internal;
 
 namespace EncryptedStore.Caching;
 
-/// <summary>An immutable copy of a decrypted token; callers always get a fresh <see cref="OAuthToken"/> made from it.</summary>
+/// <summary>
+/// An immutable copy of a decrypted token; callers always get a fresh <see cref="OAuthToken"/> made from it. Also the
+/// cache's bookkeeping: retired, referenced, its slot.
+/// </summary>
 internal sealed class CachedToken
 {
     private readonly string?[] _fields;
     private List<LookupKey>? _lookupKeys;
     private bool _retired;
+    private bool _referenced;
 
     public CachedToken(OAuthToken token)
     {
@@ -22,6 +26,12 @@ internal sealed class CachedToken
 
     public string Id { get; }
 
+    /// <summary>The entry's slot in <see cref="TokenCache"/>'s ring; under the cache's lock.</summary>
+    public int Slot { get; set; }
+
+    /// <summary>Whether a hit marked the entry since the cache's hand last passed it (a race with the hand only shifts one eviction).</summary>
+    public bool IsReferenced => _referenced;
+
     /// <summary>
     /// True once the cache no longer holds this entry as its token's state (the token was saved, deleted
     /// or evicted): a lookup value still pointing here is then a miss.
@@ -29,6 +39,27 @@ internal sealed class CachedToken
     public bool IsRetired => Volatile.Read(ref _retired);
 
     public void Retire() => Volatile.Write(ref _retired, true);
+
+    /// <summary>On a hit, without a lock: marks the entry read, writing only when the mark is not set yet.</summary>
+    public void MarkReferenced()
+    {
+        if (!_referenced)
+        {
+            _referenced = true;
+        }
+    }
+
+    /// <summary>Under the cache's lock, when its hand passes: clears the mark; true when it was set (the entry stays).</summary>
+    public bool TakeSecondChance()
+    {
+        if (!_referenced)
+        {
+            return false;
+        }
+
+        _referenced = false;
+        return true;
+    }
 
     /// <summary>The lookup values that lead to this entry (kept by <see cref="TokenCache"/> under its lock).</summary>
     public IReadOnlyList<LookupKey> LookupKeys => _lookupKeys ?? (IReadOnlyList<LookupKey>)[];
