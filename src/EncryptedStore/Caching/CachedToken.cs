@@ -3,12 +3,13 @@ using EncryptedStore.Internal;
 namespace EncryptedStore.Caching;
 
 /// <summary>
-/// An immutable copy of a decrypted token; callers always get a fresh <see cref="OAuthToken"/> made from it. Also the
-/// cache's bookkeeping: retired, referenced, its slot.
+/// An immutable copy of a decrypted token; callers always get a fresh <see cref="OAuthToken"/> made from it (sharing
+/// its immutable <see cref="UserSignature"/>), plus the cache's bookkeeping: retired, referenced, its slot.
 /// </summary>
 internal sealed class CachedToken
 {
     private readonly string?[] _fields;
+    private readonly UserSignature? _user;
     private List<LookupKey>? _lookupKeys;
     private bool _retired;
     private bool _referenced;
@@ -16,15 +17,24 @@ internal sealed class CachedToken
     public CachedToken(OAuthToken token)
     {
         Id = token.Id!;
+        HasValidId = Guard.IsValidId(Id);
         Fields = Get;
         _fields = new string?[TokenFields.Names.Length];
         for (var i = 0; i < _fields.Length; i++)
         {
             _fields[i] = TokenFields.Get(token, i);
         }
+
+        _user = _fields[TokenFields.UserName] is { } user ? new UserSignature(user) : null;
     }
 
     public string Id { get; }
+
+    /// <summary>
+    /// Whether <see cref="Guard.Id"/> accepts <see cref="Id"/> (a saved id always passes; a record's may predate the
+    /// rule): a hit for it can then be served before the id is checked, with the same outcome.
+    /// </summary>
+    public bool HasValidId { get; }
 
     /// <summary>The entry's slot in <see cref="TokenCache"/>'s ring; under the cache's lock.</summary>
     public int Slot { get; set; }
@@ -87,7 +97,14 @@ internal sealed class CachedToken
         {
             if (_fields[i] is { } value && TokenFields.Get(target, i) is null)
             {
-                TokenFields.Set(target, i, value);
+                if (i == TokenFields.UserName)
+                {
+                    target.UserSignature = _user;
+                }
+                else
+                {
+                    TokenFields.Set(target, i, value);
+                }
             }
         }
     }
@@ -95,7 +112,7 @@ internal sealed class CachedToken
     public OAuthToken ToToken() => new()
     {
         Id = Id,
-        UserSignature = _fields[TokenFields.UserName] is { } user ? new UserSignature(user) : null,
+        UserSignature = _user,
         ClientId = _fields[TokenFields.ClientId],
         ClientSecret = _fields[TokenFields.ClientSecret],
         RefreshToken = _fields[TokenFields.RefreshToken],
