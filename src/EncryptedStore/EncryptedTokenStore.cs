@@ -174,6 +174,12 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     /// <exception cref="TokenStoreException"><c>INTEGRITY</c> when the record was tampered with; <c>KEY_UNAVAILABLE</c> when its key was revoked.</exception>
     public OAuthToken? TryFindTokenById(string id)
     {
+        // Warm, the cache answers first: it serves only ids that the checks below accept, and only while the store is open.
+        if (_matcher.FindCachedById(id) is { } cached)
+        {
+            return cached;
+        }
+
         Guard.Id(id, nameof(id));
         _pipeline.ThrowIfDisposed();
         return _matcher.FindById(id);

@@ -2,25 +2,45 @@ using EncryptedStore.Internal;
 
 namespace EncryptedStore.Caching;
 
-/// <summary>An immutable copy of a decrypted token; callers always get a fresh <see cref="OAuthToken"/> made from it.</summary>
+/// <summary>
+/// An immutable copy of a decrypted token; callers always get a fresh <see cref="OAuthToken"/> made from it (sharing
+/// its immutable <see cref="UserSignature"/>), plus the cache's bookkeeping: retired, referenced, its slot.
+/// </summary>
 internal sealed class CachedToken
 {
     private readonly string?[] _fields;
+    private readonly UserSignature? _user;
     private List<LookupKey>? _lookupKeys;
     private bool _retired;
+    private bool _referenced;
 
     public CachedToken(OAuthToken token)
     {
         Id = token.Id!;
+        HasValidId = Guard.IsValidId(Id);
         Fields = Get;
         _fields = new string?[TokenFields.Names.Length];
         for (var i = 0; i < _fields.Length; i++)
         {
             _fields[i] = TokenFields.Get(token, i);
         }
+
+        _user = _fields[TokenFields.UserName] is { } user ? new UserSignature(user) : null;
     }
 
     public string Id { get; }
+
+    /// <summary>
+    /// Whether <see cref="Guard.Id"/> accepts <see cref="Id"/> (a saved id always passes; a record's may predate the
+    /// rule): a hit for it can then be served before the id is checked, with the same outcome.
+    /// </summary>
+    public bool HasValidId { get; }
+
+    /// <summary>The entry's slot in <see cref="TokenCache"/>'s ring; under the cache's lock.</summary>
+    public int Slot { get; set; }
+
+    /// <summary>Whether a hit marked the entry since the cache's hand last passed it (a race with the hand only shifts one eviction).</summary>
+    public bool IsReferenced => _referenced;
 
     /// <summary>
     /// True once the cache no longer holds this entry as its token's state (the token was saved, deleted
@@ -29,6 +49,27 @@ internal sealed class CachedToken
     public bool IsRetired => Volatile.Read(ref _retired);
 
     public void Retire() => Volatile.Write(ref _retired, true);
+
+    /// <summary>On a hit, without a lock: marks the entry read, writing only when the mark is not set yet.</summary>
+    public void MarkReferenced()
+    {
+        if (!_referenced)
+        {
+            _referenced = true;
+        }
+    }
+
+    /// <summary>Under the cache's lock, when its hand passes: clears the mark; true when it was set (the entry stays).</summary>
+    public bool TakeSecondChance()
+    {
+        if (!_referenced)
+        {
+            return false;
+        }
+
+        _referenced = false;
+        return true;
+    }
 
     /// <summary>The lookup values that lead to this entry (kept by <see cref="TokenCache"/> under its lock).</summary>
     public IReadOnlyList<LookupKey> LookupKeys => _lookupKeys ?? (IReadOnlyList<LookupKey>)[];
@@ -56,7 +97,14 @@ internal sealed class CachedToken
         {
             if (_fields[i] is { } value && TokenFields.Get(target, i) is null)
             {
-                TokenFields.Set(target, i, value);
+                if (i == TokenFields.UserName)
+                {
+                    target.UserSignature = _user;
+                }
+                else
+                {
+                    TokenFields.Set(target, i, value);
+                }
             }
         }
     }
@@ -64,7 +112,7 @@ internal sealed class CachedToken
     public OAuthToken ToToken() => new()
     {
         Id = Id,
-        UserSignature = _fields[TokenFields.UserName] is { } user ? new UserSignature(user) : null,
+        UserSignature = _user,
         ClientId = _fields[TokenFields.ClientId],
         ClientSecret = _fields[TokenFields.ClientSecret],
         RefreshToken = _fields[TokenFields.RefreshToken],

@@ -17,8 +17,14 @@ namespace EncryptedStore.Caching;
 /// hold that value, so a changed token cannot be found by its old values. A retired entry takes the lookup values that
 /// led to it out of the map, so the map never holds more than the few current values of each cached token, and no
 /// old value (a superseded access token) stays in memory.
-/// A write through the save journal puts the token's new state in the cache (<see cref="EndWrite(CachedToken)"/>). Bounded: at <see cref="_capacity"/> entries the cache starts over empty. Across
-/// processes: in exclusive mode no other process can write; in shared mode the store checks the
+/// A write through the save journal puts the token's new state in the cache (<see cref="EndWrite(CachedToken)"/>).
+/// Bounded, entry by entry (CLOCK, or second chance): each entry holds a slot of a ring of at most
+/// <see cref="_capacity"/> slots; a hit marks its entry referenced (a write only when the mark is not already set,
+/// so hits stay lock-free and cheap). A new token in a full cache evicts one entry under the lock: the hand
+/// passes the entries read since it last came by, clearing their mark (their second chance), and evicts the first
+/// that was not read, retiring it like any other. An entry enters unmarked, so a token read once leaves before one
+/// read again and again; the cache never empties itself to make room. A slot that a write frees is reused first.
+/// Across processes: in exclusive mode no other process can write; in shared mode the store checks the
 /// file's write generation before every hit and, after another process's write, empties the cache
 /// (as a write that touched everything) before it serves anything.
 /// </remarks>
@@ -28,6 +34,12 @@ internal sealed class TokenCache(int capacity)
     private readonly ConcurrentDictionary<string, CachedToken> _byId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<LookupKey, CachedToken> _byLookup = new();
     private readonly Lock _sync = new();
+
+    // The CLOCK ring, under _sync: slot i holds the entry whose Slot is i, or null when its slot is in _freeSlots.
+    // It grows with the entries, so a store that reads few tokens pays for few slots.
+    private readonly List<CachedToken?> _ring = [];
+    private readonly Stack<int> _freeSlots = new();
+    private int _hand;
     private long _generation;
 
     public int Count => _byId.Count;
@@ -42,14 +54,32 @@ internal sealed class TokenCache(int capacity)
         return (generation & 1) == 0 ? generation : null;
     }
 
-    public CachedToken? Get(string id) => _byId.GetValueOrDefault(id);
+    /// <summary>The cached state of token <paramref name="id"/>, marked referenced (see the remarks), or null.</summary>
+    public CachedToken? Get(string id)
+    {
+        if (!_byId.TryGetValue(id, out var entry))
+        {
+            return null;
+        }
+
+        entry.MarkReferenced();
+        return entry;
+    }
 
     /// <summary>
     /// The entry a lookup value last led to, while it is still the cached state of its token (one
     /// dictionary read, not two). The caller checks that the token still holds the value.
     /// </summary>
-    public CachedToken? GetByLookup(LookupKey key) =>
-        _byLookup.TryGetValue(key, out var entry) && !entry.IsRetired ? entry : null;
+    public CachedToken? GetByLookup(LookupKey key)
+    {
+        if (!_byLookup.TryGetValue(key, out var entry) || entry.IsRetired)
+        {
+            return null;
+        }
+
+        entry.MarkReferenced();
+        return entry;
+    }
 
     /// <summary>Caches a token read at <paramref name="generation"/>, unless a write has run since.</summary>
     public void Add(long? generation, OAuthToken token, LookupKey? key = null)
@@ -102,6 +132,8 @@ internal sealed class TokenCache(int capacity)
                     if (_byId.TryRemove(id, out var removed))
                     {
                         Retire(removed);
+                        _ring[removed.Slot] = null;
+                        _freeSlots.Push(removed.Slot);
                     }
                 }
             }
@@ -134,25 +166,77 @@ internal sealed class TokenCache(int capacity)
 
             _byId.Clear();
             _byLookup.Clear();
+            _ring.Clear();
+            _freeSlots.Clear();
+            _hand = 0;
         }
     }
 
     /// <summary>
-    /// Under <see cref="_sync"/>: makes <paramref name="entry"/> the token's cached state, retiring the one it
-    /// replaces; a new token in a full cache first empties it (see <see cref="_capacity"/>).
+    /// Under <see cref="_sync"/>: makes <paramref name="entry"/> the token's cached state in the slot of the one it
+    /// replaces (retired; its referenced mark carries over), else in a free slot, a new slot, or the slot of one
+    /// evicted entry when the cache is full.
     /// </summary>
     private void Replace(CachedToken entry)
     {
         if (_byId.TryGetValue(entry.Id, out var previous))
         {
             Retire(previous);
+            entry.Slot = previous.Slot;
+            if (previous.IsReferenced)
+            {
+                entry.MarkReferenced();
+            }
         }
-        else if (_byId.Count >= _capacity)
+        else
         {
-            Clear();
+            entry.Slot = TakeSlot();
         }
 
+        _ring[entry.Slot] = entry;
         _byId[entry.Id] = entry;
+    }
+
+    /// <summary>Under <see cref="_sync"/>, for a token not cached: a slot to hold it.</summary>
+    private int TakeSlot()
+    {
+        if (_freeSlots.TryPop(out var free))
+        {
+            return free;
+        }
+
+        if (_ring.Count < _capacity)
+        {
+            _ring.Add(null);
+            return _ring.Count - 1;
+        }
+
+        return Evict();
+    }
+
+    /// <summary>
+    /// Under <see cref="_sync"/>, the ring full (no free slot, so no empty one): advances the hand, giving each
+    /// entry read since the hand last passed it a second chance (its mark cleared), and evicts the first entry
+    /// that was not read; returns its slot. Hits that keep marking every entry cannot hold the hand: after two
+    /// turns it evicts where it stands.
+    /// </summary>
+    private int Evict()
+    {
+        for (var passed = 0; ; passed++)
+        {
+            var slot = _hand;
+            _hand = slot + 1 == _ring.Count ? 0 : slot + 1;
+            var entry = _ring[slot]!;
+            if (passed < 2 * _ring.Count && entry.TakeSecondChance())
+            {
+                continue;
+            }
+
+            _byId.TryRemove(entry.Id, out _);
+            Retire(entry);
+            _ring[slot] = null;
+            return slot;
+        }
     }
 
     /// <summary>Under <see cref="_sync"/>: the entry stops counting, and the lookup values that led to it go with it.</summary>

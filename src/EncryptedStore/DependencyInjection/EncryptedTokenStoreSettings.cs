@@ -35,7 +35,7 @@ public sealed class EncryptedTokenStoreSettings
     /// <summary>See <see cref="EncryptedTokenStoreOptions.MaxStaleness"/> (a database store only), written <c>hh:mm:ss.fff</c>. Default zero.</summary>
     public TimeSpan MaxStaleness { get; set; } = TimeSpan.Zero;
 
-    /// <summary>See <see cref="EncryptedTokenStoreOptions.CacheSize"/>. Default 10,000; 0 turns the cache off; at least 0.</summary>
+    /// <summary>See <see cref="EncryptedTokenStoreOptions.CacheSize"/>. Default 100,000; 0 turns the cache off; at least 0.</summary>
     public int CacheSize { get; set; } = new EncryptedTokenStoreOptions().CacheSize;
 
     /// <summary>See <see cref="EncryptedTokenStoreOptions.FlushToDisk"/>. Default true.</summary>

@@ -17,6 +17,10 @@ internal static class Guard
         }
     }
 
+    /// <summary>Whether <see cref="Id"/> accepts <paramref name="id"/>, without throwing.</summary>
+    public static bool IsValidId(string? id) =>
+        !string.IsNullOrWhiteSpace(id) && TokenFields.CheckValue(id, MaxIdLength) is null;
+
     public static OAuthToken Token(IToken? token, string paramName)
     {
         ArgumentNullException.ThrowIfNull(token, paramName);

@@ -59,6 +59,47 @@ public class TokenCacheTests
     }
 
     [Test]
+    [NonParallelizable]
+    public void WarmLookups_AllocateNothingButTheReturnedCopy()
+    {
+        // Issue 15's cheap wins: no closure, no user signature, no copy of the entry on a hit (a meter listener of
+        // another test would add its tags, hence not in parallel).
+        using var store = StoreFixture.Open(_path);
+        var token = StoreFixture.Token("a@example.com");
+        store.SaveToken(token);
+        var queries = Enumerable.Range(0, 200).Select(_ => new OAuthToken { AccessToken = token.AccessToken }).ToArray();
+        for (var i = 0; i < 100; i++)
+        {
+            store.FindTokenById(token.Id!);
+            store.FindToken(queries[i]);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var copy = new OAuthToken();
+        var oneToken = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            copy = (OAuthToken)store.FindTokenById(token.Id!);
+        }
+
+        var byId = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 100; i < 200; i++)
+        {
+            store.FindToken(queries[i]);
+        }
+
+        var byMatch = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Multiple(() =>
+        {
+            Assert.That(byId, Is.EqualTo(100 * oneToken), "FindTokenById: the returned token only");
+            Assert.That(byMatch, Is.Zero, "FindToken fills the caller's token");
+            Assert.That(queries.Skip(100).Select(StoreFixture.Fields), Has.All.EqualTo(StoreFixture.Fields(copy)));
+        });
+    }
+
+    [Test]
     public void LookupKey_ToString_NamesTheIndexNotTheValue()
     {
         var key = new EncryptedStore.Caching.LookupKey(EncryptedStore.Crypto.BlindIndex.AccessToken, "1000.secret.access.token");
