@@ -9,11 +9,11 @@ using HdrHistogram;
 namespace EncryptedStore.Benchmarks.Latency;
 
 /// <summary>
-/// <c>concurrent-saves [size] [--seconds N] [--threads 1,2,4,8] [--report file.md]</c>: the latency of durable saves
+/// <c>concurrent-saves [size] [--seconds N] [--threads 1,2,4,8] [--warm] [--report file.md]</c>: the latency of durable saves
 /// from several threads at once, as an app whose threads refresh tokens does. For each thread count, side by side in
 /// one run: a raw baseline (each thread writes 4 KiB at its own offset of one preallocated file and fdatasyncs it,
 /// back to back), then the encrypted store with default options, opened on a fresh copy of the cached store just
-/// before (so its first seconds are in the figures), each thread updating random tokens with a new access token each
+/// before (so its first seconds are in the figures; with <c>--warm</c> every token is read once first, the steady state), each thread updating random tokens with a new access token each
 /// time; then inserts of new tokens the same way, and updates with <c>FlushToDisk = false</c> (where a stall shows). Each call is recorded in an HdrHistogram (microseconds); the report
 /// gives the median, 90th, 99th, 99.9th percentiles and the maximum, the rate, and the fdatasyncs per save. Prints
 /// counts and times only, never a token value.
@@ -31,6 +31,7 @@ internal static class ConcurrentSaves
         var seconds = 5.0;
         int[] threads = [1, 2, 4, 8];
         string? report = null;
+        var warm = false;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -38,6 +39,7 @@ internal static class ConcurrentSaves
                 case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--threads": threads = [.. args[++i].Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))]; break;
                 case "--report": report = Path.GetFullPath(args[++i]); break;
+                case "--warm": warm = true; break;
                 default: size = int.Parse(args[i].Replace("_", string.Empty, StringComparison.Ordinal), CultureInfo.InvariantCulture); break;
             }
         }
@@ -59,9 +61,9 @@ internal static class ConcurrentSaves
         foreach (var count in threads)
         {
             Line(Row("raw 4 KiB write + fdatasync", count, RawSyncs(workspace.Folder, count, seconds), syncsPerCall: 1));
-            Line(StoreRow("store: SaveToken update", count, seconds, size, tokens, workspace, insert: false));
-            Line(StoreRow("store: SaveToken insert", count, seconds, size, tokens, workspace, insert: true));
-            Line(StoreRow("store: SaveToken update, FlushToDisk = false", count, seconds, size, tokens, workspace, insert: false, flushToDisk: false));
+            Line(StoreRow("store: SaveToken update", count, seconds, size, tokens, workspace, insert: false, warm: warm));
+            Line(StoreRow("store: SaveToken insert", count, seconds, size, tokens, workspace, insert: true, warm: warm));
+            Line(StoreRow("store: SaveToken update, FlushToDisk = false", count, seconds, size, tokens, workspace, insert: false, warm: warm, flushToDisk: false));
         }
 
         Line(string.Empty);
@@ -74,7 +76,7 @@ internal static class ConcurrentSaves
         return 0;
     }
 
-    private static string StoreRow(string what, int threads, double seconds, int size, List<OAuthToken> tokens, StoreWorkspace workspace, bool insert, bool flushToDisk = true)
+    private static string StoreRow(string what, int threads, double seconds, int size, List<OAuthToken> tokens, StoreWorkspace workspace, bool insert, bool warm, bool flushToDisk = true)
     {
         var folder = Path.Combine(workspace.Folder, $"{(insert ? "insert" : "update")}-{threads}-{flushToDisk}");
         Directory.CreateDirectory(folder);
@@ -85,6 +87,14 @@ internal static class ConcurrentSaves
         options.FlushToDisk = flushToDisk;
         using (var store = new EncryptedTokenStore(options))
         {
+            if (warm)
+            {
+                foreach (var token in tokens)
+                {
+                    store.FindTokenById(token.Id!);
+                }
+            }
+
             var logSyncsBefore = store.BackingFile.LogSyncCount;
             result = Run(threads, seconds, thread =>
             {

@@ -55,7 +55,8 @@ internal sealed class JournaledWriter : IDisposable
         _logger = logger;
         _uniqueValues = new UniqueValues(storage, logger);
         _depthGauge = StoreMetrics.TrackJournal(storage.Path, () => _pendingCount);
-        _applier = new ApplierThread(ApplyPending, e =>
+        storage.TakeOverCheckpoints();
+        _applier = new ApplierThread(ApplyAndCheckpoint, e =>
         {
             _applyFailure = e;
             Log.JournalApplyFailed(_logger, e);
@@ -235,8 +236,9 @@ internal sealed class JournaledWriter : IDisposable
     }
 
     /// <summary>
-    /// At dispose: stops the applier and applies what is left, then deletes the journal. When that fails,
-    /// the journal stays, and the next open replays it.
+    /// At dispose: stops the applier and applies what is left, turns the engine's own checkpoint back on (see
+    /// <see cref="ITokenStorage.TakeOverCheckpoints"/>), folds the log into the data file and deletes the journal. When
+    /// applying fails, the journal stays, and the next open replays it.
     /// </summary>
     public void Dispose()
     {
@@ -248,6 +250,8 @@ internal sealed class JournaledWriter : IDisposable
             if (_applyFailure is null)
             {
                 ApplyPending();
+                _storage.HandBackCheckpoints();
+                _storage.Checkpoint();
             }
         }
         catch (Exception e)
@@ -343,6 +347,21 @@ internal sealed class JournaledWriter : IDisposable
                 _pendingCount = _pending.Count;
             }
 
+        }
+    }
+
+    /// <summary>
+    /// Under the write lock, after a write of the app's (a save that took a transaction, a delete): the checkpoint
+    /// LiteDB's log may need is left to the applier's thread, so no save waits for one.
+    /// </summary>
+    public void RequestCheckpoint() => _applier.Request();
+
+    /// <summary>The applier's work: what is pending, then the checkpoint the log needs (off every caller's path).</summary>
+    private void ApplyAndCheckpoint()
+    {
+        ApplyPending();
+        lock (_applyLock)
+        {
             _storage.CheckpointAfterWrite();
         }
     }

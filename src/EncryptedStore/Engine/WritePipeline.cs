@@ -193,7 +193,13 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
     }
 
     /// <summary>Runs <paramref name="work"/> as one durable transaction (see the class remarks); <paramref name="operation"/> names it in errors.</summary>
-    public T Write<T>(string operation, Func<WriteScope, T> work)
+    /// <param name="operation">Names the write in errors.</param>
+    /// <param name="work">What to run inside the transaction.</param>
+    /// <param name="deferCheckpoint">
+    /// True for an app's call (a save, a delete): with a save journal, the checkpoint LiteDB's log may need after it runs
+    /// on the journal's thread, not in the call. Rotation batches and key changes checkpoint at once.
+    /// </param>
+    public T Write<T>(string operation, Func<WriteScope, T> work, bool deferCheckpoint = false)
     {
         lock (_writeLock)
         {
@@ -221,7 +227,15 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
                     transaction.Commit();
                 }
 
-                storage.CheckpointAfterWrite();
+                if (deferCheckpoint && journal is not null)
+                {
+                    journal.RequestCheckpoint();
+                }
+                else
+                {
+                    storage.CheckpointAfterWrite();
+                }
+
                 return result;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

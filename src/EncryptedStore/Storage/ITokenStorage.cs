@@ -85,6 +85,20 @@ internal interface ITokenStorage : IDisposable
     /// <summary>After a change, outside its transaction: folds a long log into the data file.</summary>
     void CheckpointAfterWrite();
 
+    /// <summary>
+    /// From now on only <see cref="CheckpointAfterWrite"/> and <see cref="Checkpoint"/> fold the log: the engine's own
+    /// checkpoint after a commit, which runs inside the call that committed, is turned off (a file: LiteDB's
+    /// <c>CHECKPOINT</c> pragma, kept in its header; every writer of the store checkpoints after its writes). For a
+    /// store whose saves leave the checkpoint to a background thread; undone by <see cref="HandBackCheckpoints"/>.
+    /// </summary>
+    void TakeOverCheckpoints();
+
+    /// <summary>
+    /// Turns the engine's own checkpoint after a commit back on (at close, before the last checkpoint), so the file
+    /// keeps LiteDB's default for any other program that opens it.
+    /// </summary>
+    void HandBackCheckpoints();
+
     /// <summary>Folds the log into the data file now and puts the result on the disk.</summary>
     void Checkpoint();
 

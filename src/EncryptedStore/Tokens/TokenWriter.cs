@@ -81,7 +81,8 @@ internal sealed class TokenWriter(
         {
             scope.Touch(id);
             return Storage.DeleteRecord(id);
-        });
+        },
+        deferCheckpoint: true);
         if (deleted)
         {
             Log.TokenDeleted(logger, id);
@@ -225,7 +226,7 @@ internal sealed class TokenWriter(
         try
         {
             rotation.RotateOnSchedule();
-            return pipeline.Write("saving tokens", scope => tokens.Select(token => WriteOne(token, scope)).ToList());
+            return pipeline.Write("saving tokens", scope => tokens.Select(token => WriteOne(token, scope)).ToList(), deferCheckpoint: true);
         }
         catch (TokenStoreException e)
         {

@@ -121,6 +121,27 @@ internal abstract partial class LiteDbStorage : ITokenStorage
 
     public abstract void CheckpointAfterWrite();
 
+    public void TakeOverCheckpoints() => SetEngineCheckpoint(0);
+
+    public void HandBackCheckpoints() => SetEngineCheckpoint(EngineCheckpointPages);
+
+    /// <summary>LiteDB's own default for its <c>CHECKPOINT</c> pragma: 1,000 pages of log.</summary>
+    private const int EngineCheckpointPages = 1000;
+
+    private void SetEngineCheckpoint(int pages) =>
+        Guarded(
+            () =>
+            {
+                if (Database.CheckpointSize != pages)
+                {
+                    Database.CheckpointSize = pages;
+                }
+
+                return true;
+            },
+            "setting the store's checkpoint",
+            writing: true);
+
     public void Checkpoint()
     {
         Guarded(

@@ -198,6 +198,16 @@ internal abstract partial class ServerStorage : ITokenStorage
     }
 
     /// <summary>The server checkpoints on its own.</summary>
+    public void TakeOverCheckpoints()
+    {
+    }
+
+    /// <summary>The server checkpoints on its own.</summary>
+    public void HandBackCheckpoints()
+    {
+    }
+
+    /// <summary>The server checkpoints on its own.</summary>
     public void Checkpoint()
     {
     }
