@@ -27,7 +27,7 @@ namespace EncryptedStore.Engine;
 /// </remarks>
 internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCache? cache, JournaledWriter? journal, Action reload, ILogger? logger = null)
 {
-    private readonly Lock _writeLock = new();
+    private readonly FairLock _writeLock = new();
     private readonly Lock _catchUpLock = new();
     private volatile bool _disposed;
 
@@ -141,7 +141,7 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
     /// </param>
     public T Serialized<T>(Func<T> work, bool checkFirst = true)
     {
-        lock (_writeLock)
+        using (_writeLock.Enter())
         {
             ThrowIfDisposed();
             using var lease = checkFirst ? Hold() : HoldForRead();
@@ -201,7 +201,7 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
     /// </param>
     public T Write<T>(string operation, Func<WriteScope, T> work, bool deferCheckpoint = false)
     {
-        lock (_writeLock)
+        using (_writeLock.Enter())
         {
             ThrowIfDisposed();
 
@@ -252,7 +252,7 @@ internal sealed class WritePipeline(object owner, ITokenStorage storage, TokenCa
     /// <summary>Marks the store disposed, once: true for the call that did. Later calls fail with <see cref="ObjectDisposedException"/>.</summary>
     public bool TryClose()
     {
-        lock (_writeLock)
+        using (_writeLock.Enter())
         {
             if (_disposed)
             {
