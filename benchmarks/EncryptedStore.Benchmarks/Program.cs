@@ -12,7 +12,7 @@ namespace EncryptedStore.Benchmarks;
 /// runs benchmarks through <see cref="BenchmarkSwitcher"/> (e.g. <c>--filter '*Lookup*'</c>);
 /// <c>prepare [sizes]</c> builds the cached store files and prints how long each took;
 /// <c>profile [size]</c> prints a Stopwatch breakdown of the encrypted read path;
-/// <c>rotate-profile [size] [batch size|default] [data,index]</c> times <c>RotateKeys</c> with a concurrent reader;
+/// <c>rotate-profile [size] [batch size|default] [data,index] [cache]</c> times <c>RotateKeys</c> with a concurrent reader;
 /// <c>huge [size]</c> opens a store of that many tokens (default 1,000,000) in a child process and reports memory and lookups;
 /// <c>compact [sizes] [--report file.md]</c> compacts a copy of a store of each size (default 20,000 and 1,000,000 tokens) in a child process and reports time, memory and files left;
 /// <c>open-interrupted [size]</c> times opening a store (default 100,000 tokens) that holds an interrupted key rotation, in child processes;
@@ -78,7 +78,8 @@ internal static class Program
             return RotationProfile.Run(
                 rotateArgs.Length > 0 ? int.Parse(rotateArgs[0], CultureInfo.InvariantCulture) : 10_000,
                 rotateArgs.Length > 1 && rotateArgs[1] != "default" ? int.Parse(rotateArgs[1], CultureInfo.InvariantCulture) : null,
-                rotateArgs.Length > 2 ? rotateArgs[2] : "data,index");
+                rotateArgs.Length > 2 ? rotateArgs[2] : "data,index",
+                rotateArgs.Length > 3 && rotateArgs[3] == "cache");
         }
 
         var rest = new List<string>(args);

@@ -6,16 +6,16 @@ using EncryptedStore.Benchmarks.Infrastructure;
 namespace EncryptedStore.Benchmarks;
 
 /// <summary>
-/// <c>rotate-profile [size] [batch size|default] [data,index]</c>: a Stopwatch run of <c>RotateKeys</c> on a
-/// fresh copy of the cached store of <c>size</c> tokens (cache off), data key only and/or data and index keys,
+/// <c>rotate-profile [size] [batch size|default] [data,index] [cache]</c>: a Stopwatch run of <c>RotateKeys</c> on a
+/// fresh copy of the cached store of <c>size</c> tokens (cache off, or the default cache with <c>cache</c>), data key only and/or data and index keys,
 /// each on its own copy, with a reader thread calling <c>FindTokenById</c> throughout. Prints the time,
 /// tokens per second, bytes allocated by the rotating thread per record, process CPU time, bytes the process
 /// wrote and read (Linux), the slowest batch, the longest LiteDB log seen between batches, and the reader's
-/// answers and slowest call. Rough numbers for iterating; <see cref="RotationBenchmarks"/> is the reference.
+/// answers and latency percentiles (HdrHistogram). Rough numbers for iterating; <see cref="RotationBenchmarks"/> is the reference.
 /// </summary>
 internal static class RotationProfile
 {
-    public static int Run(int size, int? batchSize, string modes = "data,index")
+    public static int Run(int size, int? batchSize, string modes = "data,index", bool cache = false)
     {
         var ids = DataSets.Tokens(size).Select(t => t.Id!).ToArray();
         foreach (var rotateIndexKey in modes.Split(',').Select(m => m == "index"))
@@ -24,7 +24,7 @@ internal static class RotationProfile
             var path = workspace.CopyOf(StoreKind.Encrypted, size);
             var log = new FileInfo(EncryptedStore.Storage.StorePaths.LogPathFor(Path.GetFullPath(path)));
             var options = BenchmarkKeys.Options(path);
-            options.CacheSize = 0;
+            options.CacheSize = cache ? options.CacheSize : 0;
             using var store = new EncryptedTokenStore(options);
             using var reader = new LookupReader(store, ids);
 
@@ -68,7 +68,8 @@ internal static class RotationProfile
                 $"slowest batch {slowestBatch.TotalMilliseconds:F0} ms, {batches} batches, longest log between batches {longestLog / 1048576.0:N0} MiB, CPU {cpu.TotalSeconds:F1} s, " +
                 $"written {(ioAfter.Written - ioBefore.Written) / 1048576.0:N0} MiB ({(ioAfter.Written - ioBefore.Written) / 1024.0 / size:F1} KiB per token), read {(ioAfter.Read - ioBefore.Read) / 1048576.0:N0} MiB; " +
                 $"rewritten {result.RecordsRewritten:N0}, failed {result.FailedRecordIds.Count}; " +
-                $"reader: {reader.Answers:N0} answers, {reader.Failures} failed, slowest {reader.SlowestMilliseconds:F1} ms"));
+                $"reader (cache {(cache ? "on" : "off")}): {reader.Answers:N0} answers, {reader.Failures} failed, p50 {reader.Latencies.GetValueAtPercentile(50):N0} us, " +
+                $"p99 {reader.Latencies.GetValueAtPercentile(99):N0} us, p99.9 {reader.Latencies.GetValueAtPercentile(99.9):N0} us, slowest {reader.SlowestMilliseconds:F1} ms"));
         }
 
         return 0;

@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using HdrHistogram;
 
 namespace EncryptedStore.Benchmarks.Infrastructure;
 
 /// <summary>
 /// A thread that calls <c>FindTokenById</c> on random ids of a store until stopped, as an app's hot path
-/// does while a rotation or a rewrite runs: it counts the answers and the failures and keeps the slowest call.
+/// does while a rotation or a rewrite runs: it counts the answers and the failures and records each call's latency
+/// (microseconds) in an HdrHistogram.
 /// </summary>
 internal sealed class LookupReader : IDisposable
 {
@@ -26,6 +28,9 @@ internal sealed class LookupReader : IDisposable
     public long Failures { get; private set; }
 
     public double SlowestMilliseconds { get; private set; }
+
+    /// <summary>Every call's latency in microseconds; read it after <see cref="Stop"/>.</summary>
+    public LongHistogram Latencies { get; } = new(60_000_000, 3);
 
     /// <summary>Stops the thread and waits for it; the counts are final afterwards.</summary>
     public void Stop()
@@ -52,7 +57,9 @@ internal sealed class LookupReader : IDisposable
                 Failures++;
             }
 
-            SlowestMilliseconds = Math.Max(SlowestMilliseconds, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            SlowestMilliseconds = Math.Max(SlowestMilliseconds, elapsed.TotalMilliseconds);
+            Latencies.RecordValue(Math.Max(1, (long)(elapsed.Ticks / 10)));
         }
     }
 }
