@@ -3,25 +3,12 @@ using EncryptedStore.Tests.Support;
 
 namespace EncryptedStore.Tests.Caching;
 
-public class TokenCacheTests
+public class TokenCacheTests : StoreFolderTest
 {
-    private TempDirectory _dir = null!;
-    private string _path = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _dir = new TempDirectory();
-        _path = _dir.File("tokens.db");
-    }
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
-
     [Test]
     public void FindTokenById_Warm_IsServedFromCacheAsAFreshCopy()
     {
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         var token = StoreFixture.Token("a@example.com");
         store.SaveToken(token);
 
@@ -41,7 +28,7 @@ public class TokenCacheTests
     {
         // Attack of the security issue: the map from lookup values to entries was never pruned; after 500 updates
         // each followed by a lookup, it held 500 keys, each keeping an old plaintext access token in memory.
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         var token = StoreFixture.Token("a@example.com");
         store.SaveToken(token);
         for (var i = 0; i < 500; i++)
@@ -64,7 +51,7 @@ public class TokenCacheTests
     {
         // Issue 15's cheap wins: no closure, no user signature, no copy of the entry on a hit (a meter listener of
         // another test would add its tags, hence not in parallel).
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         var token = StoreFixture.Token("a@example.com");
         store.SaveToken(token);
         var queries = Enumerable.Range(0, 200).Select(_ => new OAuthToken { AccessToken = token.AccessToken }).ToArray();
@@ -110,7 +97,7 @@ public class TokenCacheTests
     [Test]
     public void FindToken_WarmedByEveryKey_ServesEachFromTheCache()
     {
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         var token = StoreFixture.Token("a@example.com");
         store.SaveToken(token);
         var queries = new Func<OAuthToken>[]
@@ -145,7 +132,7 @@ public class TokenCacheTests
     [TestCase(false)]
     public void SaveToken_AfterCachedRead_NextReadSeesTheSave(bool byLookup)
     {
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         var token = StoreFixture.Token("a@example.com");
         store.SaveToken(token);
         Read(store, token, byLookup);
@@ -162,7 +149,7 @@ public class TokenCacheTests
     [Test]
     public void DeleteToken_AfterCachedRead_IsNotFound()
     {
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         var token = StoreFixture.Token("a@example.com");
         store.SaveToken(token);
         Read(store, token, byLookup: true);
@@ -180,7 +167,7 @@ public class TokenCacheTests
     [Test]
     public void DeleteTokens_AfterCachedReads_NothingIsServed()
     {
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         var tokens = Enumerable.Range(0, 5).Select(i => StoreFixture.Token($"u{i}@example.com")).ToList();
         store.SaveTokens(tokens);
         tokens.ForEach(t => Read(store, t, byLookup: false));
@@ -193,7 +180,7 @@ public class TokenCacheTests
     [Test]
     public void ChangedLookupValue_OldValueNoLongerFindsTheToken()
     {
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         var token = StoreFixture.Token("a@example.com");
         store.SaveToken(token);
         var oldAccess = token.AccessToken;
@@ -210,7 +197,7 @@ public class TokenCacheTests
     [Test]
     public void RotateKeys_WithWarmCache_CachedAndFreshReadsAgree()
     {
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         var tokens = Enumerable.Range(0, 50).Select(i => StoreFixture.Token($"u{i}@example.com")).ToList();
         store.SaveTokens(tokens);
         tokens.ForEach(t => Read(store, t, byLookup: true));
@@ -230,7 +217,7 @@ public class TokenCacheTests
     public void RevokeKey_CachedTokenUnderRevokedKey_IsNoLongerServed()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = _path, MasterKey = MasterKey.FromBytes(StoreFixture.Key), TimeProvider = clock });
+        using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = StorePath, MasterKey = MasterKey.FromBytes(StoreFixture.Key), TimeProvider = clock });
         var old = StoreFixture.Token("old@example.com");
         store.SaveToken(old);
         Read(store, old, byLookup: false);
@@ -245,7 +232,7 @@ public class TokenCacheTests
     [Test]
     public void Dispose_ClearsTheCacheAndRefusesCalls()
     {
-        var store = StoreFixture.Open(_path);
+        var store = StoreFixture.Open(StorePath);
         var token = StoreFixture.Token("a@example.com");
         store.SaveToken(token);
         Read(store, token, byLookup: false);
@@ -260,7 +247,7 @@ public class TokenCacheTests
     [Test]
     public void CacheSizeZero_ReadsTheFileEveryTime()
     {
-        using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = _path, MasterKey = MasterKey.FromBytes(StoreFixture.Key), CacheSize = 0 });
+        using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = StorePath, MasterKey = MasterKey.FromBytes(StoreFixture.Key), CacheSize = 0 });
         var token = StoreFixture.Token("a@example.com");
         store.SaveToken(token);
         Read(store, token, byLookup: false);
@@ -271,7 +258,7 @@ public class TokenCacheTests
     [Test]
     public void CacheSize_IsABound()
     {
-        using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = _path, MasterKey = MasterKey.FromBytes(StoreFixture.Key), CacheSize = 10 });
+        using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = StorePath, MasterKey = MasterKey.FromBytes(StoreFixture.Key), CacheSize = 10 });
         var tokens = Enumerable.Range(0, 35).Select(i => StoreFixture.Token($"u{i}@example.com")).ToList();
         store.SaveTokens(tokens);
         foreach (var token in tokens)
@@ -286,7 +273,7 @@ public class TokenCacheTests
     [Category("Slow")]
     public void ConcurrentWriterAndReaders_NoReadIsOlderThanTheLastAcknowledgedSave(int cacheSize)
     {
-        using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = _path, MasterKey = MasterKey.FromBytes(StoreFixture.Key), CacheSize = cacheSize });
+        using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = StorePath, MasterKey = MasterKey.FromBytes(StoreFixture.Key), CacheSize = cacheSize });
         var token = StoreFixture.Token("a@example.com");
         token.AccessToken = "v0";
         store.SaveToken(token);
@@ -326,16 +313,16 @@ public class TokenCacheTests
     public void SecondProcess_WhileStoreIsOpen_CannotOpenItSoNoCacheCanGoStale()
     {
         var token = StoreFixture.Token("a@example.com");
-        using (var store = StoreFixture.Open(_path))
+        using (var store = StoreFixture.Open(StorePath))
         {
             store.SaveToken(token);
             Read(store, token, byLookup: false);
-            using var child = ChildProcess.StartTestHost("open", _path, Convert.ToHexString(StoreFixture.Key));
+            using var child = ChildProcess.StartTestHost("open", StorePath, Convert.ToHexString(StoreFixture.Key));
             Assert.That(child.WaitForLine("error"), Is.EqualTo($"error {TokenStoreErrorCodes.StoreLocked}"));
             store.SaveToken(new OAuthToken { Id = token.Id, AccessToken = "1000.access.latest" });
         }
 
-        using var after = ChildProcess.StartTestHost("open", _path, Convert.ToHexString(StoreFixture.Key));
+        using var after = ChildProcess.StartTestHost("open", StorePath, Convert.ToHexString(StoreFixture.Key));
         Assert.That(after.WaitForLine("opened"), Is.EqualTo("opened 1"));
     }
 

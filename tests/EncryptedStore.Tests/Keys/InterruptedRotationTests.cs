@@ -5,23 +5,10 @@ using Microsoft.Extensions.Logging;
 namespace EncryptedStore.Tests.Keys;
 
 /// <summary>Opening a store whose rotation a process left unfinished: the open returns, the rotation resumes in the background.</summary>
-public sealed class InterruptedRotationTests
+public sealed class InterruptedRotationTests : StoreFolderTest
 {
     private const int RotationResumedEvent = 10;
     private const int RotationFinishedEvent = 12;
-
-    private TempDirectory _dir = null!;
-    private string _path = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _dir = new TempDirectory();
-        _path = _dir.File("tokens.db");
-    }
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
 
     [Test]
     public void Open_InterruptedRotation_ReturnsAndFinishesItOnAnotherThread()
@@ -30,7 +17,7 @@ public sealed class InterruptedRotationTests
         var events = new ThreadRecordingLogger();
         using var factory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Trace).AddProvider(events));
 
-        using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = _path, MasterKey = MasterKey.FromBytes(StoreFixture.Key), LoggerFactory = factory });
+        using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = StorePath, MasterKey = MasterKey.FromBytes(StoreFixture.Key), LoggerFactory = factory });
         var openedOn = Environment.CurrentManagedThreadId;
         store.WaitForBackgroundRotation();
 
@@ -50,9 +37,9 @@ public sealed class InterruptedRotationTests
     {
         var tokens = Interrupt(count: 3000, batchSize: 100);
 
-        StoreFixture.Open(_path).Dispose();
+        StoreFixture.Open(StorePath).Dispose();
 
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         store.WaitForBackgroundRotation();
         var statistics = store.GetStatistics();
         Assert.Multiple(() =>
@@ -66,7 +53,7 @@ public sealed class InterruptedRotationTests
     public void RotateKeys_WhileTheResumedRotationRuns_WaitsForItThenRotatesAgain()
     {
         Interrupt(count: 300, batchSize: 100);
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
 
         var result = store.RotateKeys();
 
@@ -84,7 +71,7 @@ public sealed class InterruptedRotationTests
     private List<OAuthToken> Interrupt(int count, int batchSize)
     {
         var tokens = Enumerable.Range(0, count).Select(i => StoreFixture.Token($"user{i}@example.com")).ToList();
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         store.SaveTokens(tokens);
         using var cancel = new CancellationTokenSource();
         Assert.Throws<OperationCanceledException>(() =>

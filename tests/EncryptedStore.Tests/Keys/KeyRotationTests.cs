@@ -5,26 +5,13 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace EncryptedStore.Tests.Keys;
 
-public class KeyRotationTests
+public class KeyRotationTests : StoreFolderTest
 {
-    private TempDirectory _dir = null!;
-    private string _path = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _dir = new TempDirectory();
-        _path = _dir.File("tokens.db");
-    }
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
-
     [Test]
     [Category("Slow")]
     public void RotateKeys_10kTokens_EveryLookupPathAnswersBeforeDuringAndAfter()
     {
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         var tokens = Generate(10_000);
         foreach (var chunk in tokens.Chunk(1000))
         {
@@ -107,7 +94,7 @@ public class KeyRotationTests
         const int count = 1000;
         const int batch = 50;
         var expected = Generate(count);
-        using (var store = StoreFixture.Open(_path))
+        using (var store = StoreFixture.Open(StorePath))
         {
             store.SaveTokens(expected);
         }
@@ -118,7 +105,7 @@ public class KeyRotationTests
         {
             var rotateIndex = kill % 2 == 1;
             var killAfterBatches = random.Next(0, count / batch);
-            using (var child = ChildProcess.StartTestHost("rotate", _path, Convert.ToHexString(StoreFixture.Key), rotateIndex ? "index" : "data", batch.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            using (var child = ChildProcess.StartTestHost("rotate", StorePath, Convert.ToHexString(StoreFixture.Key), rotateIndex ? "index" : "data", batch.ToString(System.Globalization.CultureInfo.InvariantCulture)))
             {
                 Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
                 for (var i = 0; i < killAfterBatches; i++)
@@ -132,7 +119,7 @@ public class KeyRotationTests
                 interrupted++;
             }
 
-            using var reopened = StoreFixture.Open(_path);
+            using var reopened = StoreFixture.Open(StorePath);
 
             // Opening returns at once and resumes the rotation in the background.
             reopened.WaitForBackgroundRotation();
@@ -217,8 +204,8 @@ public class KeyRotationTests
             Assert.That(store.GetStatistics().Keys.Count(k => k.State == StoreKeyState.Destroyed), Is.EqualTo(2));
         }
 
-        EncryptedTokenStore.Compact(_path);
-        var bytes = File.ReadAllBytes(_path);
+        EncryptedTokenStore.Compact(StorePath);
+        var bytes = File.ReadAllBytes(StorePath);
         Assert.That(secrets.Where(s => bytes.AsSpan().IndexOf(s) >= 0), Is.Empty, "destroyed key material still in the file");
         using var reopened = Open(clock);
         Assert.That(((OAuthToken)reopened.FindTokenById(token.Id!)).RefreshToken, Is.EqualTo(token.RefreshToken));
@@ -228,8 +215,8 @@ public class KeyRotationTests
     [Category("Slow")]
     public void Compact_WhileStoreIsOpen_IsRefusedAsLocked()
     {
-        using var store = StoreFixture.Open(_path);
-        var error = Assert.Throws<TokenStoreException>(() => EncryptedTokenStore.Compact(_path));
+        using var store = StoreFixture.Open(StorePath);
+        var error = Assert.Throws<TokenStoreException>(() => EncryptedTokenStore.Compact(StorePath));
         Assert.That(error!.Code, Is.EqualTo(TokenStoreErrorCodes.StoreLocked));
     }
 
@@ -262,14 +249,14 @@ public class KeyRotationTests
     public void Options_KeyLifetimeBelowMinimum_IsRejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Open(TimeProvider.System, TimeSpan.FromDays(1)));
-        Assert.That(File.Exists(_path), Is.False);
+        Assert.That(File.Exists(StorePath), Is.False);
     }
 
     [Test]
     public void ChangeMasterKey_OldKeyStopsNewKeyOpensTokensIntact()
     {
         var token = StoreFixture.Token("user@example.com");
-        using (var store = StoreFixture.Open(_path))
+        using (var store = StoreFixture.Open(StorePath))
         {
             store.SaveToken(token);
             using var next = MasterKey.FromPassphrase("correct horse battery staple");
@@ -277,9 +264,9 @@ public class KeyRotationTests
             Assert.That(((OAuthToken)store.FindTokenById(token.Id!)).RefreshToken, Is.EqualTo(token.RefreshToken), "still usable in the same process");
         }
 
-        var old = Assert.Throws<TokenStoreException>(() => StoreFixture.Open(_path));
+        var old = Assert.Throws<TokenStoreException>(() => StoreFixture.Open(StorePath));
         using var key = MasterKey.FromPassphrase("correct horse battery staple");
-        using var reopened = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = _path, MasterKey = key });
+        using var reopened = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = StorePath, MasterKey = key });
         Assert.Multiple(() =>
         {
             Assert.That(old!.Code, Is.EqualTo(TokenStoreErrorCodes.WrongKey));
@@ -294,7 +281,7 @@ public class KeyRotationTests
     {
         var expected = Generate(50);
         var current = StoreFixture.Key;
-        using (var store = StoreFixture.Open(_path))
+        using (var store = StoreFixture.Open(StorePath))
         {
             store.SaveTokens(expected);
             store.RotateKeys(new KeyRotationOptions { RotateIndexKey = true });
@@ -305,7 +292,7 @@ public class KeyRotationTests
         for (var attempt = 0; attempt < 8; attempt++)
         {
             var next = System.Security.Cryptography.SHA256.HashData(current);
-            using (var child = ChildProcess.StartTestHost("change-master-key", _path, Convert.ToHexString(current), Convert.ToHexString(next)))
+            using (var child = ChildProcess.StartTestHost("change-master-key", StorePath, Convert.ToHexString(current), Convert.ToHexString(next)))
             {
                 Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
                 Thread.Sleep(random.Next(0, 20));
@@ -315,11 +302,11 @@ public class KeyRotationTests
             EncryptedTokenStore store;
             try
             {
-                store = StoreFixture.Open(_path, current);
+                store = StoreFixture.Open(StorePath, current);
             }
             catch (TokenStoreException e) when (e.Code == TokenStoreErrorCodes.WrongKey)
             {
-                store = StoreFixture.Open(_path, next);
+                store = StoreFixture.Open(StorePath, next);
                 current = next;
                 changed++;
             }
@@ -335,7 +322,7 @@ public class KeyRotationTests
 
     private EncryptedTokenStore Open(TimeProvider clock, TimeSpan? lifetime = null) => new(new EncryptedTokenStoreOptions
     {
-        FilePath = _path,
+        FilePath = StorePath,
         MasterKey = MasterKey.FromBytes(StoreFixture.Key),
         TimeProvider = clock,
         KeyLifetime = lifetime ?? TimeSpan.FromDays(90),
@@ -344,7 +331,7 @@ public class KeyRotationTests
     private List<BsonDocument> ReadKeyDocuments()
     {
         using var copy = new TempDirectory();
-        File.Copy(_path, copy.File("copy.db"));
+        File.Copy(StorePath, copy.File("copy.db"));
         using var database = new LiteDatabase($"Filename={copy.File("copy.db")}");
         return database.GetCollection("keys").FindAll().ToList();
     }
@@ -352,7 +339,7 @@ public class KeyRotationTests
     private List<string> ReadKeyRingValues(string protectionKeyId)
     {
         using var copy = new TempDirectory();
-        File.Copy(_path, copy.File("copy.db"));
+        File.Copy(StorePath, copy.File("copy.db"));
         using var database = new LiteDatabase($"Filename={copy.File("copy.db")}");
         return database.GetCollection("keyring").FindAll()
             .Select(d => System.Xml.Linq.XElement.Parse(d["xml"].AsString))

@@ -8,30 +8,17 @@ namespace EncryptedStore.Tests.Storage;
 /// file, the only time the data file is written) runs on the save journal's thread, never in the caller's call. Seen
 /// through the I/O fault seam, which counts every write to the data file and the thread that made it.
 /// </summary>
-public class CheckpointOffTheSavePathTests
+public class CheckpointOffTheSavePathTests : StoreFolderTest
 {
     private const long CheckpointBytes = 1000 * 8192;
-
-    private TempDirectory _dir = null!;
-    private string _path = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _dir = new TempDirectory();
-        _path = _dir.File("tokens.db");
-    }
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
 
     [Test]
     public void InsertsAndDeletesPastTheCheckpointSize_NeverCheckpointOnTheCallersThread()
     {
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         var caller = Environment.CurrentManagedThreadId;
         long onCaller = 0, elsewhere = 0;
-        var plan = new IoFaultPlan(Path.GetFullPath(_path), IoFaultKind.Write, FailAt: 0, Errno: 0, BeforeCall: _ =>
+        var plan = new IoFaultPlan(Path.GetFullPath(StorePath), IoFaultKind.Write, FailAt: 0, Errno: 0, BeforeCall: _ =>
         {
             Interlocked.Increment(ref Environment.CurrentManagedThreadId == caller ? ref onCaller : ref elsewhere);
         });

@@ -12,24 +12,11 @@ namespace EncryptedStore.Tests.Storage;
 /// </summary>
 [TestFixture(StoreSharing.Exclusive)]
 [TestFixture(StoreSharing.Shared)]
-public class DurableCommitTests(StoreSharing sharing)
+public class DurableCommitTests(StoreSharing sharing) : StoreFolderTest
 {
-    private TempDirectory _dir = null!;
-    private string _path = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _dir = new TempDirectory();
-        _path = _dir.File("tokens.db");
-    }
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
-
     private EncryptedTokenStore Open(bool flushToDisk = true) => new(new EncryptedTokenStoreOptions
     {
-        FilePath = _path,
+        FilePath = StorePath,
         MasterKey = MasterKey.FromBytes(StoreFixture.Key),
         Sharing = sharing,
         FlushToDisk = flushToDisk,

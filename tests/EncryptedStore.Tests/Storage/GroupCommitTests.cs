@@ -10,29 +10,16 @@ namespace EncryptedStore.Tests.Storage;
 /// takes is exact, not a matter of timing: with the fdatasync made under the write lock, the others cannot write
 /// while it is held, and every save takes one of its own.
 /// </summary>
-public class GroupCommitTests
+public class GroupCommitTests : StoreFolderTest
 {
     private const int Savers = 8;
     private static readonly TimeSpan HoldLimit = TimeSpan.FromSeconds(10);
-
-    private TempDirectory _dir = null!;
-    private string _path = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _dir = new TempDirectory();
-        _path = _dir.File("tokens.db");
-    }
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
 
     [Test]
     public void SavesArrivingDuringAnFdatasync_ShareTheNextOne()
     {
         var tokens = Seed();
-        using (var store = StoreFixture.Open(_path))
+        using (var store = StoreFixture.Open(StorePath))
         {
             var outcomes = SaveAllWhileTheFirstSyncIsHeld(store, tokens, failFirstSync: false, out var syncs);
 
@@ -48,7 +35,7 @@ public class GroupCommitTests
             });
         }
 
-        using var reopened = StoreFixture.Open(_path);
+        using var reopened = StoreFixture.Open(StorePath);
         for (var i = 0; i < Savers; i++)
         {
             Assert.That(reopened.TryFindTokenById(tokens[i].Id!)?.AccessToken, Is.EqualTo(Renewed(i)));
@@ -61,7 +48,7 @@ public class GroupCommitTests
     public void AFailedGroupFdatasync_FailsOnlyItsSaves_AndWhatIsReadStays()
     {
         var tokens = Seed();
-        using (var store = StoreFixture.Open(_path))
+        using (var store = StoreFixture.Open(StorePath))
         {
             var outcomes = SaveAllWhileTheFirstSyncIsHeld(store, tokens, failFirstSync: true, out var syncs);
 
@@ -81,7 +68,7 @@ public class GroupCommitTests
             Assert.That(store.Verify().IsHealthy, Is.True);
         }
 
-        using var reopened = StoreFixture.Open(_path);
+        using var reopened = StoreFixture.Open(StorePath);
         Assert.That(reopened.TryFindTokenById(tokens[0].Id!)?.AccessToken, Is.EqualTo("1000.access.after-the-fault"));
         for (var i = 1; i < Savers; i++)
         {
@@ -94,7 +81,7 @@ public class GroupCommitTests
     private List<OAuthToken> Seed()
     {
         var tokens = Enumerable.Range(0, Savers).Select(i => StoreFixture.Token($"user{i}@example.com")).ToList();
-        using var store = StoreFixture.Open(_path);
+        using var store = StoreFixture.Open(StorePath);
         store.SaveTokens(tokens);
         return tokens;
     }

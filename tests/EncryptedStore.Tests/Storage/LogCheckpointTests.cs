@@ -9,26 +9,13 @@ namespace EncryptedStore.Tests.Storage;
 /// log passes 8 MB; these tests write far more than that while another thread keeps reading the file.
 /// </summary>
 [Category("Slow")]
-public class LogCheckpointTests
+public class LogCheckpointTests : StoreFolderTest
 {
     /// <summary>LiteDB's own threshold (1,000 pages of 8 KiB), which the store uses too.</summary>
     private const long CheckpointBytes = 1000 * 8192;
 
     /// <summary>One commit may take the log past the threshold before the checkpoint that follows it.</summary>
     private const long CommitMargin = 1024 * 1024;
-
-    private TempDirectory _dir = null!;
-    private string _path = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _dir = new TempDirectory();
-        _path = _dir.File("tokens.db");
-    }
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
 
     [Test]
     public void Saves_WhileAnotherThreadReadsTheFile_KeepTheLogNearEightMegabytes()
@@ -40,7 +27,7 @@ public class LogCheckpointTests
 
         // Three readers, so that one is nearly always inside a call: LiteDB's own attempt then never succeeds.
         var readers = Enumerable.Range(0, 3).Select(i => new BusyReader(store, ids, seed: i)).ToList();
-        var log = new FileInfo(StorePaths.LogPathFor(Path.GetFullPath(_path)));
+        var log = new FileInfo(StorePaths.LogPathFor(Path.GetFullPath(StorePath)));
         long longest = 0, written = 0;
         for (var round = 0; written < 4 * CheckpointBytes; round++)
         {
@@ -74,7 +61,7 @@ public class LogCheckpointTests
         }
 
         using var reader = new BusyReader(store, tokens.Select(t => t.Id!).ToArray(), seed: 0);
-        var log = new FileInfo(StorePaths.LogPathFor(Path.GetFullPath(_path)));
+        var log = new FileInfo(StorePaths.LogPathFor(Path.GetFullPath(StorePath)));
         long longest = 0;
         var batches = 0;
         var result = store.RotateKeys(
@@ -98,7 +85,7 @@ public class LogCheckpointTests
     }
 
     private EncryptedTokenStore OpenUncached() =>
-        new(new EncryptedTokenStoreOptions { FilePath = _path, MasterKey = MasterKey.FromBytes(StoreFixture.Key), CacheSize = 0 });
+        new(new EncryptedTokenStoreOptions { FilePath = StorePath, MasterKey = MasterKey.FromBytes(StoreFixture.Key), CacheSize = 0 });
 
     private static long Length(FileInfo file)
     {

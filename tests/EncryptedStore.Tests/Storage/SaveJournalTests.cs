@@ -15,26 +15,13 @@ namespace EncryptedStore.Tests.Storage;
 /// writes, refused like any other save when it would duplicate a value, and that the journal format
 /// rejects torn, stale and foreign entries.
 /// </summary>
-public class SaveJournalTests
+public class SaveJournalTests : StoreFolderTest
 {
-    private TempDirectory _dir = null!;
-    private string _path = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _dir = new TempDirectory();
-        _path = _dir.File("tokens.db");
-    }
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
-
-    private string JournalPath => StorePaths.JournalPathFor(Path.GetFullPath(_path));
+    private string JournalPath => StorePaths.JournalPathFor(Path.GetFullPath(StorePath));
 
     private EncryptedTokenStore Open(int cacheSize = 10_000, bool journal = true, byte[]? key = null) => new(new EncryptedTokenStoreOptions
     {
-        FilePath = _path,
+        FilePath = StorePath,
         MasterKey = MasterKey.FromBytes(key ?? StoreFixture.Key),
         CacheSize = cacheSize,
         UseSaveJournal = journal,
@@ -311,7 +298,7 @@ public class SaveJournalTests
     {
         var acknowledged = KillWriterWithSavesOnlyInTheJournal(120);
 
-        var inJournal = JournalEntriesOf(_path);
+        var inJournal = JournalEntriesOf(StorePath);
         Assert.That(inJournal, Has.Count.GreaterThanOrEqualTo(120), "the paused applier left every save in the journal");
 
         using var store = Open();
@@ -344,7 +331,7 @@ public class SaveJournalTests
         for (var kill = 0; kill < 20; kill++)
         {
             List<int> acknowledged;
-            using (var child = ChildProcess.StartTestHost("journal-save-loop", _path, key, next.ToString(CultureInfo.InvariantCulture)))
+            using (var child = ChildProcess.StartTestHost("journal-save-loop", StorePath, key, next.ToString(CultureInfo.InvariantCulture)))
             {
                 Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
                 acknowledged = child.AcknowledgedUntilKilled(random);
@@ -395,7 +382,7 @@ public class SaveJournalTests
         // The journal's MAC key comes from the master key: after a change the store starts a new journal under the new
         // key, so saves acknowledged after the change survive a crash and replay with the new key.
         var token = StoreFixture.Token("ann@example.com");
-        var copy = _dir.File("crash-copy.db");
+        var copy = Dir.File("crash-copy.db");
         using (var store = Open())
         {
             store.SaveToken(token);
@@ -412,7 +399,7 @@ public class SaveJournalTests
             Assert.That(store.Journal.PendingSaveCount, Is.EqualTo(1), "the save is only in the journal");
 
             // What a crash leaves: the files as they are on the disk now, the journal included.
-            foreach (var (from, to) in new[] { (_path, copy), (StorePaths.LogPathFor(Path.GetFullPath(_path)), StorePaths.LogPathFor(copy)), (JournalPath, StorePaths.JournalPathFor(copy)) })
+            foreach (var (from, to) in new[] { (StorePath, copy), (StorePaths.LogPathFor(Path.GetFullPath(StorePath)), StorePaths.LogPathFor(copy)), (JournalPath, StorePaths.JournalPathFor(copy)) })
             {
                 if (File.Exists(from))
                 {
@@ -447,7 +434,7 @@ public class SaveJournalTests
         Assert.Multiple(() =>
         {
             Assert.That(File.Exists(JournalPath), Is.False);
-            Assert.That(Directory.GetFiles(_dir.Path, "*-journal.db.quarantined-*"), Has.Length.EqualTo(1), "moved aside, named in the warning");
+            Assert.That(Directory.GetFiles(Dir.Path, "*-journal.db.quarantined-*"), Has.Length.EqualTo(1), "moved aside, named in the warning");
             Assert.That(reopened.GetTokens(), Has.Count.EqualTo(1));
         });
     }
@@ -457,7 +444,7 @@ public class SaveJournalTests
     {
         var acknowledged = KillWriterWithSavesOnlyInTheJournal(60);
 
-        EncryptedTokenStore.Compact(_path);
+        EncryptedTokenStore.Compact(StorePath);
 
         using var store = Open();
         var last = acknowledged.Max();
@@ -469,7 +456,7 @@ public class SaveJournalTests
     public void Journal_TornLastEntry_IsIgnored()
     {
         var storeId = Enumerable.Range(1, 16).Select(i => (byte)i).ToArray();
-        var path = _dir.File("torn-journal.db");
+        var path = Dir.File("torn-journal.db");
         using (var journal = SaveJournal.Create(path, storeId, Epoch, MacKey(), flushToDisk: false))
         {
             for (var i = 0; i < 3; i++)
@@ -494,7 +481,7 @@ public class SaveJournalTests
     public void Journal_ResetRegion_DropsItsEntriesAndKeepsTheOtherRegionsInOrder()
     {
         var storeId = new byte[16];
-        var path = _dir.File("regions-journal.db");
+        var path = Dir.File("regions-journal.db");
         using var journal = SaveJournal.Create(path, storeId, Epoch, MacKey(), flushToDisk: false);
         journal.Append([1]);
         journal.Append([2]);
@@ -520,7 +507,7 @@ public class SaveJournalTests
     [Test]
     public void Journal_FullRegion_RefusesTheAppend()
     {
-        using var journal = SaveJournal.Create(_dir.File("full-journal.db"), new byte[16], Epoch, MacKey(), flushToDisk: false);
+        using var journal = SaveJournal.Create(Dir.File("full-journal.db"), new byte[16], Epoch, MacKey(), flushToDisk: false);
         var record = new byte[100_000];
         var appended = 0;
         while (journal.Append(record) is not null)
@@ -640,7 +627,7 @@ public class SaveJournalTests
     /// </summary>
     private List<int> KillWriterWithSavesOnlyInTheJournal(int saves)
     {
-        using var child = ChildProcess.StartTestHost("journal-save-loop", _path, Convert.ToHexString(StoreFixture.Key), "0", "paused");
+        using var child = ChildProcess.StartTestHost("journal-save-loop", StorePath, Convert.ToHexString(StoreFixture.Key), "0", "paused");
         Assert.That(child.WaitForLine("opened"), Is.Not.Null, child.StandardError);
         var acknowledged = Enumerable.Range(0, saves).Select(_ => ChildProcess.AckSequence(child.WaitForLine("ack"))).ToList();
         child.Kill();

@@ -12,23 +12,10 @@ namespace EncryptedStore.Tests.Storage;
 [NonParallelizable]
 [TestFixture(StoreSharing.Exclusive)]
 [TestFixture(StoreSharing.Shared)]
-public class SelfHealingTests(StoreSharing sharing)
+public class SelfHealingTests(StoreSharing sharing) : StoreFolderTest
 {
     private const int EIO = 5;
     private const int ENOSPC = 28;
-
-    private TempDirectory _dir = null!;
-    private string _path = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _dir = new TempDirectory();
-        _path = _dir.File("tokens.db");
-    }
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
 
     [Test]
     public void SaveToken_WriteFailsWithEio_IoErrorThenTheSameStoreWorks()
@@ -37,7 +24,7 @@ public class SelfHealingTests(StoreSharing sharing)
         var earlier = SaveSome(store, 20);
 
         TokenStoreException? failure;
-        using (var scope = IoFaults.Arm(new IoFaultPlan(_dir.Path, IoFaultKind.Write, FailAt: 1, Errno: EIO)))
+        using (var scope = IoFaults.Arm(new IoFaultPlan(Dir.Path, IoFaultKind.Write, FailAt: 1, Errno: EIO)))
         {
             failure = Assert.Throws<TokenStoreException>(() => store.SaveToken(StoreFixture.Token("failed")));
             Assert.That(scope.Failures, Is.EqualTo(1));
@@ -61,7 +48,7 @@ public class SelfHealingTests(StoreSharing sharing)
     {
         var earlier = Seed(20);
         using var store = Open(cache: false);
-        using (var scope = IoFaults.Arm(new IoFaultPlan(_dir.Path, IoFaultKind.Read, FailAt: 1, Errno: EIO)))
+        using (var scope = IoFaults.Arm(new IoFaultPlan(Dir.Path, IoFaultKind.Read, FailAt: 1, Errno: EIO)))
         {
             Assert.That(StoreFixture.Fields(store.FindTokenById(earlier[^1].Id!)), Is.EqualTo(StoreFixture.Fields(earlier[^1])), "retried, not failed");
             Assert.That(scope.Failures, Is.EqualTo(1), "the read did meet the fault");
@@ -76,7 +63,7 @@ public class SelfHealingTests(StoreSharing sharing)
     {
         var earlier = Seed(20);
         using var store = Open(cache: false);
-        using (IoFaults.Arm(new IoFaultPlan(_dir.Path, IoFaultKind.Read, FailAt: 1, Errno: EIO, Sticky: true)))
+        using (IoFaults.Arm(new IoFaultPlan(Dir.Path, IoFaultKind.Read, FailAt: 1, Errno: EIO, Sticky: true)))
         {
             Assert.That(() => store.FindTokenById(earlier[^1].Id!), StoreError.WithCode(TokenStoreErrorCodes.IoError));
         }
@@ -101,7 +88,7 @@ public class SelfHealingTests(StoreSharing sharing)
         using var store = Open();
         var earlier = SaveSome(store, 20);
 
-        using (IoFaults.Arm(new IoFaultPlan(_dir.Path, IoFaultKind.Write, FailAt: 1, Errno: 0, Exception: failure)))
+        using (IoFaults.Arm(new IoFaultPlan(Dir.Path, IoFaultKind.Write, FailAt: 1, Errno: 0, Exception: failure)))
         {
             Assert.That(() => store.SaveToken(StoreFixture.Token("failed")), StoreError.WithCode(code));
         }
@@ -127,12 +114,12 @@ public class SelfHealingTests(StoreSharing sharing)
         try
         {
             // The disk fills up once the first batch has committed: the second batch meets it.
-            var progress = new InlineProgress<KeyRotationProgress>(_ => full ??= IoFaults.Arm(new IoFaultPlan(_dir.Path, IoFaultKind.Write, FailAt: 1, Errno: ENOSPC, Sticky: true)));
+            var progress = new InlineProgress<KeyRotationProgress>(_ => full ??= IoFaults.Arm(new IoFaultPlan(Dir.Path, IoFaultKind.Write, FailAt: 1, Errno: ENOSPC, Sticky: true)));
             var failure = Assert.Throws<TokenStoreException>(() => store.RotateKeys(new KeyRotationOptions { BatchSize = 20 }, progress));
             Assert.Multiple(() =>
             {
                 Assert.That(failure!.Code, Is.EqualTo(TokenStoreErrorCodes.StorageFull));
-                Assert.That(failure.Message, Does.StartWith("No space left on the device holding '" + _path + "'"));
+                Assert.That(failure.Message, Does.StartWith("No space left on the device holding '" + StorePath + "'"));
                 Assert.That(full!.Failures, Is.GreaterThan(0));
             });
 
@@ -155,7 +142,7 @@ public class SelfHealingTests(StoreSharing sharing)
 
     private EncryptedTokenStore Open(bool cache = true) => new(new EncryptedTokenStoreOptions
     {
-        FilePath = _path,
+        FilePath = StorePath,
         MasterKey = MasterKey.FromBytes(StoreFixture.Key),
         Sharing = sharing,
         CacheSize = cache ? 10_000 : 0,
