@@ -9,11 +9,12 @@ using HdrHistogram;
 namespace EncryptedStore.Benchmarks.Latency;
 
 /// <summary>
-/// <c>concurrent-saves [size] [--seconds N] [--threads 1,2,4,8] [--warm] [--report file.md]</c>: the latency of durable saves
+/// <c>concurrent-saves [size] [--seconds N] [--threads 1,2,4,8] [--warm] [--spaced ms] [--report file.md]</c>: the latency of durable saves
 /// from several threads at once, as an app whose threads refresh tokens does. For each thread count, side by side in
 /// one run: a raw baseline (each thread writes 4 KiB at its own offset of one preallocated file and fdatasyncs it,
 /// back to back), then the encrypted store with default options, opened on a fresh copy of the cached store just
-/// before (so its first seconds are in the figures; with <c>--warm</c> every token is read once first, the steady state), each thread updating random tokens with a new access token each
+/// before (so its first seconds are in the figures; with <c>--warm</c> every token is read once first, the steady state;
+/// with <c>--spaced</c> each thread pauses between calls, as an app refreshing tokens does), each thread updating random tokens with a new access token each
 /// time; then inserts of new tokens the same way, and updates with <c>FlushToDisk = false</c> (where a stall shows). Each call is recorded in an HdrHistogram (microseconds); the report
 /// gives the median, 90th, 99th, 99.9th percentiles and the maximum, the rate, and the fdatasyncs per save. Prints
 /// counts and times only, never a token value.
@@ -25,6 +26,9 @@ internal static class ConcurrentSaves
     private const int RawBlock = 4096;
     private static readonly long TicksPerMicrosecond = Stopwatch.Frequency / 1_000_000;
 
+    /// <summary>The pause each thread makes between calls (<c>--spaced</c>), as an app refreshing tokens does; zero: back to back.</summary>
+    private static TimeSpan s_spacing;
+
     public static int Command(IReadOnlyList<string> args)
     {
         var size = 10_000;
@@ -32,6 +36,7 @@ internal static class ConcurrentSaves
         int[] threads = [1, 2, 4, 8];
         string? report = null;
         var warm = false;
+        var spacing = TimeSpan.Zero;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -40,6 +45,7 @@ internal static class ConcurrentSaves
                 case "--threads": threads = [.. args[++i].Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))]; break;
                 case "--report": report = Path.GetFullPath(args[++i]); break;
                 case "--warm": warm = true; break;
+                case "--spaced": spacing = TimeSpan.FromMilliseconds(double.Parse(args[++i], CultureInfo.InvariantCulture)); break;
                 default: size = int.Parse(args[i].Replace("_", string.Empty, StringComparison.Ordinal), CultureInfo.InvariantCulture); break;
             }
         }
@@ -52,7 +58,9 @@ internal static class ConcurrentSaves
         }
 
         Line($"{Name} {string.Join(' ', args)}");
-        Line($"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, {Environment.ProcessorCount} cores, load average {LoadAverage()}, store of {size:N0} tokens, {seconds:F0} s per row");
+        Line($"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, {Environment.ProcessorCount} cores, load average {LoadAverage()}, store of {size:N0} tokens, {seconds:F0} s per row"
+            + (spacing > TimeSpan.Zero ? $", each thread pausing {spacing.TotalMilliseconds:F0} ms between calls" : ", back to back"));
+        s_spacing = spacing;
         Line(string.Empty);
         Line("| what | threads | calls | calls/s | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | fdatasyncs per call |");
         Line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -167,6 +175,10 @@ internal static class ConcurrentSaves
                 var before = Stopwatch.GetTimestamp();
                 call();
                 histogram.RecordValue(Math.Max(1, (Stopwatch.GetTimestamp() - before) / TicksPerMicrosecond));
+                if (s_spacing > TimeSpan.Zero)
+                {
+                    Thread.Sleep(s_spacing);
+                }
             }
 
             histograms[t] = histogram;
