@@ -234,24 +234,6 @@ internal sealed class ArticleSqliteTokenStore : ITokenStore
         command.Parameters.AddWithValue("@api_domain", (object?)token.APIDomain ?? DBNull.Value);
     }
 
-    /// <summary>The article's <c>set_merge_data</c> on a fresh token: every column, NULL as null.</summary>
-    private static OAuthToken ReadToken(SqliteDataReader reader)
-    {
-        var user = Text(reader, 1);
-        return new OAuthToken
-        {
-            Id = Text(reader, 0),
-            UserSignature = user is null ? null : new UserSignature(user),
-            ClientId = Text(reader, 2),
-            ClientSecret = Text(reader, 3),
-            RefreshToken = Text(reader, 4),
-            AccessToken = Text(reader, 5),
-            GrantToken = Text(reader, 6),
-            ExpiresIn = Text(reader, 7),
-            RedirectURL = Text(reader, 8),
-            APIDomain = Text(reader, 9),
-        };
-    }
-
-    private static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    /// <summary>The article's <c>set_merge_data</c> on a fresh token: every column, NULL as null (the same ten columns the server baselines read).</summary>
+    private static OAuthToken ReadToken(SqliteDataReader reader) => ServerRows.ReadToken(reader);
 }

@@ -4,7 +4,7 @@ namespace EncryptedStore.Benchmarks.Baselines;
 
 /// <summary>
 /// What the two plaintext server baselines (<see cref="SdkDbStoreTokenStore"/>, <see cref="PlainServerTokenStore"/>)
-/// do alike in ADO.NET: parameters, the SDK's ten token columns written and read back (id, user name, client id and
+/// do alike in ADO.NET (and the article's SQLite store reads its rows with <see cref="ReadToken"/> too): parameters, the SDK's ten token columns written and read back (id, user name, client id and
 /// secret, refresh, access and grant token, expiry, redirect URL, API domain, in that order), and the statements on a
 /// whole row or table.
 /// </summary>

@@ -129,11 +129,9 @@ internal sealed class TokenCache(int capacity)
             {
                 foreach (var id in touchedIds)
                 {
-                    if (_byId.TryRemove(id, out var removed))
+                    if (_byId.TryGetValue(id, out var removed))
                     {
-                        Retire(removed);
-                        _ring[removed.Slot] = null;
-                        _freeSlots.Push(removed.Slot);
+                        _freeSlots.Push(Remove(removed));
                     }
                 }
             }
@@ -232,11 +230,17 @@ internal sealed class TokenCache(int capacity)
                 continue;
             }
 
-            _byId.TryRemove(entry.Id, out _);
-            Retire(entry);
-            _ring[slot] = null;
-            return slot;
+            return Remove(entry);
         }
+    }
+
+    /// <summary>Under <see cref="_sync"/>: takes <paramref name="entry"/> out of the cache (retired, its slot emptied); returns the slot.</summary>
+    private int Remove(CachedToken entry)
+    {
+        _byId.TryRemove(entry.Id, out _);
+        Retire(entry);
+        _ring[entry.Slot] = null;
+        return entry.Slot;
     }
 
     /// <summary>Under <see cref="_sync"/>: the entry stops counting, and the lookup values that led to it go with it.</summary>

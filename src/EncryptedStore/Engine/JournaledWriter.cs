@@ -162,6 +162,12 @@ internal sealed class JournaledWriter : IDisposable
     }
 
     /// <summary>
+    /// Under the write lock, after a write of the app's (a save that took a transaction, a delete): the checkpoint
+    /// LiteDB's log may need is left to the applier's thread, so no save waits for one.
+    /// </summary>
+    public void RequestCheckpoint() => _applier.Request();
+
+    /// <summary>
     /// Outside the write lock: returns once the save of <paramref name="ticket"/> is on the disk, sharing the
     /// fdatasync with the saves written meanwhile (group commit).
     /// </summary>
@@ -346,22 +352,15 @@ internal sealed class JournaledWriter : IDisposable
 
                 _pendingCount = _pending.Count;
             }
-
         }
     }
-
-    /// <summary>
-    /// Under the write lock, after a write of the app's (a save that took a transaction, a delete): the checkpoint
-    /// LiteDB's log may need is left to the applier's thread, so no save waits for one.
-    /// </summary>
-    public void RequestCheckpoint() => _applier.Request();
 
     /// <summary>The applier's work: what is pending, then the checkpoint the log needs (off every caller's path).</summary>
     private void ApplyAndCheckpoint()
     {
-        ApplyPending();
         lock (_applyLock)
         {
+            ApplyPending();
             _storage.CheckpointAfterWrite();
         }
     }

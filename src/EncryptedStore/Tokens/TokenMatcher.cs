@@ -29,30 +29,22 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
         }
 
         var started = StoreMetrics.Start(StoreMetrics.LookupDuration);
-        if (!pipeline.IsSynchronized || cache.Get(id) is not { HasValidId: true } cached)
-        {
-            return null;
-        }
-
-        var hit = cached.ToToken();
-        StoreMetrics.Lookup(started, LookupKind.ById, LookupResult.Hit);
-        return hit;
+        return pipeline.IsSynchronized && cache.Get(id) is { HasValidId: true } cached ? Hit(cached, started) : null;
     }
 
-    /// <summary>The token with id <paramref name="id"/>: from the cache, a pending journaled save, or the storage.</summary>
+    /// <summary>
+    /// The token with id <paramref name="id"/> once <see cref="FindCachedById"/> did not answer: from the cache after a
+    /// catch-up, a pending journaled save, or the storage.
+    /// </summary>
     public OAuthToken? FindById(string id)
     {
         var started = StoreMetrics.Start(StoreMetrics.LookupDuration);
         var synchronized = pipeline.IsSynchronized;
-        if (synchronized && CachedById(id, started) is { } hit)
-        {
-            return hit;
-        }
-
         using var lease = pipeline.HoldForRead();
 
         // Caught up (a database store asked its server, in one round trip, whether another instance wrote): the cache
-        // holds nothing older than the storage, so, unless it was asked above, it answers before the storage is read.
+        // holds nothing older than the storage, so, unless it was asked already (synchronized), it answers before the
+        // storage is read.
         if (!synchronized && cache?.Get(id) is not null && !pipeline.CaughtUp() && CachedById(id, started) is { } current)
         {
             return current;
@@ -140,13 +132,11 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
     }
 
     /// <summary>A copy of the cached token <paramref name="id"/>, counted as a hit; null when the cache does not hold it.</summary>
-    private OAuthToken? CachedById(string id, long started)
-    {
-        if (cache?.Get(id) is not { } cached)
-        {
-            return null;
-        }
+    private OAuthToken? CachedById(string id, long started) => cache?.Get(id) is { } cached ? Hit(cached, started) : null;
 
+    /// <summary>A copy of <paramref name="cached"/> for the caller, counted as a hit by id.</summary>
+    private static OAuthToken Hit(CachedToken cached, long started)
+    {
         var hit = cached.ToToken();
         StoreMetrics.Lookup(started, LookupKind.ById, LookupResult.Hit);
         return hit;

@@ -12,7 +12,7 @@ namespace EncryptedStore.Storage.LiteDb;
 internal sealed class ExclusiveLiteDbStorage : LiteDbStorage
 {
     /// <summary>The log length past which a write checkpoints (8 MB: LiteDB's own 1,000 pages).</summary>
-    private const long CheckpointBytes = 1000 * LiteDbFiles.PageSize;
+    private const long CheckpointBytes = LiteDbFiles.CheckpointPages * LiteDbFiles.PageSize;
 
     private readonly Stream _dataStream;
     private readonly Stream _logStream;

@@ -11,6 +11,9 @@ internal static class LiteDbFiles
 {
     public const int PageSize = 8192;
 
+    /// <summary>LiteDB's default for its <c>CHECKPOINT</c> pragma: it folds its log into the file past 1,000 pages.</summary>
+    public const int CheckpointPages = 1000;
+
     private const int HeaderInfoOffset = 32;
     private static readonly byte[] HeaderInfo = Encoding.ASCII.GetBytes("** This is a LiteDB file **");
 

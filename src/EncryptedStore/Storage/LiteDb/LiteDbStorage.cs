@@ -123,10 +123,7 @@ internal abstract partial class LiteDbStorage : ITokenStorage
 
     public void TakeOverCheckpoints() => SetEngineCheckpoint(0);
 
-    public void HandBackCheckpoints() => SetEngineCheckpoint(EngineCheckpointPages);
-
-    /// <summary>LiteDB's own default for its <c>CHECKPOINT</c> pragma: 1,000 pages of log.</summary>
-    private const int EngineCheckpointPages = 1000;
+    public void HandBackCheckpoints() => SetEngineCheckpoint(LiteDbFiles.CheckpointPages);
 
     private void SetEngineCheckpoint(int pages) =>
         Guarded(
