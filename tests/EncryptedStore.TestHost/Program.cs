@@ -27,6 +27,7 @@ internal static class Program
                 "open" => Open(path, key),
                 "hold" => Hold(path, key),
                 "save-loop" => SaveLoop(path, key, int.Parse(args[3], CultureInfo.InvariantCulture), shared: args.Length > 4 && args[4] == "shared"),
+                "journal-insert-loop" => JournalInsertLoop(path, key, pauseApplier: args.Length > 3 && args[3] == "paused"),
                 "journal-save-loop" => JournalSaveLoop(path, key, int.Parse(args[3], CultureInfo.InvariantCulture), pauseApplier: args.Length > 4 && args[4] == "paused"),
                 "shared-mix" => SharedMix.Run(path, key, Int(args[3]), Int(args[4]), Int(args[5]), Int(args[6]), args[7], readsOnly: args.Length > 8 && args[8] == "reads-only"),
                 "shared-hold" => HoldShared(path, key),
@@ -138,6 +139,27 @@ internal static class Program
             var token = tokens[sequence % 50];
             token.AccessToken = $"1000.access.{sequence}";
             store.SaveToken(token);
+            Console.WriteLine($"ack {sequence} {store.Journal!.JournaledSaveCount}");
+        }
+    }
+
+    /// <summary>Inserts a new token per sequence number (user <c>insertN@example.com</c>) and acknowledges each on stdout.</summary>
+    private static int JournalInsertLoop(string path, byte[] key, bool pauseApplier)
+    {
+        using var store = Open(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key) });
+        store.Journal!.Paused = pauseApplier;
+        Console.WriteLine("opened");
+        for (var sequence = 0; ; sequence++)
+        {
+            store.SaveToken(new OAuthToken
+            {
+                UserSignature = new UserSignature($"insert{sequence}@example.com"),
+                ClientId = "1000.CRASHTEST",
+                ClientSecret = "secret",
+                RefreshToken = $"1000.refresh.insert.{sequence}",
+                AccessToken = $"1000.access.insert.{sequence}",
+                ExpiresIn = "1767225600000",
+            });
             Console.WriteLine($"ack {sequence} {store.Journal!.JournaledSaveCount}");
         }
     }

@@ -11,6 +11,9 @@ internal interface IJournalHost
     /// </summary>
     (byte[] Epoch, byte[] MacKey) BeginEpoch();
 
-    /// <summary>Upserts <paramref name="records"/> and records <paramref name="lastSequence"/> as applied, in one durable transaction.</summary>
-    void ApplyBatch(IReadOnlyList<StoredRecord> records, long lastSequence);
+    /// <summary>
+    /// Deletes the records <paramref name="replaced"/> names, then upserts <paramref name="records"/> in their order and
+    /// records <paramref name="lastSequence"/> as applied, in one durable transaction.
+    /// </summary>
+    void ApplyBatch(IReadOnlyList<StoredRecord> records, IReadOnlyList<string> replaced, long lastSequence);
 }

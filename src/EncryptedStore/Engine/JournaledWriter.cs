@@ -70,10 +70,7 @@ internal sealed class JournaledWriter : IDisposable
     public int PendingSaveCount => _pendingCount;
 
     /// <summary>The journal's fsync count, 0 before the first journaled save (for tests).</summary>
-    public long SyncCount
-    {
-        get { lock (_journalLock) { return _journal?.SyncCount ?? 0; } }
-    }
+    public long SyncCount => Volatile.Read(ref _journal)?.SyncCount ?? 0;
 
     /// <inheritdoc cref="ApplierThread.Paused"/>
     public bool Paused
@@ -96,8 +93,9 @@ internal sealed class JournaledWriter : IDisposable
         _pendingCount > 0 && _pending.TryGetValue(id, out var pending) ? pending.Token : null;
 
     /// <summary>
-    /// Under the write lock: journals the save of <paramref name="record"/>, an existing token's new state, when
-    /// every unique lookup value it changes (<paramref name="changed"/>) is certainly free. The entry is written and
+    /// Under the write lock: journals the save of <paramref name="record"/> (an existing token's new state, or a new
+    /// token's first) when every unique lookup value it changes (<paramref name="changed"/>; all of them for a new
+    /// token) is certainly free. The entry is written and
     /// the save is pending (readers and later saves see it) when this returns, but it is acknowledged only once
     /// <see cref="WaitDurable"/> of the ticket returns: the caller waits outside the write lock, so saves that arrive
     /// together share one fdatasync. Null, with nothing written, when a value is not free, when the journal's
@@ -145,7 +143,7 @@ internal sealed class JournaledWriter : IDisposable
                 }
 
                 _cache?.BeginWrite();
-                _pending[record.Id] = new PendingSave(sequence, record, written);
+                _pending[record.Id] = new PendingSave(sequence, record, written, Supersedes: _pending.ContainsKey(record.Id));
                 _pendingCount = _pending.Count;
                 _uniqueValues.Note(record);
                 _cache?.EndWrite(written);
@@ -337,7 +335,9 @@ internal sealed class JournaledWriter : IDisposable
                 _failedRegion = region;
             }
 
-            _host.ApplyBatch([.. batch.Select(p => p.Value.Record)], batch.Max(p => p.Value.Sequence));
+            // A record saved more than once in the batch is deleted first: an earlier save of it may have given up a value
+            // a later save of another took, which its last state alone would still hold (see JournaledInsertTests).
+            _host.ApplyBatch([.. batch.Select(p => p.Value.Record)], [.. batch.Where(p => p.Value.Supersedes).Select(p => p.Key)], batch.Max(p => p.Value.Sequence));
             StoreMetrics.Add(StoreMetrics.JournalBatches, 1, _storage.Path);
 
             // Outside the journal lock: appends go on in the other region meanwhile, rather than wait for this fdatasync.
@@ -392,6 +392,9 @@ internal sealed class JournaledWriter : IDisposable
         return true;
     }
 
-    /// <summary>A save acknowledged through the journal and not yet applied to the storage.</summary>
-    private sealed record PendingSave(long Sequence, StoredRecord Record, CachedToken Token);
+    /// <summary>
+    /// A save acknowledged through the journal and not yet applied to the storage; <paramref name="Supersedes"/> when it
+    /// replaced a pending save of the same record, whose entry the batch leaves out.
+    /// </summary>
+    private sealed record PendingSave(long Sequence, StoredRecord Record, CachedToken Token, bool Supersedes);
 }

@@ -24,8 +24,8 @@ internal sealed class JournalHost(ITokenStorage storage, StoreKeys keys, TimePro
         return (epoch, keys.KeyEncryptionKey.DeriveSubkey(MacPurpose));
     }
 
-    public void ApplyBatch(IReadOnlyList<StoredRecord> records, long lastSequence) =>
-        Commit(keys.State.Metadata with { JournalApplied = lastSequence }, records);
+    public void ApplyBatch(IReadOnlyList<StoredRecord> records, IReadOnlyList<string> replaced, long lastSequence) =>
+        Commit(keys.State.Metadata with { JournalApplied = lastSequence }, records, replaced);
 
     /// <summary>
     /// At open, with the keys checked: applies what a process that died left in the journal, then deletes it. A
@@ -98,11 +98,16 @@ internal sealed class JournalHost(ITokenStorage storage, StoreKeys keys, TimePro
         }
     }
 
-    private void Commit(StoreMetadata metadata, IReadOnlyList<StoredRecord>? records)
+    private void Commit(StoreMetadata metadata, IReadOnlyList<StoredRecord>? records, IReadOnlyList<string>? replaced = null)
     {
         StoreMetadata written;
         using (var transaction = storage.BeginTransaction())
         {
+            foreach (var id in replaced ?? [])
+            {
+                storage.DeleteRecord(id);
+            }
+
             if (records is not null)
             {
                 storage.UpsertRecords(records);

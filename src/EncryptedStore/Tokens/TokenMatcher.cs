@@ -107,9 +107,16 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
             }
         }
 
-        var tokens = records.ConvertAll(record => pending?.GetValueOrDefault(record.Id) is { } saved ? saved.ToToken() : (IToken)sealer.Open(record));
+        var tokens = records.ConvertAll(record => pending?.Remove(record.Id, out var saved) == true ? saved.ToToken() : sealer.Open(record));
+        if (pending is { Count: > 0 })
+        {
+            // Tokens inserted through the journal and not yet in the storage.
+            tokens.AddRange(pending.Values.Select(saved => saved.ToToken()));
+            tokens.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        }
+
         StoreMetrics.Lookup(started, LookupKind.All, LookupResult.Miss);
-        return tokens;
+        return tokens.ConvertAll(token => (IToken)token);
     }
 
     /// <summary>The stored token that <paramref name="query"/> matches by the contract's rules, decrypted; null when none.</summary>
@@ -148,6 +155,14 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
     /// it could find the record of another value and report it as tampered with.
     /// </summary>
     private static bool CanBeStored(string value) => TokenFields.CheckValue(value) is null;
+
+    /// <summary>
+    /// True when <see cref="Match(OAuthToken, bool)"/> looks <paramref name="query"/> up by a unique index only (every
+    /// query but a user name without client id, which reads the user index): a token none of whose unique lookup values
+    /// a record holds then matches no record.
+    /// </summary>
+    public static bool MatchesByUniqueValue(OAuthToken query) =>
+        string.IsNullOrEmpty(query.UserSignature?.Name) || TokenFields.NullIfEmpty(query.ClientId) is not null;
 
     private MatchedToken? Match(OAuthToken query, ActiveKeys active, bool useCache)
     {

@@ -12,7 +12,7 @@ namespace EncryptedStore.Tokens;
 
 /// <summary>
 /// The contract's writes: upserts by the merge rule, deletes and the purge of expired tokens. An update
-/// by id that needs no duplicate check the storage must make goes through the save journal; on a database
+/// by id, and an insert, that need no duplicate check the storage must make go through the save journal; on a database
 /// server, an update by id is one conditional statement (after one read when the token is not cached);
 /// everything else is one transaction of the write pipeline.
 /// </summary>
@@ -28,10 +28,11 @@ internal sealed class TokenWriter(
         JournalTicket? unsynced = null;
         var quick = pipeline.Serialized(() =>
         {
-            if (TryUpdateById(incoming, ref unsynced) is { } updated)
+            if ((TryUpdateById(incoming, ref unsynced) ?? TryInsertByJournal(incoming, ref unsynced)) is { } saved)
             {
-                TokenFields.FillNulls(incoming, updated);
-                return true;
+                TokenFields.FillNulls(incoming, saved.Merged);
+                incoming.Id = saved.Merged.Id;
+                return saved.Inserted ? SaveOperation.Insert : SaveOperation.Update;
             }
 
             var (id, merged, inserted) = Write([incoming])[0];
@@ -39,10 +40,10 @@ internal sealed class TokenWriter(
             incoming.Id = id;
             Log.TokenSaved(logger, id, inserted ? "inserted" : "updated");
             StoreMetrics.Saved(started, SavePath.Transactional, inserted ? SaveOperation.Insert : SaveOperation.Update, 1);
-            return false;
+            return (SaveOperation?)null;
         },
         checkFirst: !Storage.ObservesWithReads);
-        if (quick)
+        if (quick is { } operation)
         {
             // Outside the write lock: the saves written meanwhile share this fdatasync (group commit).
             if (unsynced is { } ticket)
@@ -50,8 +51,8 @@ internal sealed class TokenWriter(
                 journal!.WaitDurable(ticket);
             }
 
-            Log.TokenSaved(logger, incoming.Id!, "updated");
-            StoreMetrics.Saved(started, journal is null ? SavePath.Transactional : SavePath.Journal, SaveOperation.Update, 1);
+            Log.TokenSaved(logger, incoming.Id!, operation == SaveOperation.Insert ? "inserted" : "updated");
+            StoreMetrics.Saved(started, journal is null ? SavePath.Transactional : SavePath.Journal, operation, 1);
         }
     }
 
@@ -173,7 +174,7 @@ internal sealed class TokenWriter(
     /// while the storage is still at what that state belongs to). Returns the merged token, or null for the ordinary path;
     /// a journaled save sets <paramref name="unsynced"/>, which the caller waits for outside the write lock.
     /// </summary>
-    private OAuthToken? TryUpdateById(OAuthToken incoming, ref JournalTicket? unsynced)
+    private (OAuthToken Merged, bool Inserted)? TryUpdateById(OAuthToken incoming, ref JournalTicket? unsynced)
     {
         if (incoming.Id is not { } id || (journal is null && !Storage.ObservesWithReads))
         {
@@ -192,11 +193,38 @@ internal sealed class TokenWriter(
         var sealedRecord = RecordSealer.Seal(id, merged, state.Keys.Data, state.Keys.Index);
         if (journal is null)
         {
-            return pipeline.TryReplace(sealedRecord, synchronizedAt, new CachedToken(merged)) ? merged : null;
+            return pipeline.TryReplace(sealedRecord, synchronizedAt, new CachedToken(merged)) ? (merged, false) : null;
         }
 
         unsynced = journal.TrySave(sealedRecord, new CachedToken(merged), IndexHashes.Unique.Where(index => ChangesLookupValue(index, stored, merged)).ToList());
-        return unsynced is null ? null : merged;
+        return unsynced is null ? null : (merged, false);
+    }
+
+    /// <summary>
+    /// Under the write lock: a token without id inserted through the save journal, outside a rotation and when no
+    /// scheduled rotation is due, when every unique lookup value its record holds is free. The contract's merge rule
+    /// finds a stored token only by one of those values (<see cref="TokenMatcher.MatchesByUniqueValue"/>), so then it
+    /// finds none, and the ordinary path would insert the same token (with another random id). Null for the ordinary
+    /// path: a value is taken (a match to merge with, or a duplicate to refuse exactly as it does), the journal's
+    /// region is full, or the applier failed.
+    /// </summary>
+    private (OAuthToken Merged, bool Inserted)? TryInsertByJournal(OAuthToken incoming, ref JournalTicket? unsynced)
+    {
+        if (journal is null || incoming.Id is not null || !TokenMatcher.MatchesByUniqueValue(incoming))
+        {
+            return null;
+        }
+
+        var state = keys.State;
+        if (state.IsRotating || rotation.IsDue(state))
+        {
+            return null;
+        }
+
+        var id = NewId();
+        var merged = Merge(incoming, null, id);
+        unsynced = journal.TrySave(RecordSealer.Seal(id, merged, state.Keys.Data, state.Keys.Index), new CachedToken(merged), IndexHashes.Unique);
+        return unsynced is null ? null : (merged, true);
     }
 
     /// <summary>

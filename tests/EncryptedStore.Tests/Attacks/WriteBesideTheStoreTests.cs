@@ -264,6 +264,7 @@ public sealed class WriteBesideTheStoreTests
         using (var store = Open())
         {
             store.SaveToken(token);
+            store.Journal!.ApplyPendingOrThrow();
             earlierRecord = BsonSerializer.Serialize(store.BackingFile.Records.FindById(token.Id!));
             token.AccessToken = "1000.access.ann.now";
             store.SaveToken(token);

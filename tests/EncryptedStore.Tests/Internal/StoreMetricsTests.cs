@@ -111,14 +111,31 @@ public sealed class StoreMetricsTests
         using var store = StoreFixture.Open(_path);
         var token = StoreFixture.Token("ann@example.com");
         store.SaveToken(token);
+        var journaled = store.Journal!.JournaledSaveCount;
         _capture.Clear();
 
         store.SaveToken(new OAuthToken { Id = token.Id, AccessToken = "1000.access.renewed" });
 
         Assert.Multiple(() =>
         {
-            Assert.That(store.Journal!.JournaledSaveCount, Is.EqualTo(1), "the save took the journal");
+            Assert.That(store.Journal!.JournaledSaveCount - journaled, Is.EqualTo(1), "the save took the journal");
             Assert.That(_capture.Sum(Saves, (SavePathTag, "journal"), (Operation, "update")), Is.EqualTo(1));
+            Assert.That(_capture.Sum(Saves, (SavePathTag, "transaction")), Is.Zero);
+            Assert.That(_capture.Of(SaveDuration, (SavePathTag, "journal")), Has.Count.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public void SaveToken_NewToken_CountsOneJournaledInsert()
+    {
+        using var store = StoreFixture.Open(_path);
+        _capture.Clear();
+
+        store.SaveToken(StoreFixture.Token("ann@example.com"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_capture.Sum(Saves, (SavePathTag, "journal"), (Operation, "insert")), Is.EqualTo(1));
             Assert.That(_capture.Sum(Saves, (SavePathTag, "transaction")), Is.Zero);
             Assert.That(_capture.Of(SaveDuration, (SavePathTag, "journal")), Has.Count.EqualTo(1));
         });
