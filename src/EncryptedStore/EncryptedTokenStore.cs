@@ -37,6 +37,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     private readonly KeyAdministration _administration;
     private readonly KeyRotation _rotation;
     private readonly StoreInspector _inspector;
+    private readonly CacheWarmer? _warmer;
     private readonly TimeProvider _time;
     private readonly MasterKey? _ephemeralKey;
 
@@ -107,6 +108,12 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
             if (metadata.Rotation is not null)
             {
                 _rotation.ResumeInBackground();
+            }
+
+            if (options.WarmCache && _cache is not null && _journal is not null)
+            {
+                _warmer = new CacheWarmer(_pipeline, sealer, _cache, _journal);
+                _warmer.Start();
             }
         }
         catch (Exception e)
@@ -254,6 +261,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
     public void Dispose()
     {
         _rotation.Dispose();
+        _warmer?.Dispose();
         if (!_pipeline.TryClose())
         {
             return;
@@ -268,6 +276,13 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
 
     /// <inheritdoc />
     public override string ToString() => $"EncryptedTokenStore({FilePath})";
+
+    /// <summary>Waits until the cache's warm-up after open has finished (for tests and benchmarks); how many tokens it cached.</summary>
+    internal int WaitForWarmCache()
+    {
+        _warmer?.Wait();
+        return _warmer?.Warmed ?? 0;
+    }
 
     /// <summary>Waits until a rotation resumed at open has finished or stopped (for tests).</summary>
     internal void WaitForBackgroundRotation() => _rotation.WaitForBackground();

@@ -146,6 +146,9 @@ internal sealed class CommandContext(ParseResult parseResult, CommandEnvironment
             TimeProvider = Time,
             LockTimeout = lockTimeout,
             Sharing = shared ? StoreSharing.Shared : StoreSharing.Exclusive,
+
+            // One command, then the store closes: a warm-up would only compete with it.
+            WarmCache = false,
         });
 
         // Shared mode waits per call, with the whole timeout each time; the note is for the exclusive open.

@@ -44,6 +44,12 @@ internal sealed class TokenCache(int capacity)
 
     public int Count => _byId.Count;
 
+    /// <summary>How many tokens the cache holds at most.</summary>
+    public int Capacity => _capacity;
+
+    /// <summary>Whether token <paramref name="id"/> is cached, without marking it referenced.</summary>
+    public bool Contains(string id) => _byId.ContainsKey(id);
+
     /// <summary>How many lookup values lead to an entry (for tests: at most four per cached token).</summary>
     public int LookupCount => _byLookup.Count;
 

@@ -44,6 +44,9 @@ public sealed class EncryptedTokenStoreSettings
     /// <summary>See <see cref="EncryptedTokenStoreOptions.UseSaveJournal"/>. Default true.</summary>
     public bool UseSaveJournal { get; set; } = true;
 
+    /// <summary>See <see cref="EncryptedTokenStoreOptions.WarmCache"/>. Default true.</summary>
+    public bool WarmCache { get; set; } = true;
+
     /// <summary>
     /// See <see cref="EncryptedTokenStoreOptions.KeyLifetime"/>, written <c>d.hh:mm:ss</c> (<c>"30.00:00:00"</c>).
     /// Default 90 days; at least <see cref="EncryptedTokenStoreOptions.MinimumKeyLifetime"/> (7 days).
@@ -74,6 +77,7 @@ public sealed class EncryptedTokenStoreSettings
         options.CacheSize = CacheSize;
         options.FlushToDisk = FlushToDisk;
         options.UseSaveJournal = UseSaveJournal;
+        options.WarmCache = WarmCache;
         options.KeyLifetime = KeyLifetime;
         options.LockTimeout = LockTimeout;
         options.Sharing = Sharing;

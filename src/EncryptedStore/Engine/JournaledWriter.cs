@@ -82,6 +82,9 @@ internal sealed class JournaledWriter : IDisposable
     /// <summary>How many times a journaled save asked the storage whether a lookup value was taken (for tests).</summary>
     public long UniqueValueProbeCount => _uniqueValues.Probes;
 
+    /// <summary>Starts building the filter of unique values now (after open) rather than at the first journaled save.</summary>
+    public void StartUniqueValues() => _uniqueValues.Current(_pending.Values.Select(p => p.Record), _stopping);
+
     /// <summary>Waits until the filter of unique values being built, if any, is ready (for tests); true when one is.</summary>
     public bool WaitForUniqueValues() => _uniqueValues.WaitUntilBuilt();
 
@@ -104,21 +107,8 @@ internal sealed class JournaledWriter : IDisposable
     /// </summary>
     public JournalTicket? TrySave(StoredRecord record, CachedToken written, IReadOnlyList<BlindIndex> changed)
     {
-        if (_applyFailure is not null)
-        {
-            return null;
-        }
-
         var filter = _uniqueValues.Current(_pending.Values.Select(p => p.Record), _stopping);
-        foreach (var index in changed)
-        {
-            if (!IsFree(index, record, filter))
-            {
-                return null;
-            }
-        }
-
-        if (_journal is null && !TryStartJournal())
+        if (_applyFailure is not null || changed.Any(index => !IsFree(index, record, filter)) || (_journal is null && !TryStartJournal()))
         {
             return null;
         }

@@ -64,8 +64,9 @@ public class FullDiskTests
             {
                 // The journal is made (2 MB, preallocated) while there is room: the full disk then meets appends into it.
                 store.Journal!.WaitForUniqueValues();
+                var journaled = store.Journal.JournaledSaveCount;
                 Update(store, ledger, tokens[0], 0);
-                Assert.That(store.Journal.JournaledSaveCount, Is.EqualTo(1), "the update went through the journal");
+                Assert.That(store.Journal.JournaledSaveCount - journaled, Is.EqualTo(1), "the update went through the journal");
             }
 
             var filled = TmpfsMount.Fill(filler);

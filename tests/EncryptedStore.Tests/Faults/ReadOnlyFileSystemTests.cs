@@ -60,10 +60,11 @@ public class ReadOnlyFileSystemTests
         {
             var tokens = SeedInto(store, ledger, count: 10);
             store.Journal!.WaitForUniqueValues();
+            var before = store.Journal.JournaledSaveCount;
             var journaled = Updated(tokens[0], "before-ro");
             store.SaveToken(journaled);
             ledger.Saved(journaled);
-            Assert.That(store.Journal.JournaledSaveCount, Is.EqualTo(1), "one update went through the journal");
+            Assert.That(store.Journal.JournaledSaveCount - before, Is.EqualTo(1), "one update went through the journal");
 
             disk.FailAndTurnReadOnly();
 

@@ -68,7 +68,8 @@ public sealed class StoreMetricsTests
             writer.SaveToken(StoreFixture.Token("ann@example.com"));
         }
 
-        using var store = StoreFixture.Open(_path);
+        // Cold: without the warm-up after open, which would have cached the token.
+        using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = _path, MasterKey = MasterKey.FromBytes(StoreFixture.Key), WarmCache = false });
         var id = ((OAuthToken)store.GetTokens()[0]).Id!;
         _capture.Clear();
 

@@ -10,8 +10,17 @@ internal static class StoreFixture
     /// <summary>Another valid key of the same kind, for wrong-key tests.</summary>
     public static readonly byte[] OtherKey = SHA256.HashData("EncryptedStore other key"u8.ToArray());
 
-    public static EncryptedTokenStore Open(string path, byte[]? key = null) =>
-        new(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key ?? Key) });
+    /// <summary>
+    /// Opens the store at <paramref name="path"/> with default options, and returns once the cache's warm-up after open
+    /// is done: nothing of the store's then runs in the background but the journal's applier, so a test that arms a fault
+    /// or counts I/O meets only its own calls.
+    /// </summary>
+    public static EncryptedTokenStore Open(string path, byte[]? key = null)
+    {
+        var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions { FilePath = path, MasterKey = MasterKey.FromBytes(key ?? Key) });
+        store.WaitForWarmCache();
+        return store;
+    }
 
     /// <summary>An in-memory store with a random key of its own, as an application would open one.</summary>
     public static EncryptedTokenStore OpenMemory() =>
