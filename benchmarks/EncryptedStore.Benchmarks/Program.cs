@@ -58,6 +58,11 @@ internal static class Program
             return InterruptedRotationOpen.Command(interruptedArgs);
         }
 
+        if (args is [Latency.FreshProcessLookups.Name, .. var freshArgs])
+        {
+            return Latency.FreshProcessLookups.Command(freshArgs);
+        }
+
         if (args is [Latency.ConcurrentSaves.Name, .. var concurrentArgs])
         {
             return Latency.ConcurrentSaves.Command(concurrentArgs);

@@ -9,7 +9,7 @@ using HdrHistogram;
 namespace EncryptedStore.Benchmarks.Latency;
 
 /// <summary>
-/// <c>concurrent-saves [size] [--seconds N] [--threads 1,2,4,8] [--warm] [--spaced ms] [--report file.md]</c>: the latency of durable saves
+/// <c>concurrent-saves [size] [--seconds N] [--threads 1,2,4,8] [--warm] [--spaced ms] [--no-warm-cache] [--report file.md]</c>: the latency of durable saves
 /// from several threads at once, as an app whose threads refresh tokens does. For each thread count, side by side in
 /// one run: a raw baseline (each thread writes 4 KiB at its own offset of one preallocated file and fdatasyncs it,
 /// back to back), then the encrypted store with default options, opened on a fresh copy of the cached store just
@@ -29,6 +29,9 @@ internal static class ConcurrentSaves
     /// <summary>The pause each thread makes between calls (<c>--spaced</c>), as an app refreshing tokens does; zero: back to back.</summary>
     private static TimeSpan s_spacing;
 
+    /// <summary>The store's <see cref="EncryptedTokenStoreOptions.WarmCache"/> (<c>--no-warm-cache</c> turns it off).</summary>
+    private static bool s_warmCache = true;
+
     public static int Command(IReadOnlyList<string> args)
     {
         var size = 10_000;
@@ -45,6 +48,7 @@ internal static class ConcurrentSaves
                 case "--threads": threads = [.. args[++i].Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))]; break;
                 case "--report": report = Path.GetFullPath(args[++i]); break;
                 case "--warm": warm = true; break;
+                case "--no-warm-cache": s_warmCache = false; break;
                 case "--spaced": spacing = TimeSpan.FromMilliseconds(double.Parse(args[++i], CultureInfo.InvariantCulture)); break;
                 default: size = int.Parse(args[i].Replace("_", string.Empty, StringComparison.Ordinal), CultureInfo.InvariantCulture); break;
             }
@@ -59,7 +63,8 @@ internal static class ConcurrentSaves
 
         Line($"{Name} {string.Join(' ', args)}");
         Line($"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, {Environment.ProcessorCount} cores, load average {LoadAverage()}, store of {size:N0} tokens, {seconds:F0} s per row"
-            + (spacing > TimeSpan.Zero ? $", each thread pausing {spacing.TotalMilliseconds:F0} ms between calls" : ", back to back"));
+            + (spacing > TimeSpan.Zero ? $", each thread pausing {spacing.TotalMilliseconds:F0} ms between calls" : ", back to back")
+            + (s_warmCache ? string.Empty : ", WarmCache = false"));
         s_spacing = spacing;
         Line(string.Empty);
         Line("| what | threads | calls | calls/s | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | fdatasyncs per call |");
@@ -93,6 +98,7 @@ internal static class ConcurrentSaves
         long syncs;
         var options = BenchmarkKeys.Options(path);
         options.FlushToDisk = flushToDisk;
+        options.WarmCache = s_warmCache;
         using (var store = new EncryptedTokenStore(options))
         {
             if (warm)
@@ -201,7 +207,7 @@ internal static class ConcurrentSaves
             $"| {what} | {threads} | {h.TotalCount:N0} | {h.TotalCount / result.Elapsed.TotalSeconds:N0} | {h.GetValueAtPercentile(50):N0} | {h.GetValueAtPercentile(90):N0} | {h.GetValueAtPercentile(99):N0} | {h.GetValueAtPercentile(99.9):N0} | {h.GetMaxValue():N0} | {syncsPerCall:F2} |");
     }
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private sealed record Recorded(LongHistogram Histogram, TimeSpan Elapsed);

@@ -41,11 +41,18 @@ internal sealed class TokenCache(int capacity)
     private readonly Stack<int> _freeSlots = new();
     private int _hand;
     private long _generation;
+    private long _removals;
 
     public int Count => _byId.Count;
 
     /// <summary>How many tokens the cache holds at most.</summary>
     public int Capacity => _capacity;
+
+    /// <summary>
+    /// How many times entries left the cache other than for a newer state of their token: a write that retired the ids
+    /// it touched (counted whether or not they were cached), an eviction, a clear.
+    /// </summary>
+    public long Removals => Interlocked.Read(ref _removals);
 
     /// <summary>Whether token <paramref name="id"/> is cached, without marking it referenced.</summary>
     public bool Contains(string id) => _byId.ContainsKey(id);
@@ -127,6 +134,7 @@ internal sealed class TokenCache(int capacity)
     {
         lock (_sync)
         {
+            Interlocked.Increment(ref _removals);
             if (touchedIds is null)
             {
                 Clear();
@@ -163,6 +171,7 @@ internal sealed class TokenCache(int capacity)
     {
         lock (_sync)
         {
+            Interlocked.Increment(ref _removals);
             foreach (var entry in _byId.Values)
             {
                 entry.Retire();
@@ -236,6 +245,7 @@ internal sealed class TokenCache(int capacity)
                 continue;
             }
 
+            Interlocked.Increment(ref _removals);
             return Remove(entry);
         }
     }

@@ -91,6 +91,9 @@ internal sealed class JournaledWriter : IDisposable
     /// <summary>The tokens pending saves left, by id: what a read that cannot apply them (a full disk) puts over the storage's.</summary>
     public Dictionary<string, CachedToken> PendingTokens() => _pending.ToDictionary(p => p.Key, p => p.Value.Token, StringComparer.Ordinal);
 
+    /// <summary>The ids of the tokens pending saves left.</summary>
+    public HashSet<string> PendingIds() => [.. _pending.Keys];
+
     /// <summary>The token a pending save left for <paramref name="id"/>, or null.</summary>
     public CachedToken? FindPending(string id) =>
         _pendingCount > 0 && _pending.TryGetValue(id, out var pending) ? pending.Token : null;

@@ -10,11 +10,12 @@ namespace EncryptedStore.Tokens;
 /// <see cref="EncryptedTokenStoreOptions.WarmCache"/>). Also starts the journal's filter of unique values at once.
 /// </summary>
 /// <remarks>
-/// Each token is read as <see cref="TokenMatcher.FindById"/> reads one, so the cache's rule holds: the generation first,
-/// a pending journaled save skips the token (the cache already holds that state), then the record is read afresh (not
-/// from the scan, which may be older than a batch applied meanwhile), and the entry is added only if no write began in
-/// between. A token already cached is left alone. Nothing is counted as a lookup; a record that does not decrypt is
-/// skipped (the lookup that meets it reports it).
+/// One scan of the records. A record is cached as the scan read it while that is certainly current (see
+/// <see cref="WarmFromScan"/>); otherwise (a write retired tokens, the cache evicted one, the token was pending when the
+/// scan began) its token is read afresh as <see cref="TokenMatcher.FindById"/> reads one: the generation first, a
+/// pending journaled save skips it (the cache holds that state), then the record, and the entry is added only if no
+/// write began in between. A token already cached is left alone. Nothing is counted as a lookup; a record that does not
+/// decrypt is skipped (the lookup that meets it reports it).
 /// </remarks>
 internal sealed class CacheWarmer(WritePipeline pipeline, Keys.RecordSealer sealer, TokenCache cache, JournaledWriter? journal) : IDisposable
 {
@@ -51,14 +52,28 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.RecordSealer seal
     {
         try
         {
-            List<string> ids;
+            // Taken before the scan's snapshot: the entries removed since, and the saves pending then.
+            var removals = cache.Removals;
+            var pendingAtStart = journal?.PendingIds() ?? [];
+            var recheck = new List<string>();
             using (pipeline.Hold())
             using (pipeline.Storage.BeginScan())
             {
-                ids = [.. pipeline.Storage.ReadAllRecords().TakeWhile(_ => !_stopping).Select(record => record.Id)];
+                foreach (var record in pipeline.Storage.ReadAllRecords())
+                {
+                    if (_stopping || cache.Count >= cache.Capacity)
+                    {
+                        return;
+                    }
+
+                    if (pendingAtStart.Contains(record.Id) || !WarmFromScan(record, removals))
+                    {
+                        recheck.Add(record.Id);
+                    }
+                }
             }
 
-            foreach (var id in ids)
+            foreach (var id in recheck)
             {
                 if (_stopping || cache.Count >= cache.Capacity)
                 {
@@ -74,6 +89,34 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.RecordSealer seal
         }
     }
 
+    /// <summary>
+    /// Caches <paramref name="record"/> as the scan read it, when that is certainly the token's current state: no entry
+    /// has left the cache since the scan began (<paramref name="removals"/>), so every write since left its token's new
+    /// state in the cache (a journaled save) or was counted (any other write retires what it touched), and the token is
+    /// neither cached nor pending now. False when that cannot be told: the token is then read afresh.
+    /// </summary>
+    private bool WarmFromScan(StoredRecord record, long removals)
+    {
+        var generation = cache.BeginRead();
+        if (cache.Contains(record.Id) || journal?.FindPending(record.Id) is not null)
+        {
+            return true;
+        }
+
+        if (cache.Removals != removals)
+        {
+            return false;
+        }
+
+        if (Open(record) is { } token)
+        {
+            cache.Add(generation, token);
+            Warmed++;
+        }
+
+        return true;
+    }
+
     private void WarmOne(string id)
     {
         using var lease = pipeline.Hold();
@@ -83,17 +126,23 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.RecordSealer seal
             return;
         }
 
-        OAuthToken token;
+        if (Open(record) is { } token)
+        {
+            cache.Add(generation, token);
+            Warmed++;
+        }
+    }
+
+    /// <summary>The record's token, or null when it does not decrypt (the lookup that meets it reports it).</summary>
+    private OAuthToken? Open(StoredRecord record)
+    {
         try
         {
-            token = sealer.Open(record);
+            return sealer.Open(record);
         }
         catch (TokenStoreException)
         {
-            return;
+            return null;
         }
-
-        cache.Add(generation, token);
-        Warmed++;
     }
 }
