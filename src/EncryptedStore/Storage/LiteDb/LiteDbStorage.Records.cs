@@ -43,8 +43,10 @@ internal abstract partial class LiteDbStorage
 
     public IEnumerable<StoredRecord> ReadAllRecords()
     {
+        ReopenIfFailed();
+        var began = EngineReopens;
         using var documents = Guarded(() => Records.FindAll().GetEnumerator(), "reading tokens", writing: false);
-        while (Guarded(documents.MoveNext, "reading tokens", writing: false))
+        while (GuardedRead(documents.MoveNext, "reading tokens", enumerationBegan: began))
         {
             yield return LiteDbDocuments.ToRecord(documents.Current);
         }

@@ -30,10 +30,15 @@ internal abstract partial class LiteDbStorage
     /// <summary>Replaces the failed engine by a fresh one over the same files; called with no write in flight.</summary>
     protected abstract void ReplaceFailedEngine();
 
-    /// <summary>Notes a failure of a LiteDB call; one that leaves the engine unreliable marks it for replacement.</summary>
-    protected void NoteFailure(Exception e)
+    /// <summary>
+    /// Notes a failure of a LiteDB call; one that leaves the engine unreliable marks it for replacement, unless the call
+    /// began on an engine replaced since (<paramref name="engine"/>, the <see cref="EngineReopens"/> it began at): a read
+    /// that the replacement cut short must not condemn the fresh engine, whose replacement would cut short the reads on
+    /// it in turn.
+    /// </summary>
+    protected void NoteFailure(Exception e, long? engine = null)
     {
-        if (!Disposed && LiteDbFailures.IsEngineFailure(e))
+        if (!Disposed && LiteDbFailures.IsEngineFailure(e) && (engine is not { } began || began == EngineReopens))
         {
             _engineFailure ??= e;
         }
@@ -84,29 +89,44 @@ internal abstract partial class LiteDbStorage
     /// A guarded LiteDB read: never on an engine known to have failed (it may still answer from the pages of the
     /// transaction that did not commit), and on a failure that leaves the engine unreliable, retried once on a fresh one.
     /// </summary>
-    private T GuardedRead<T>(Func<T> call, string operation)
+    /// <param name="call">The read.</param>
+    /// <param name="operation">Names the read in errors.</param>
+    /// <param name="enumerationBegan">
+    /// For a step of an enumeration, the <see cref="EngineReopens"/> it began at: it is not retried (on a fresh engine it
+    /// cannot go on), and it condemns only that engine.
+    /// </param>
+    private T GuardedRead<T>(Func<T> call, string operation, long? enumerationBegan = null)
     {
-        ReopenIfFailed();
+        var retry = enumerationBegan is null;
+        if (retry)
+        {
+            ReopenIfFailed();
+        }
+
+        var engine = enumerationBegan ?? EngineReopens;
         try
         {
             return call();
         }
         catch (Exception e) when (IsFailure(e))
         {
-            NoteFailure(e);
-            if (!EngineFailed || t_writeDepth > 0 || !ReopenIfFailed())
+            NoteFailure(e, engine);
+
+            // Retried when the engine failed, or was replaced while the call ran (which cut it short).
+            if (!retry || t_writeDepth > 0 || !(EngineFailed || engine != EngineReopens) || !ReopenIfFailed())
             {
                 throw LiteDbFailures.Translate(e, operation, writing: false, Path);
             }
         }
 
+        engine = EngineReopens;
         try
         {
             return call();
         }
         catch (Exception e) when (IsFailure(e))
         {
-            NoteFailure(e);
+            NoteFailure(e, engine);
             throw LiteDbFailures.Translate(e, operation, writing: false, Path);
         }
     }
@@ -157,8 +177,9 @@ internal abstract partial class LiteDbStorage
             throw LiteDbFailures.Translate(e, "reopening the store after a failure", writing: true, Path);
         }
 
-        _engineFailure = null;
+        // The count first: a read that finds the engine sound from here on names the fresh one.
         Interlocked.Increment(ref _reopens);
+        _engineFailure = null;
         Volatile.Write(ref _unreportedReopen, failure);
         Internal.StoreMetrics.Add(Internal.StoreMetrics.EngineReopened, 1, Path);
         return true;
