@@ -89,15 +89,7 @@ internal static class Program
         for (var sequence = start; ; sequence++)
         {
             var user = sequence % 50;
-            store.SaveToken(new OAuthToken
-            {
-                UserSignature = new UserSignature($"user{user}@example.com"),
-                ClientId = "1000.CRASHTEST",
-                ClientSecret = "secret",
-                RefreshToken = $"1000.refresh.{user}",
-                AccessToken = $"1000.access.{sequence}",
-                ExpiresIn = "1767225600000",
-            });
+            store.SaveToken(CrashTestToken($"user{user}@example.com", $"1000.refresh.{user}", $"1000.access.{sequence}"));
             Console.WriteLine($"ack {sequence}");
         }
     }
@@ -121,15 +113,7 @@ internal static class Program
                 continue;
             }
 
-            tokens[user] = new OAuthToken
-            {
-                UserSignature = new UserSignature($"user{user}@example.com"),
-                ClientId = "1000.CRASHTEST",
-                ClientSecret = "secret",
-                RefreshToken = $"1000.refresh.{user}",
-                AccessToken = $"1000.access.start.{user}",
-                ExpiresIn = "1767225600000",
-            };
+            tokens[user] = CrashTestToken($"user{user}@example.com", $"1000.refresh.{user}", $"1000.access.start.{user}");
             store.SaveToken(tokens[user]);
         }
 
@@ -151,18 +135,21 @@ internal static class Program
         Console.WriteLine("opened");
         for (var sequence = 0; ; sequence++)
         {
-            store.SaveToken(new OAuthToken
-            {
-                UserSignature = new UserSignature($"insert{sequence}@example.com"),
-                ClientId = "1000.CRASHTEST",
-                ClientSecret = "secret",
-                RefreshToken = $"1000.refresh.insert.{sequence}",
-                AccessToken = $"1000.access.insert.{sequence}",
-                ExpiresIn = "1767225600000",
-            });
+            store.SaveToken(CrashTestToken($"insert{sequence}@example.com", $"1000.refresh.insert.{sequence}", $"1000.access.insert.{sequence}"));
             Console.WriteLine($"ack {sequence} {store.Journal!.JournaledSaveCount}");
         }
     }
+
+    /// <summary>A token of the crash tests' client (<c>1000.CRASHTEST</c>) for <paramref name="user"/>.</summary>
+    private static OAuthToken CrashTestToken(string user, string refreshToken, string accessToken) => new()
+    {
+        UserSignature = new UserSignature(user),
+        ClientId = "1000.CRASHTEST",
+        ClientSecret = "secret",
+        RefreshToken = refreshToken,
+        AccessToken = accessToken,
+        ExpiresIn = "1767225600000",
+    };
 
     /// <summary>Holds the store open until a line arrives on stdin.</summary>
     private static int Hold(string path, byte[] key)

@@ -104,51 +104,34 @@ internal sealed class JournaledWriter : IDisposable
     /// token) is certainly free. The entry is written and
     /// the save is pending (readers and later saves see it) when this returns, but it is acknowledged only once
     /// <see cref="WaitDurable"/> of the ticket returns: the caller waits outside the write lock, so saves that arrive
-    /// together share one fdatasync. Null, with nothing written, when a value is not free, when the journal's
-    /// region is full, or after the applier failed: the ordinary path (which applies what is pending first) then
+    /// together share one fdatasync. When the journal's region is full it waits for the applier to free the other
+    /// (<see cref="WaitForRoom"/>). Null, with nothing written, when a value is not free, when no room came (the applier
+    /// paused or stopping), or after the applier failed: the ordinary path (which applies what is pending first) then
     /// takes the save.
     /// </summary>
     public JournalTicket? TrySave(StoredRecord record, CachedToken written, IReadOnlyList<BlindIndex> changed)
     {
         var filter = _uniqueValues.Current(_pending.Values.Select(p => p.Record), _stopping);
-        if (_applyFailure is not null || changed.Any(index => !IsFree(index, record, filter)) || (_journal is null && !TryStartJournal()))
+        if (_applyFailure is not null
+            || changed.Any(index => !_uniqueValues.IsFree(index, record, filter, _pending.Select(p => (p.Key, p.Value.Record)), id => _pending.GetValueOrDefault(id)?.Record))
+            || (_journal is null && !TryStartJournal()))
         {
             return null;
         }
 
-        JournalTicket ticket;
-        lock (_journalLock)
+        var entry = _storage.SerializeRecord(record);
+        var ticket = Append(record, written, entry);
+        if (ticket is null && WaitForRoom())
         {
-            try
-            {
-                if (_journal!.Write(_storage.SerializeRecord(record)) is not { } sequence)
-                {
-                    // The region is full: the applier is behind. The ordinary path catches up first.
-                    return null;
-                }
-
-                ticket = new JournalTicket(_journal, sequence);
-                if (_journal.IsHalfFull)
-                {
-                    // Saves are arriving faster than batches of the delay drain them: apply now, before the region
-                    // fills and a save has to take the ordinary path (which applies the backlog itself).
-                    _applier.Hurry();
-                }
-
-                _cache?.BeginWrite();
-                _pending[record.Id] = new PendingSave(sequence, record, written, Supersedes: _pending.ContainsKey(record.Id));
-                _pendingCount = _pending.Count;
-                _uniqueValues.Note(record);
-                _cache?.EndWrite(written);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw Errors.Io("saving tokens", e, _storage.Path);
-            }
+            ticket = Append(record, written, entry);
         }
 
-        Interlocked.Increment(ref _journaledSaves);
-        _applier.Request();
+        if (ticket is not null)
+        {
+            Interlocked.Increment(ref _journaledSaves);
+            _applier.Request();
+        }
+
         return ticket;
     }
 
@@ -270,41 +253,6 @@ internal sealed class JournaledWriter : IDisposable
     }
 
     /// <summary>
-    /// True when no other record holds <paramref name="record"/>'s value for <paramref name="index"/>: no other
-    /// pending record, and no record in the storage unless a pending save has since moved it off that value.
-    /// A value the filter has never seen is free without asking the storage.
-    /// </summary>
-    private bool IsFree(BlindIndex index, StoredRecord record, UniqueValueFilter? filter)
-    {
-        if (record.Hashes[index] is not { } value)
-        {
-            // The record's own id stands in for an absent value, and ids are unique.
-            return true;
-        }
-
-        if (filter is not null && !filter.MayContain(index, value))
-        {
-            return true;
-        }
-
-        foreach (var (otherId, other) in _pending)
-        {
-            if (otherId != record.Id && other.Record.Hashes[index] is { } held && held.AsSpan().SequenceEqual(value))
-            {
-                return false;
-            }
-        }
-
-        var holder = _uniqueValues.ProbeHolder(index, value);
-        if (holder is null || holder == record.Id)
-        {
-            return true;
-        }
-
-        return _pending.TryGetValue(holder, out var moved) && !moved.Record.Hashes.SameAs(record.Hashes, index);
-    }
-
-    /// <summary>
     /// Applies every save pending now in one durable transaction, then empties the journal region that held
     /// them and retires them (a record saved again meanwhile stays pending).
     /// </summary>
@@ -356,6 +304,58 @@ internal sealed class JournaledWriter : IDisposable
             ApplyPending();
             _storage.CheckpointAfterWrite();
         }
+    }
+
+    /// <summary>Writes the entry and makes the save pending; null, with nothing written, when the active region is full.</summary>
+    private JournalTicket? Append(StoredRecord record, CachedToken written, byte[] entry)
+    {
+        lock (_journalLock)
+        {
+            try
+            {
+                if (_journal!.Write(entry) is not { } sequence)
+                {
+                    return null;
+                }
+
+                if (_journal.IsHalfFull)
+                {
+                    // Saves are arriving faster than batches of the delay drain them: apply now, before the region fills.
+                    _applier.Hurry();
+                }
+
+                _cache?.BeginWrite();
+                _pending[record.Id] = new PendingSave(sequence, record, written, Supersedes: _pending.ContainsKey(record.Id));
+                _pendingCount = _pending.Count;
+                _uniqueValues.Note(record);
+                _cache?.EndWrite(written);
+                return new JournalTicket(_journal, sequence);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Errors.Io("saving tokens", e, _storage.Path);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The active region is full (saves outran the applier): waits for the applier's next batch to make the other region
+    /// the active one, rather than let the save take the ordinary path, which applies the whole backlog on the caller's
+    /// thread. False (the ordinary path then) when the applier is paused, failed or stopping, or no room came in 30 s.
+    /// </summary>
+    private bool WaitForRoom()
+    {
+        for (var waited = 0; waited < 300 && !_applier.Paused && _applyFailure is null && !_stopping; waited++)
+        {
+            _applier.Hurry();
+            _applier.Request();
+            if (_journal!.WaitForRoom(TimeSpan.FromMilliseconds(100)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

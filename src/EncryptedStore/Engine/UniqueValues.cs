@@ -77,6 +77,42 @@ internal sealed class UniqueValues(ITokenStorage storage, ILogger logger)
         }
     }
 
+    /// <summary>
+    /// True when no other record holds <paramref name="record"/>'s value for <paramref name="index"/>: no other
+    /// pending record (<paramref name="pending"/>: saves acknowledged, not yet in the storage), and no record in the
+    /// storage unless a pending save (<paramref name="pendingOf"/>) has since moved it off that value. A value the
+    /// filter has never seen is free without asking the storage.
+    /// </summary>
+    public bool IsFree(BlindIndex index, StoredRecord record, UniqueValueFilter? filter, IEnumerable<(string Id, StoredRecord Record)> pending, Func<string, StoredRecord?> pendingOf)
+    {
+        if (record.Hashes[index] is not { } value)
+        {
+            // The record's own id stands in for an absent value, and ids are unique.
+            return true;
+        }
+
+        if (filter is not null && !filter.MayContain(index, value))
+        {
+            return true;
+        }
+
+        foreach (var (otherId, other) in pending)
+        {
+            if (otherId != record.Id && other.Hashes[index] is { } held && held.AsSpan().SequenceEqual(value))
+            {
+                return false;
+            }
+        }
+
+        var holder = ProbeHolder(index, value);
+        if (holder is null || holder == record.Id)
+        {
+            return true;
+        }
+
+        return pendingOf(holder) is { } moved && !moved.Hashes.SameAs(record.Hashes, index);
+    }
+
     /// <summary>The id of the record holding <paramref name="hash"/> in <paramref name="index"/>, asked of the storage.</summary>
     public string? ProbeHolder(BlindIndex index, byte[] hash)
     {

@@ -51,6 +51,7 @@ internal sealed class SaveJournal : IDisposable
     private int _offset = HeaderSize;
     private long _nextSequence = 1;
     private readonly Lock _syncLock = new();
+    private readonly ManualResetEventSlim _roomMade = new(initialState: false);
     private long _written;
     private long _synced;
     private long _syncCount;
@@ -127,6 +128,7 @@ internal sealed class SaveJournal : IDisposable
         var size = EntryOverhead + record.Length;
         if (_offset + size > RegionSize)
         {
+            _roomMade.Reset();
             return null;
         }
 
@@ -187,8 +189,15 @@ internal sealed class SaveJournal : IDisposable
         var previous = _active;
         _active = 1 - _active;
         _offset = HeaderSize;
+        _roomMade.Set();
         return previous;
     }
+
+    /// <summary>
+    /// After <see cref="Write"/> found no room (under the same lock as it and <see cref="SwitchRegion"/>, then released):
+    /// waits up to <paramref name="timeout"/> for the next switch of regions; true when one came.
+    /// </summary>
+    public bool WaitForRoom(TimeSpan timeout) => _roomMade.Wait(timeout);
 
     /// <summary>
     /// Empties <paramref name="region"/> once the storage holds its entries on disk: they stop being valid. May run
@@ -267,6 +276,7 @@ internal sealed class SaveJournal : IDisposable
             {
                 _closed = true;
                 _file.Dispose();
+                _roomMade.Dispose();
                 CryptographicOperations.ZeroMemory(_macKey);
             }
         }
