@@ -17,6 +17,9 @@ internal sealed class UniqueValues(ITokenStorage storage, ILogger logger)
     /// <summary>Values a small store's filter may gain before it is rebuilt.</summary>
     private const int RebuildSlack = 40_000;
 
+    /// <summary>How many records the build reads per query.</summary>
+    private const int BuildChunk = 1_000;
+
     private readonly Lock _sync = new();
     private UniqueValueFilter? _ready;
     private UniqueValueFilter? _building;
@@ -160,15 +163,20 @@ internal sealed class UniqueValues(ITokenStorage storage, ILogger logger)
     {
         try
         {
-            using var scan = storage.BeginScan();
-            foreach (var record in storage.ReadAllRecords())
+            // In id order, a bounded query at a time rather than one scan: LiteDB's log is not checkpointed while a scan
+            // runs, and a scan cannot go on after the engine is replaced. A record written behind the cursor meanwhile
+            // is added by Note, so the filter stays a superset.
+            for (var chunk = storage.ReadRecordsAfter(null, BuildChunk); chunk.Count > 0; chunk = storage.ReadRecordsAfter(chunk[^1].Id, BuildChunk))
             {
                 if (_stopped)
                 {
                     return;
                 }
 
-                filter.Add(record);
+                foreach (var record in chunk)
+                {
+                    filter.Add(record);
+                }
             }
         }
         catch (Exception e) when (e is TokenStoreException or ObjectDisposedException)

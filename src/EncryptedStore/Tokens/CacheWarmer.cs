@@ -10,15 +10,19 @@ namespace EncryptedStore.Tokens;
 /// <see cref="EncryptedTokenStoreOptions.WarmCache"/>). Also starts the journal's filter of unique values at once.
 /// </summary>
 /// <remarks>
-/// One scan of the records. A record is cached as the scan read it while that is certainly current (see
-/// <see cref="WarmFromScan"/>); otherwise (a write retired tokens, the cache evicted one, the token was pending when the
-/// scan began) its token is read afresh as <see cref="TokenMatcher.FindById"/> reads one: the generation first, a
+/// The records in id order, a bounded query at a time (LiteDB's log is not checkpointed while a scan runs, so one
+/// scan of a large store would let the log grow and the checkpoint after it hold readers). A record is cached as the
+/// query read it while that is certainly current (see <see cref="WarmFromQuery"/>); otherwise (a write retired tokens,
+/// the cache evicted one, the token was pending when the query began) its token is read afresh as <see cref="TokenMatcher.FindById"/> reads one: the generation first, a
 /// pending journaled save skips it (the cache holds that state), then the record, and the entry is added only if no
 /// write began in between. A token already cached is left alone. Nothing is counted as a lookup; a record that does not
 /// decrypt is skipped (the lookup that meets it reports it).
 /// </remarks>
 internal sealed class CacheWarmer(WritePipeline pipeline, Keys.RecordSealer sealer, TokenCache cache, JournaledWriter? journal) : IDisposable
 {
+    /// <summary>How many records the warm-up reads per query.</summary>
+    private const int Chunk = 500;
+
     private volatile bool _stopping;
     private Task? _task;
 
@@ -52,26 +56,32 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.RecordSealer seal
     {
         try
         {
-            // Taken before the scan's snapshot: the entries removed since, and the saves pending then.
-            var removals = cache.Removals;
-            var pendingAtStart = journal?.PendingIds() ?? [];
             var recheck = new List<string>();
-            using (pipeline.Hold())
-            using (pipeline.Storage.BeginScan())
+            IReadOnlyList<StoredRecord> chunk = [];
+            do
             {
-                foreach (var record in pipeline.Storage.ReadAllRecords())
+                // Taken before the query: the entries removed since, and the saves pending then.
+                var removals = cache.Removals;
+                var pendingBefore = journal?.PendingIds() ?? [];
+                using (pipeline.Hold())
+                {
+                    chunk = pipeline.Storage.ReadRecordsAfter(chunk.Count == 0 ? null : chunk[^1].Id, Chunk);
+                }
+
+                foreach (var record in chunk)
                 {
                     if (_stopping || cache.Count >= cache.Capacity)
                     {
                         return;
                     }
 
-                    if (pendingAtStart.Contains(record.Id) || !WarmFromScan(record, removals))
+                    if (pendingBefore.Contains(record.Id) || !WarmFromQuery(record, removals))
                     {
                         recheck.Add(record.Id);
                     }
                 }
             }
+            while (chunk.Count > 0 && !_stopping);
 
             foreach (var id in recheck)
             {
@@ -90,12 +100,12 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.RecordSealer seal
     }
 
     /// <summary>
-    /// Caches <paramref name="record"/> as the scan read it, when that is certainly the token's current state: no entry
-    /// has left the cache since the scan began (<paramref name="removals"/>), so every write since left its token's new
+    /// Caches <paramref name="record"/> as its query read it, when that is certainly the token's current state: no entry
+    /// has left the cache since the query began (<paramref name="removals"/>), so every write since left its token's new
     /// state in the cache (a journaled save) or was counted (any other write retires what it touched), and the token is
     /// neither cached nor pending now. False when that cannot be told: the token is then read afresh.
     /// </summary>
-    private bool WarmFromScan(StoredRecord record, long removals)
+    private bool WarmFromQuery(StoredRecord record, long removals)
     {
         var generation = cache.BeginRead();
         if (cache.Contains(record.Id) || journal?.FindPending(record.Id) is not null)

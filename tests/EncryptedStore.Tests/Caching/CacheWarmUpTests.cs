@@ -85,10 +85,10 @@ public class CacheWarmUpTests : StoreFolderTest
     [Repeat(3)]
     public void DeletesDuringTheWarmUp_AreNeverUndoneByTheScan()
     {
-        // The warm-up's scan reads in id order; these deletes start at once, from the last ids, so a few hundred land after
-        // the scan began and before it reaches their records. A scan that served a view from before them, cached as read,
-        // would bring deleted tokens back: a write that retires tokens sends the warm-up to fresh reads instead. (LiteDB's
-        // scan did not show the deleted records in these runs, so this also passes without that rule.)
+        // The warm-up reads in id order, 500 records per query; these deletes start at once, from the last ids, so many
+        // land after the warm-up began and before it reaches their records. Caching a record read before its delete would
+        // bring a deleted token back: a write that retires tokens sends the warm-up to fresh reads instead. (Each query
+        // reads the state of its moment, so this also passes without that rule.)
         var ids = SaveTokens(5_000).Select(t => t.Id!).Order(StringComparer.Ordinal).ToList();
         using var store = new EncryptedTokenStore(new EncryptedTokenStoreOptions
         {
