@@ -112,7 +112,7 @@ public sealed partial class EncryptedTokenStore : ITokenStore, IDisposable
 
             if (options.WarmCache && _cache is not null && _journal is not null)
             {
-                _warmer = new CacheWarmer(_pipeline, sealer, _cache, _journal);
+                _warmer = new CacheWarmer(_pipeline, _keys, sealer, _cache, _journal);
                 _warmer.Start();
             }
         }

@@ -16,9 +16,10 @@ namespace EncryptedStore.Tokens;
 /// the cache evicted one, the token was pending when the query began) its token is read afresh as <see cref="TokenMatcher.FindById"/> reads one: the generation first, a
 /// pending journaled save skips it (the cache holds that state), then the record, and the entry is added only if no
 /// write began in between. A token already cached is left alone. Nothing is counted as a lookup; a record that does not
-/// decrypt is skipped (the lookup that meets it reports it).
+/// decrypt is skipped (the lookup that meets it reports it). A key rotation stops it: each of its batches retires the
+/// tokens it rewrites from the cache, so warming would only compete with it.
 /// </remarks>
-internal sealed class CacheWarmer(WritePipeline pipeline, Keys.RecordSealer sealer, TokenCache cache, JournaledWriter? journal) : IDisposable
+internal sealed class CacheWarmer(WritePipeline pipeline, Keys.StoreKeys keys, Keys.RecordSealer sealer, TokenCache cache, JournaledWriter? journal) : IDisposable
 {
     /// <summary>How many records the warm-up reads per query.</summary>
     private const int Chunk = 500;
@@ -52,6 +53,9 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.RecordSealer seal
         }
     }
 
+    /// <summary>Whether to stop: the store is closing, the cache is full, or a rotation is rewriting the tokens.</summary>
+    private bool Done => _stopping || cache.Count >= cache.Capacity || keys.State.IsRotating;
+
     private void Run()
     {
         try
@@ -70,7 +74,7 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.RecordSealer seal
 
                 foreach (var record in chunk)
                 {
-                    if (_stopping || cache.Count >= cache.Capacity)
+                    if (Done)
                     {
                         return;
                     }
@@ -85,7 +89,7 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.RecordSealer seal
 
             foreach (var id in recheck)
             {
-                if (_stopping || cache.Count >= cache.Capacity)
+                if (Done)
                 {
                     return;
                 }
