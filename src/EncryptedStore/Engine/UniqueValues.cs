@@ -166,7 +166,8 @@ internal sealed class UniqueValues(ITokenStorage storage, ILogger logger)
             // In id order, a bounded query at a time rather than one scan: LiteDB's log is not checkpointed while a scan
             // runs, and a scan cannot go on after the engine is replaced. A record written behind the cursor meanwhile
             // is added by Note, so the filter stays a superset.
-            for (var chunk = storage.ReadRecordsAfter(null, BuildChunk); chunk.Count > 0; chunk = storage.ReadRecordsAfter(chunk[^1].Id, BuildChunk))
+            var pager = new RecordPager(storage, BuildChunk);
+            for (var chunk = pager.Next(); chunk.Count > 0; chunk = pager.Next())
             {
                 if (_stopped)
                 {

@@ -61,7 +61,8 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.StoreKeys keys, K
         try
         {
             var recheck = new List<string>();
-            IReadOnlyList<StoredRecord> chunk = [];
+            var pager = new RecordPager(pipeline.Storage, Chunk);
+            IReadOnlyList<StoredRecord> chunk;
             do
             {
                 // Taken before the query: the entries removed since, and the saves pending then.
@@ -69,7 +70,7 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.StoreKeys keys, K
                 var pendingBefore = journal?.PendingIds() ?? [];
                 using (pipeline.Hold())
                 {
-                    chunk = pipeline.Storage.ReadRecordsAfter(chunk.Count == 0 ? null : chunk[^1].Id, Chunk);
+                    chunk = pager.Next();
                 }
 
                 foreach (var record in chunk)
