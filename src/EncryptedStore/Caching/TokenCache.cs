@@ -134,13 +134,13 @@ internal sealed class TokenCache(int capacity)
     {
         lock (_sync)
         {
-            Interlocked.Increment(ref _removals);
             if (touchedIds is null)
             {
                 Clear();
             }
             else
             {
+                Interlocked.Increment(ref _removals);
                 foreach (var id in touchedIds)
                 {
                     if (_byId.TryGetValue(id, out var removed))

@@ -36,6 +36,8 @@ internal sealed class JournaledWriter : IDisposable
     private readonly ApplierThread _applier;
     private readonly UniqueValues _uniqueValues;
     private readonly IDisposable _depthGauge;
+    private readonly IEnumerable<StoredRecord> _pendingRecords; // enumerated without locks, and only when used (Values takes every lock)
+    private readonly Func<string, StoredRecord?> _pendingRecordOf;
     private SaveJournal? _journal;
     private volatile bool _stopping;
     private volatile Exception? _applyFailure;
@@ -54,6 +56,8 @@ internal sealed class JournaledWriter : IDisposable
         _flushToDisk = flushToDisk;
         _logger = logger;
         _uniqueValues = new UniqueValues(storage, logger);
+        _pendingRecords = _pending.Select(p => p.Value.Record);
+        _pendingRecordOf = id => _pending.GetValueOrDefault(id)?.Record;
         _depthGauge = StoreMetrics.TrackJournal(storage.Path, () => _pendingCount);
         storage.TakeOverCheckpoints();
         _applier = new ApplierThread(ApplyAndCheckpoint, e =>
@@ -83,16 +87,13 @@ internal sealed class JournaledWriter : IDisposable
     public long UniqueValueProbeCount => _uniqueValues.Probes;
 
     /// <summary>Starts building the filter of unique values now (after open) rather than at the first journaled save.</summary>
-    public void StartUniqueValues() => _uniqueValues.Current(_pending.Values.Select(p => p.Record), _stopping);
+    public void StartUniqueValues() => _uniqueValues.Current(_pendingRecords, _stopping);
 
     /// <summary>Waits until the filter of unique values being built, if any, is ready (for tests); true when one is.</summary>
     public bool WaitForUniqueValues() => _uniqueValues.WaitUntilBuilt();
 
     /// <summary>The tokens pending saves left, by id: what a read that cannot apply them (a full disk) puts over the storage's.</summary>
     public Dictionary<string, CachedToken> PendingTokens() => _pending.ToDictionary(p => p.Key, p => p.Value.Token, StringComparer.Ordinal);
-
-    /// <summary>The ids of the tokens pending saves left.</summary>
-    public HashSet<string> PendingIds() => [.. _pending.Keys];
 
     /// <summary>The token a pending save left for <paramref name="id"/>, or null.</summary>
     public CachedToken? FindPending(string id) =>
@@ -111,9 +112,9 @@ internal sealed class JournaledWriter : IDisposable
     /// </summary>
     public JournalTicket? TrySave(StoredRecord record, CachedToken written, IReadOnlyList<BlindIndex> changed)
     {
-        var filter = _uniqueValues.Current(_pending.Values.Select(p => p.Record), _stopping);
+        var filter = _uniqueValues.Current(_pendingRecords, _stopping);
         if (_applyFailure is not null
-            || changed.Any(index => !_uniqueValues.IsFree(index, record, filter, _pending.Select(p => (p.Key, p.Value.Record)), id => _pending.GetValueOrDefault(id)?.Record))
+            || changed.Any(index => !_uniqueValues.IsFree(index, record, filter, _pendingRecords, _pendingRecordOf))
             || (_journal is null && !TryStartJournal()))
         {
             return null;

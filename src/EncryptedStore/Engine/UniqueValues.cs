@@ -86,7 +86,7 @@ internal sealed class UniqueValues(ITokenStorage storage, ILogger logger)
     /// storage unless a pending save (<paramref name="pendingOf"/>) has since moved it off that value. A value the
     /// filter has never seen is free without asking the storage.
     /// </summary>
-    public bool IsFree(BlindIndex index, StoredRecord record, UniqueValueFilter? filter, IEnumerable<(string Id, StoredRecord Record)> pending, Func<string, StoredRecord?> pendingOf)
+    public bool IsFree(BlindIndex index, StoredRecord record, UniqueValueFilter? filter, IEnumerable<StoredRecord> pending, Func<string, StoredRecord?> pendingOf)
     {
         if (record.Hashes[index] is not { } value)
         {
@@ -99,9 +99,9 @@ internal sealed class UniqueValues(ITokenStorage storage, ILogger logger)
             return true;
         }
 
-        foreach (var (otherId, other) in pending)
+        foreach (var other in pending)
         {
-            if (otherId != record.Id && other.Hashes[index] is { } held && held.AsSpan().SequenceEqual(value))
+            if (other.Id != record.Id && other.Hashes[index] is { } held && held.AsSpan().SequenceEqual(value))
             {
                 return false;
             }

@@ -19,7 +19,7 @@ namespace EncryptedStore.Tokens;
 /// decrypt is skipped (the lookup that meets it reports it). A key rotation stops it: each of its batches retires the
 /// tokens it rewrites from the cache, so warming would only compete with it.
 /// </remarks>
-internal sealed class CacheWarmer(WritePipeline pipeline, Keys.StoreKeys keys, Keys.RecordSealer sealer, TokenCache cache, JournaledWriter? journal) : IDisposable
+internal sealed class CacheWarmer(WritePipeline pipeline, Keys.StoreKeys keys, Keys.RecordSealer sealer, TokenCache cache, JournaledWriter journal) : IDisposable
 {
     /// <summary>How many records the warm-up reads per query.</summary>
     private const int Chunk = 500;
@@ -32,7 +32,7 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.StoreKeys keys, K
 
     public void Start()
     {
-        journal?.StartUniqueValues();
+        journal.StartUniqueValues();
         _task = Task.Run(Run);
     }
 
@@ -67,7 +67,7 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.StoreKeys keys, K
             {
                 // Taken before the query: the entries removed since, and the saves pending then.
                 var removals = cache.Removals;
-                var pendingBefore = journal?.PendingIds() ?? [];
+                var pendingBefore = journal.PendingTokens();
                 using (pipeline.Hold())
                 {
                     chunk = pager.Next();
@@ -80,7 +80,7 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.StoreKeys keys, K
                         return;
                     }
 
-                    if (pendingBefore.Contains(record.Id) || !WarmFromQuery(record, removals))
+                    if (pendingBefore.ContainsKey(record.Id) || !WarmFromQuery(record, removals))
                     {
                         recheck.Add(record.Id);
                     }
@@ -113,7 +113,7 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.StoreKeys keys, K
     private bool WarmFromQuery(StoredRecord record, long removals)
     {
         var generation = cache.BeginRead();
-        if (cache.Contains(record.Id) || journal?.FindPending(record.Id) is not null)
+        if (Known(record.Id))
         {
             return true;
         }
@@ -123,12 +123,7 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.StoreKeys keys, K
             return false;
         }
 
-        if (Open(record) is { } token)
-        {
-            cache.Add(generation, token);
-            Warmed++;
-        }
-
+        Add(generation, record);
         return true;
     }
 
@@ -136,28 +131,29 @@ internal sealed class CacheWarmer(WritePipeline pipeline, Keys.StoreKeys keys, K
     {
         using var lease = pipeline.Hold();
         var generation = cache.BeginRead();
-        if (cache.Contains(id) || journal?.FindPending(id) is not null || pipeline.Storage.FindRecord(id) is not { } record)
+        if (!Known(id) && pipeline.Storage.FindRecord(id) is { } record)
+        {
+            Add(generation, record);
+        }
+    }
+
+    /// <summary>Whether the cache holds the token, or a pending save does (the cache then holds that state, or held it).</summary>
+    private bool Known(string id) => cache.Contains(id) || journal.FindPending(id) is not null;
+
+    /// <summary>Caches the token of <paramref name="record"/> read at <paramref name="generation"/>; a record that does not decrypt is skipped (the lookup that meets it reports it).</summary>
+    private void Add(long? generation, StoredRecord record)
+    {
+        OAuthToken token;
+        try
+        {
+            token = sealer.Open(record);
+        }
+        catch (TokenStoreException)
         {
             return;
         }
 
-        if (Open(record) is { } token)
-        {
-            cache.Add(generation, token);
-            Warmed++;
-        }
-    }
-
-    /// <summary>The record's token, or null when it does not decrypt (the lookup that meets it reports it).</summary>
-    private OAuthToken? Open(StoredRecord record)
-    {
-        try
-        {
-            return sealer.Open(record);
-        }
-        catch (TokenStoreException)
-        {
-            return null;
-        }
+        cache.Add(generation, token);
+        Warmed++;
     }
 }

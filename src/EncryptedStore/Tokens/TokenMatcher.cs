@@ -107,16 +107,16 @@ internal sealed class TokenMatcher(WritePipeline pipeline, StoreKeys keys, Recor
             }
         }
 
-        var tokens = records.ConvertAll(record => pending?.Remove(record.Id, out var saved) == true ? saved.ToToken() : sealer.Open(record));
+        var tokens = records.ConvertAll<IToken>(record => pending?.Remove(record.Id, out var saved) == true ? saved.ToToken() : sealer.Open(record));
         if (pending is { Count: > 0 })
         {
             // Tokens inserted through the journal and not yet in the storage.
             tokens.AddRange(pending.Values.Select(saved => saved.ToToken()));
-            tokens.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+            tokens.Sort((a, b) => string.CompareOrdinal(((OAuthToken)a).Id, ((OAuthToken)b).Id));
         }
 
         StoreMetrics.Lookup(started, LookupKind.All, LookupResult.Miss);
-        return tokens.ConvertAll(token => (IToken)token);
+        return tokens;
     }
 
     /// <summary>The stored token that <paramref name="query"/> matches by the contract's rules, decrypted; null when none.</summary>

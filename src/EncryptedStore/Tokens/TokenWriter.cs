@@ -26,13 +26,14 @@ internal sealed class TokenWriter(
     {
         var started = StoreMetrics.Start(StoreMetrics.SaveDuration);
         JournalTicket? unsynced = null;
+        var quickOperation = incoming.Id is null ? SaveOperation.Insert : SaveOperation.Update;
         var quick = pipeline.Serialized(() =>
         {
             if ((TryUpdateById(incoming, ref unsynced) ?? TryInsertByJournal(incoming, ref unsynced)) is { } saved)
             {
-                TokenFields.FillNulls(incoming, saved.Merged);
-                incoming.Id = saved.Merged.Id;
-                return saved.Inserted ? SaveOperation.Insert : SaveOperation.Update;
+                TokenFields.FillNulls(incoming, saved);
+                incoming.Id = saved.Id;
+                return quickOperation;
             }
 
             var (id, merged, inserted) = Write([incoming])[0];
@@ -174,7 +175,7 @@ internal sealed class TokenWriter(
     /// while the storage is still at what that state belongs to). Returns the merged token, or null for the ordinary path;
     /// a journaled save sets <paramref name="unsynced"/>, which the caller waits for outside the write lock.
     /// </summary>
-    private (OAuthToken Merged, bool Inserted)? TryUpdateById(OAuthToken incoming, ref JournalTicket? unsynced)
+    private OAuthToken? TryUpdateById(OAuthToken incoming, ref JournalTicket? unsynced)
     {
         if (incoming.Id is not { } id || (journal is null && !Storage.ObservesWithReads))
         {
@@ -184,7 +185,7 @@ internal sealed class TokenWriter(
         // First the counters, then what is read against them: a catch-up in between makes the commit's condition fail.
         var synchronizedAt = Storage.SynchronizedAt;
         var state = keys.State;
-        if (state.IsRotating || rotation.IsDue(state) || StoredForUpdate(id, state) is not { } stored)
+        if (RotationAhead(state) || StoredForUpdate(id, state) is not { } stored)
         {
             return null;
         }
@@ -193,11 +194,11 @@ internal sealed class TokenWriter(
         var sealedRecord = RecordSealer.Seal(id, merged, state.Keys.Data, state.Keys.Index);
         if (journal is null)
         {
-            return pipeline.TryReplace(sealedRecord, synchronizedAt, new CachedToken(merged)) ? (merged, false) : null;
+            return pipeline.TryReplace(sealedRecord, synchronizedAt, new CachedToken(merged)) ? merged : null;
         }
 
         unsynced = journal.TrySave(sealedRecord, new CachedToken(merged), IndexHashes.Unique.Where(index => ChangesLookupValue(index, stored, merged)).ToList());
-        return unsynced is null ? null : (merged, false);
+        return unsynced is null ? null : merged;
     }
 
     /// <summary>
@@ -208,7 +209,7 @@ internal sealed class TokenWriter(
     /// path: a value is taken (a match to merge with, or a duplicate to refuse exactly as it does), the journal's
     /// region is full, or the applier failed.
     /// </summary>
-    private (OAuthToken Merged, bool Inserted)? TryInsertByJournal(OAuthToken incoming, ref JournalTicket? unsynced)
+    private OAuthToken? TryInsertByJournal(OAuthToken incoming, ref JournalTicket? unsynced)
     {
         if (journal is null || incoming.Id is not null || !TokenMatcher.MatchesByUniqueValue(incoming))
         {
@@ -216,7 +217,7 @@ internal sealed class TokenWriter(
         }
 
         var state = keys.State;
-        if (state.IsRotating || rotation.IsDue(state))
+        if (RotationAhead(state))
         {
             return null;
         }
@@ -224,8 +225,11 @@ internal sealed class TokenWriter(
         var id = NewId();
         var merged = Merge(incoming, null, id);
         unsynced = journal.TrySave(RecordSealer.Seal(id, merged, state.Keys.Data, state.Keys.Index), new CachedToken(merged), IndexHashes.Unique);
-        return unsynced is null ? null : (merged, true);
+        return unsynced is null ? null : merged;
     }
+
+    /// <summary>Whether a rotation runs or a scheduled one is due: a save then takes the ordinary path, which rotates on schedule.</summary>
+    private bool RotationAhead(StoreState state) => state.IsRotating || rotation.IsDue(state);
 
     /// <summary>
     /// The stored state an update by id merges with: a pending journaled save, the cached token, or the record (on a
